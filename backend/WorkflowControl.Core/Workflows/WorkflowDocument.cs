@@ -1,0 +1,70 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace WorkflowControl.Core.Workflows;
+
+/// <summary>The versioned workflow document: the one interchange format of editor, API, CLI and CI.</summary>
+public sealed record WorkflowDocument
+{
+    public const string CurrentApiVersion = "workflowcontrol.io/v1";
+    public const string WorkflowKind = "Workflow";
+
+    public string ApiVersion { get; init; } = CurrentApiVersion;
+    public string Kind { get; init; } = WorkflowKind;
+    public required WorkflowMetadata Metadata { get; init; }
+    public required WorkflowSpec Spec { get; init; }
+    public WorkflowLayout? Layout { get; init; }
+}
+
+public sealed record WorkflowMetadata
+{
+    public required string Name { get; init; }
+    public string? Key { get; init; }
+    public string? Description { get; init; }
+    public IReadOnlyList<string> Tags { get; init; } = [];
+}
+
+public sealed record WorkflowSpec
+{
+    /// <summary>null: manual runs only; otherwise a five-field cron expression or a preset like @daily.</summary>
+    public string? Schedule { get; init; }
+    public string Timezone { get; init; } = "UTC";
+    public bool Catchup { get; init; }
+    public int MaxActiveRuns { get; init; } = 1;
+    public IReadOnlyDictionary<string, WorkflowParam> Params { get; init; } = new Dictionary<string, WorkflowParam>();
+    public TaskDefaults Defaults { get; init; } = new();
+    public IReadOnlyList<WorkflowTask> Tasks { get; init; } = [];
+}
+
+public sealed record WorkflowParam
+{
+    public required string Type { get; init; }
+    public JsonElement? Default { get; init; }
+    public string? Description { get; init; }
+}
+
+public sealed record TaskDefaults
+{
+    public int Retries { get; init; }
+    public int RetryDelaySeconds { get; init; } = 300;
+}
+
+public sealed record WorkflowTask
+{
+    public required string Id { get; init; }
+    public required string Type { get; init; }
+
+    /// <summary>The task type's configuration, validated against the catalog's JSON Schema for <see cref="Type"/>.</summary>
+    public JsonElement Config { get; init; } = EmptyObject;
+    public IReadOnlyList<string> DependsOn { get; init; } = [];
+
+    [JsonIgnore]
+    internal static JsonElement EmptyObject { get; } = JsonDocument.Parse("{}").RootElement.Clone();
+}
+
+public sealed record WorkflowLayout
+{
+    public IReadOnlyDictionary<string, NodePosition> Nodes { get; init; } = new Dictionary<string, NodePosition>();
+}
+
+public sealed record NodePosition(double X, double Y);

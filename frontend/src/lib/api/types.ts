@@ -1,0 +1,128 @@
+// Types of the WorkflowControl HTTP API, written by hand from the shared contract until
+// docs/openapi.json is committed; `npm run gen:api` then generates schema.d.ts and this file
+// re-exports from it. Everything else imports API types from here only.
+
+export type Role = "view" | "execute" | "edit" | "manage" | "owner";
+export const roleRank: Record<Role, number> = { view: 1, execute: 2, edit: 3, manage: 4, owner: 5 };
+
+export interface User { id: string; email: string; displayName: string }
+export interface AuthResponse { token: string; expiresAt: string; user: User }
+export interface AuthConfig { mode: "local" | "supabase"; supabaseUrl?: string | null; supabaseAnonKey?: string | null }
+
+export type PortKind = "table" | "file" | "model" | "report" | "none";
+export type TaskCategory = "extract" | "transform" | "load" | "analyze" | "utility";
+
+/** A JSON Schema object as the catalog uses it (draft-07 / 2020-12 common subset). */
+export interface JsonSchema {
+  type?: string | string[];
+  title?: string;
+  description?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  additionalProperties?: boolean | JsonSchema;
+  items?: JsonSchema;
+  enum?: unknown[];
+  const?: unknown;
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
+  pattern?: string;
+  format?: string;
+  oneOf?: JsonSchema[];
+  anyOf?: JsonSchema[];
+  examples?: unknown[];
+  [key: string]: unknown;
+}
+
+export interface TaskType {
+  id: string;
+  category: TaskCategory | string;
+  title: string;
+  description: string;
+  icon: string;
+  inputs: { name: string; title: string; many: boolean }[];
+  outputs: { name: string; kind: PortKind }[];
+  preview: boolean;
+  configSchema: JsonSchema;
+}
+
+export type ParamType = "string" | "integer" | "number" | "boolean" | "date";
+export interface ParamSpec { type: ParamType; default?: unknown; description?: string }
+
+export interface WorkflowTask { id: string; type: string; config: Record<string, unknown>; dependsOn: string[] }
+
+export interface WorkflowDocument {
+  apiVersion: "workflowcontrol.io/v1";
+  kind: "Workflow";
+  metadata: { name: string; key?: string; description?: string; tags: string[] };
+  spec: {
+    schedule: string | null;
+    timezone: string;
+    catchup: boolean;
+    maxActiveRuns: number;
+    params: Record<string, ParamSpec>;
+    defaults: { retries: number; retryDelaySeconds: number };
+    tasks: WorkflowTask[];
+  };
+  layout: { nodes: Record<string, { x: number; y: number }> };
+}
+
+export interface ValidationProblem { pointer: string; message: string }
+export interface ValidationResult { valid: boolean; problems: ValidationProblem[] }
+
+export type DeploymentState = "written" | "parsed" | "import_error" | "superseded";
+export type RunState = "queued" | "running" | "success" | "failed" | "upstream_failed" | "skipped" | "cancelled" | string;
+
+export interface WorkflowSummary {
+  id: string; key: string; name: string; description: string; tags: string[];
+  ownerId: string; ownerName: string; role: Role; version: number; updatedAt: string;
+  lastRun: { state: RunState; startedAt: string } | null;
+  nextRunAt: string | null;
+  deploymentState: DeploymentState | null;
+}
+export interface Page<T> { items: T[]; total: number; page: number; pageSize: number }
+
+export interface WorkflowDetail {
+  id: string; version: number; role: Role; ownerId: string; ownerName: string;
+  createdAt: string; updatedAt: string; document: WorkflowDocument;
+}
+
+export interface VersionInfo { version: number; createdAt: string; createdBy: string; contentHash: string }
+export interface DiffChange { pointer: string; kind: "added" | "removed" | "changed"; before?: unknown; after?: unknown }
+
+export interface Collaborator { userId: string; email: string; displayName: string; role: Role }
+
+export interface ApiTokenInfo {
+  id: string; name: string; maxRole: Role; organisationId?: string | null; workflowIds?: string[] | null;
+  createdAt?: string; expiresAt?: string | null; lastUsedAt?: string | null;
+}
+export interface CreatedApiToken extends ApiTokenInfo { token: string }
+
+export interface Deployment {
+  id: string; version: number; state: DeploymentState; file: string; contentHash: string;
+  createdAt: string; createdBy: string; message: string | null;
+}
+
+export interface TaskRun {
+  taskId: string; state: RunState; tryNumber: number;
+  startedAt: string | null; endedAt: string | null; durationSeconds: number | null;
+}
+export interface RunSummary {
+  runId: string; state: RunState; startedAt: string | null; endedAt: string | null;
+  triggeredBy: string | null; version: number | null; source?: string | null;
+}
+export interface RunDetail extends RunSummary { tasks: TaskRun[] }
+export interface LogChunk { content: string; continuationToken: string | null; done: boolean }
+
+/** RFC 9457 problem details, with the extensions the API adds. */
+export interface ProblemDetails {
+  type?: string; title?: string; status?: number; detail?: string; instance?: string;
+  errors?: Record<string, string[]>;
+  currentVersion?: number;
+  current?: WorkflowDetail;
+  [key: string]: unknown;
+}

@@ -1,0 +1,10 @@
+import { Suspense } from "react";
+import { AuthForm } from "@/features/auth/AuthForm";
+
+export default function SignInPage() {
+  return (
+    <Suspense>
+      <AuthForm kind="signin" />
+    </Suspense>
+  );
+}

@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { ApiError } from "./client";
+import { describeError } from "./problem";
+
+describe("API errors in plain words", () => {
+  it("explains a validation problem with its fields", () => {
+    const e = new ApiError(400, { title: "One or more validation errors occurred.", errors: { email: ["is already registered"] } });
+    const f = describeError(e, "sign up");
+    expect(f.fields).toEqual(["email: is already registered"]);
+    expect(f.action).toMatch(/Correct/);
+  });
+
+  it("tells the user what to do when they lack a role or the server is unreachable", () => {
+    expect(describeError(new ApiError(403, {}), "deploy").title).toBe("You are not allowed to deploy.");
+    expect(describeError(new ApiError(0, {})).title).toMatch(/cannot be reached/);
+    expect(describeError(new ApiError(412, {})).action).toMatch(/reload or save yours as a copy/);
+  });
+
+  it("never shows a stack trace from an unknown failure as the title", () => {
+    const f = describeError(new Error("boom"), "save");
+    expect(f.title).toBe("Could not save.");
+  });
+});

@@ -1,0 +1,69 @@
+using System.Net;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
+
+namespace WorkflowControl.Airflow.Http;
+
+/// <summary>
+/// Retry (only safe or idempotent requests, exponential back-off with jitter, Retry-After honoured) around a
+/// circuit breaker (fails fast while Airflow is down) around a per-attempt time-out. All timing uses the
+/// pipeline's TimeProvider, so tests drive it with fake time.
+/// </summary>
+internal static class AirflowResilience
+{
+    /// <summary>Request option set by the Refit interfaces on requests that may be repeated without a second effect.</summary>
+    public const string Idempotent = "WorkflowControl.Airflow.Idempotent";
+
+    private static readonly HttpRequestOptionsKey<bool> IdempotentKey = new(Idempotent);
+
+    public static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> builder, AirflowOptions options, TimeProvider time)
+    {
+        builder.TimeProvider = time;
+        builder
+            .AddRetry(new HttpRetryStrategyOptions
+            {
+                MaxRetryAttempts = Math.Max(1, options.MaxRetries),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryBaseDelay,
+                ShouldRetryAfterHeader = false,
+                ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Context.GetRequestMessage(), args.Outcome, options)),
+                DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result)),
+            })
+            .AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
+            {
+                FailureRatio = 0.5,
+                MinimumThroughput = options.BreakMinimumThroughput,
+                SamplingDuration = options.BreakSamplingDuration,
+                BreakDuration = options.BreakDuration,
+                // A 429 proves Airflow is up: slow down, but do not cut it off.
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Result?.StatusCode != HttpStatusCode.TooManyRequests
+                    && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
+            })
+            .AddTimeout(new HttpTimeoutStrategyOptions { Timeout = options.AttemptTimeout });
+    }
+
+    private static bool ShouldRetry(HttpRequestMessage? request, Outcome<HttpResponseMessage> outcome, AirflowOptions options) =>
+        options.MaxRetries > 0
+        && IsRepeatable(request)
+        && HttpClientResiliencePredicates.IsTransient(outcome)
+        // A Retry-After longer than we are willing to hold the caller: fail now and let the caller come back.
+        && (RetryAfter(outcome.Result) is not { } wait || wait <= options.MaxRetryAfter);
+
+    /// <summary>GET/HEAD/OPTIONS always; other methods only when the caller marked the request idempotent.</summary>
+    public static bool IsRepeatable(HttpRequestMessage? request) =>
+        request is not null
+        && (request.Method == HttpMethod.Get || request.Method == HttpMethod.Head || request.Method == HttpMethod.Options
+            || (request.Options.TryGetValue(IdempotentKey, out var idempotent) && idempotent));
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage? response)
+    {
+        if (response?.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable))
+        {
+            return null;
+        }
+
+        return AirflowErrors.RetryAfter(response.Headers) is { } wait && wait > TimeSpan.Zero ? wait : null;
+    }
+}

@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Refit;
+using WorkflowControl.Airflow.Api;
+using WorkflowControl.Airflow.Http;
+using WorkflowControl.Airflow.Tracking;
+
+namespace WorkflowControl.Airflow;
+
+public static class ServiceCollectionExtensions
+{
+    private const string AuthHttpClientName = "WorkflowControl.Airflow.Auth";
+
+    /// <summary>
+    /// Registers <see cref="IAirflowClient"/> (singleton) configured from the "Airflow" section, validated at start-up,
+    /// with resilience and authentication. Uses the registered <see cref="TimeProvider"/> (System when none).
+    /// </summary>
+    public static IServiceCollection AddAirflowClient(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<AirflowOptions>()
+            .Bind(configuration.GetSection(AirflowOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddTransient<AirflowAuthHandler>();
+        services.TryAddSingleton(sp => new AirflowTokenProvider(
+            RestService.For<IAirflowAuthApi>(Http(sp, AuthHttpClientName), AirflowJson.RefitSettings),
+            sp.GetRequiredService<IOptions<AirflowOptions>>()));
+
+        Resilient(services.AddHttpClient(AirflowClient.HttpClientName)).AddHttpMessageHandler<AirflowAuthHandler>();
+        Resilient(services.AddHttpClient(AuthHttpClientName));
+        services.TryAddSingleton<IAirflowClient, AirflowClient>();
+        return services;
+    }
+
+    /// <summary>
+    /// Registers the run tracker: <see cref="RunTrackingEngine"/>, the <see cref="RunTracker"/> background service,
+    /// and an in-memory <see cref="IRunWatchList"/>. The host must register <see cref="IRunStore"/> and <see cref="IRunNotifier"/>.
+    /// </summary>
+    public static IServiceCollection AddAirflowRunTracking(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<RunTrackingOptions>()
+            .Bind(configuration.GetSection(RunTrackingOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<IRunWatchList, RunWatchList>();
+        services.TryAddSingleton<RunTrackingEngine>();
+        services.TryAddSingleton<RunTracker>();
+        services.TryAddSingleton<IRunTrackerSignal>(sp => sp.GetRequiredService<RunTracker>());
+        services.AddHostedService(sp => sp.GetRequiredService<RunTracker>());
+        return services;
+    }
+
+    private static HttpClient Http(IServiceProvider sp, string name)
+    {
+        var http = sp.GetRequiredService<IHttpClientFactory>().CreateClient(name);
+        http.BaseAddress = new Uri(sp.GetRequiredService<IOptions<AirflowOptions>>().Value.BaseUrl.TrimEnd('/'));
+        return http;
+    }
+
+    private static IHttpClientBuilder Resilient(IHttpClientBuilder builder)
+    {
+        builder
+            // The resilience pipeline owns time-outs (on the injectable clock), not HttpClient.
+            .ConfigureHttpClient(http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .RedactLoggedHeaders(_ => true)
+            .AddResilienceHandler("airflow", (pipeline, context) => AirflowResilience.Configure(
+                pipeline,
+                context.ServiceProvider.GetRequiredService<IOptions<AirflowOptions>>().Value,
+                context.ServiceProvider.GetRequiredService<TimeProvider>()));
+        return builder;
+    }
+}

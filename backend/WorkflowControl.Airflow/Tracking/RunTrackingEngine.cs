@@ -1,0 +1,188 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace WorkflowControl.Airflow.Tracking;
+
+/// <summary>
+/// One poll cycle over every active run with batched requests: the active runs of all tracked DAGs, the runs
+/// that finished since the last good cycle, task instances of watched runs only, and a single GET for a run
+/// that vanished from both lists. Requests grow with pages of runs, not with runs. Changes are computed
+/// against the store, saved, then notified; a failed cycle changes nothing, so the next one catches up
+/// without losing or repeating a change.
+/// </summary>
+public sealed partial class RunTrackingEngine(
+    IAirflowClient airflow,
+    IRunStore store,
+    IRunNotifier notifier,
+    IRunWatchList watchList,
+    IOptions<RunTrackingOptions> options,
+    TimeProvider time,
+    ILogger<RunTrackingEngine> logger)
+{
+    private readonly RunTrackingOptions _options = options.Value;
+    private readonly Dictionary<RunKey, Dictionary<(string TaskId, int MapIndex), (string? State, int Try)>> _taskSnapshots = [];
+    private DateTimeOffset? _finishedSince;
+
+    public async Task<RunPollResult> PollOnceAsync(CancellationToken ct = default)
+    {
+        var cycleStart = time.GetUtcNow();
+        var requests = 0;
+        var changes = new List<RunChange>();
+
+        var active = (await store.GetActiveRunsAsync(ct).ConfigureAwait(false)).ToDictionary(r => r.Key);
+        var stateOf = active.ToDictionary(r => r.Key, r => r.Value.State);
+
+        foreach (var pending in active.Values.Where(r => r.State == TrackedRunStates.Pending))
+        {
+            requests++;
+            var change = await TriggerAsync(pending, ct).ConfigureAwait(false);
+            changes.Add(change);
+            stateOf[pending.Key] = change.NewState;
+        }
+
+        var dagIds = (await store.GetTrackedDagIdsAsync(ct).ConfigureAwait(false))
+            .Concat(active.Keys.Select(k => k.DagId)).Distinct().ToArray();
+        var seen = new Dictionary<RunKey, AirflowDagRun>();
+        if (dagIds.Length > 0)
+        {
+            requests += await ListAsync(new DagRunQuery(dagIds) { States = AirflowRunStates.Active }, seen, ct).ConfigureAwait(false);
+            var finishedSince = _finishedSince ?? cycleStart - _options.StartupLookback;
+            requests += await ListAsync(
+                new DagRunQuery(dagIds) { States = AirflowRunStates.Finished, EndDateGte = finishedSince }, seen, ct).ConfigureAwait(false);
+        }
+
+        var unknown = seen.Keys.Where(k => !stateOf.ContainsKey(k)).ToArray();
+        var known = unknown.Length == 0
+            ? new Dictionary<RunKey, string>()
+            : await store.GetKnownStatesAsync(unknown, ct).ConfigureAwait(false);
+        foreach (var (key, run) in seen)
+        {
+            var old = stateOf.TryGetValue(key, out var s) ? s : known.GetValueOrDefault(key);
+            if (old is null)
+            {
+                changes.Add(new RunChange(key, RunChangeKind.Discovered, null, run.State, run));
+            }
+            else if (old != run.State)
+            {
+                changes.Add(new RunChange(key, RunChangeKind.StateChanged, old, run.State, run));
+            }
+        }
+
+        // Missing from both lists: finished before the window, shifted between pages, or deleted. Rare, so one GET each.
+        foreach (var key in active.Keys.Where(k => !seen.ContainsKey(k) && !AirflowRunStates.IsFinished(stateOf[k])
+                     && stateOf[k] != TrackedRunStates.Pending))
+        {
+            requests++;
+            var run = await airflow.GetDagRunAsync(key.DagId, key.DagRunId, ct).ConfigureAwait(false);
+            if (run is null)
+            {
+                changes.Add(new RunChange(key, RunChangeKind.Deleted, stateOf[key], TrackedRunStates.Deleted, null));
+            }
+            else
+            {
+                seen[key] = run;
+                if (run.State != stateOf[key])
+                {
+                    changes.Add(new RunChange(key, RunChangeKind.StateChanged, stateOf[key], run.State, run));
+                }
+            }
+        }
+
+        var (taskChanges, taskRequests) = await PollTasksAsync(active.Keys, changes, seen, ct).ConfigureAwait(false);
+        requests += taskRequests;
+
+        var result = new RunPollResult(changes, taskChanges, requests);
+        if (!result.IsEmpty)
+        {
+            await store.SaveAsync(result, ct).ConfigureAwait(false);
+            await notifier.NotifyAsync(result, ct).ConfigureAwait(false);
+        }
+
+        _finishedSince = cycleStart - _options.FinishedOverlap;
+        LogCycle(active.Count, result.Runs.Count, result.Tasks.Count, requests);
+        return result;
+    }
+
+    private async Task<RunChange> TriggerAsync(TrackedRun pending, CancellationToken ct)
+    {
+        try
+        {
+            var run = await airflow.TriggerDagRunAsync(pending.Key.DagId, pending.Key.DagRunId, pending.Conf, ct).ConfigureAwait(false);
+            return new RunChange(pending.Key, RunChangeKind.Triggered, TrackedRunStates.Pending, run.State, run);
+        }
+        catch (AirflowException e) when (e is AirflowNotFoundException or AirflowBadRequestException or AirflowImportErrorException or AirflowConflictException)
+        {
+            // Airflow will not accept this trigger however often it is repeated.
+            var problem = AirflowProblems.ToProblemDetails(e);
+            return new RunChange(pending.Key, RunChangeKind.TriggerFailed, TrackedRunStates.Pending, AirflowRunStates.Failed, null, problem.Detail);
+        }
+    }
+
+    private async Task<int> ListAsync(DagRunQuery query, Dictionary<RunKey, AirflowDagRun> into, CancellationToken ct)
+    {
+        var requests = 0;
+        for (var offset = 0; ; offset += _options.PageSize)
+        {
+            requests++;
+            var page = await airflow.ListDagRunsBatchAsync(query, new AirflowPaging(offset, _options.PageSize), ct).ConfigureAwait(false);
+            foreach (var run in page.Items)
+            {
+                into[new RunKey(run.DagId, run.DagRunId)] = run;
+            }
+
+            if (page.Items.Count < _options.PageSize || offset + page.Items.Count >= page.TotalEntries)
+            {
+                return requests;
+            }
+        }
+    }
+
+    private async Task<(List<TaskChange> Changes, int Requests)> PollTasksAsync(
+        IEnumerable<RunKey> active, List<RunChange> runChanges, Dictionary<RunKey, AirflowDagRun> seen, CancellationToken ct)
+    {
+        var watched = watchList.Watched.ToHashSet();
+        foreach (var gone in _taskSnapshots.Keys.Where(k => !watched.Contains(k)).ToArray())
+        {
+            _taskSnapshots.Remove(gone);
+        }
+
+        // Active runs, plus runs that changed in this cycle (a run that just finished gets its final task states).
+        var relevant = active.Concat(runChanges.Where(c => c.Kind != RunChangeKind.Deleted).Select(c => c.Key))
+            .Where(watched.Contains).Distinct().ToArray();
+        // A watched run that is already finished and unchanged still needs one snapshot for its new watcher.
+        relevant = [.. relevant, .. watched.Where(k => !_taskSnapshots.ContainsKey(k) && !relevant.Contains(k) && seen.ContainsKey(k))];
+        var changes = new List<TaskChange>();
+        if (relevant.Length == 0)
+        {
+            return (changes, 0);
+        }
+
+        var instances = await airflow.ListTaskInstancesBatchAsync(relevant, ct).ConfigureAwait(false);
+        foreach (var ti in instances)
+        {
+            var run = new RunKey(ti.DagId, ti.DagRunId);
+            if (!_taskSnapshots.TryGetValue(run, out var snapshot))
+            {
+                _taskSnapshots[run] = snapshot = [];
+            }
+
+            var id = (ti.TaskId, ti.MapIndex);
+            var had = snapshot.TryGetValue(id, out var before);
+            if (!had || before.State != ti.State || before.Try != ti.TryNumber)
+            {
+                changes.Add(new TaskChange(run, ti, had ? before.State : null));
+                snapshot[id] = (ti.State, ti.TryNumber);
+            }
+        }
+
+        foreach (var run in relevant)
+        {
+            _taskSnapshots.TryAdd(run, []);
+        }
+
+        return (changes, (int)Math.Ceiling(relevant.Length / 100.0));
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Run poll: {Active} active runs, {RunChanges} run changes, {TaskChanges} task changes, {Requests} Airflow requests")]
+    private partial void LogCycle(int active, int runChanges, int taskChanges, int requests);
+}

@@ -1,0 +1,149 @@
+"""Task implementations register here by catalog id; the runner looks them up."""
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import paths, storage
+from .config import Config
+from .errors import InputError
+from .secrets import resolve_secret
+
+log = logging.getLogger("workflowcontrol_tasks")
+
+
+@dataclass
+class TaskInput:
+    """One upstream result, read lazily (whole, limited, or in chunks)."""
+
+    ref: dict[str, Any]
+    limit: int | None = None
+
+    @property
+    def path(self) -> Path:
+        return Path(self.ref["path"])
+
+    @property
+    def task_id(self) -> str:
+        return str(self.ref.get("task_id") or self.path.stem)
+
+    @property
+    def is_table(self) -> bool:
+        return self.path.suffix in (".parquet", ".wct")
+
+    def frame(self) -> pd.DataFrame:
+        self._require_table()
+        return storage.read_table(self.path, self.limit)
+
+    def chunks(self) -> Iterator[pd.DataFrame]:
+        self._require_table()
+        return storage.iter_table(self.path, self.limit)
+
+    def _require_table(self) -> None:
+        if not self.is_table:
+            raise InputError(f"upstream '{self.task_id}' produced a {self.path.suffix or 'non-table'} file, not a table")
+
+
+@dataclass
+class Inputs:
+    """Upstream results grouped by the catalog's input ports."""
+
+    ports: dict[str, list[TaskInput]]
+
+    def one(self, name: str = "data") -> TaskInput:
+        return self.ports[name][0]
+
+    def many(self, name: str = "data") -> list[TaskInput]:
+        return self.ports.get(name, [])
+
+    def all(self) -> list[TaskInput]:
+        return [item for items in self.ports.values() for item in items]
+
+
+@dataclass
+class TaskContext:
+    """Everything a task implementation may touch: ids, run macros, output location, secrets and data root."""
+
+    task_id: str
+    task_type: str
+    owner_id: str
+    workflow_id: str
+    run_id: str
+    ds: str | None = None
+    ts: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    preview_limit: int | None = None
+    output_dir: Path | None = None
+
+    @property
+    def preview(self) -> bool:
+        return self.preview_limit is not None
+
+    def run_folder(self) -> Path:
+        if self.output_dir is None:
+            self.output_dir = (Path(tempfile.mkdtemp(prefix="wfc-preview-")) if self.preview
+                               else paths.run_dir(self.owner_id, self.workflow_id, self.run_id))
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        return self.output_dir
+
+    def output_path(self, ext: str, suffix: str = "") -> Path:
+        return self.run_folder() / f"{self.task_id}{suffix}.{ext}"
+
+    def owner_folder(self) -> Path:
+        return paths.owner_dir(self.owner_id)
+
+    def workflow_state_folder(self) -> Path:
+        folder = paths.owner_dir(self.owner_id) / paths.check_uuid(self.workflow_id, "workflow_id") / "_state"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def secret(self, name: str, field_name: str) -> str:
+        return resolve_secret(self.owner_id, name, field_name)
+
+    def table_writer(self) -> storage.TableWriter:
+        return storage.TableWriter(self.output_path(storage.EXTENSIONS[storage.DEFAULT_FORMAT]))
+
+    def write_table(self, frame: pd.DataFrame, **extra: Any) -> dict[str, Any]:
+        writer = self.table_writer()
+        try:
+            writer.write(frame)
+        except BaseException:
+            writer.abort()
+            raise
+        return self.table_ref(writer, **extra)
+
+    def table_ref(self, writer: storage.TableWriter, **extra: Any) -> dict[str, Any]:
+        rows, schema = writer.close()
+        log.info("Wrote %d rows to %s", rows, writer.path)
+        return {"path": str(writer.path), "rows": rows, "schema": schema, "format": writer.format, **extra}
+
+    def file_ref(self, path: Path, fmt: str, rows: int | None = None, **extra: Any) -> dict[str, Any]:
+        return {"path": str(path), "rows": rows, "schema": [], "format": fmt, **extra}
+
+
+TaskFunction = Callable[[TaskContext, Config, Inputs], dict[str, Any]]
+REGISTRY: dict[str, TaskFunction] = {}
+
+
+def task_type(type_id: str) -> Callable[[TaskFunction], TaskFunction]:
+    """Register the implementation of one catalog task type."""
+
+    def register(function: TaskFunction) -> TaskFunction:
+        if type_id in REGISTRY:
+            raise ValueError(f"task type {type_id} registered twice")
+        REGISTRY[type_id] = function
+        return function
+
+    return register
+
+
+def load_implementations() -> dict[str, TaskFunction]:
+    from .tasks import analyze, extract, load, transform, utility  # noqa: F401  (registration side effect)
+
+    return REGISTRY

@@ -1,0 +1,1 @@
+"""Implementations of the catalog's task types, one module per category."""

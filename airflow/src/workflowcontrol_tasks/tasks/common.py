@@ -1,0 +1,145 @@
+"""Helpers shared by several task types: typed coercion, row conditions, PostgreSQL connections."""
+from __future__ import annotations
+
+import datetime as dt
+import operator as op
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError, TaskError
+
+TYPE_NAMES = ("string", "integer", "number", "boolean", "date", "timestamp")
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+
+
+def coerce(series: pd.Series, type_name: str, field: str) -> pd.Series:
+    """Convert a column to one of the catalog's types; values that do not fit are an error naming the column."""
+    try:
+        if type_name == "string":
+            return series.map(lambda v: v if v is None or isinstance(v, str) or v != v else str(v)).astype(object)
+        if type_name == "integer":
+            numbers = pd.to_numeric(series, errors="raise")
+            if (numbers.dropna() % 1 != 0).any():
+                raise ValueError("has fractional values")
+            return numbers.astype("Int64") if numbers.isna().any() or series.dtype == object else numbers.astype("int64")
+        if type_name == "number":
+            return pd.to_numeric(series, errors="raise").astype("float64")
+        if type_name == "boolean":
+            return series.map(_to_bool).astype("boolean")
+        if type_name == "date":
+            parsed = pd.to_datetime(series, errors="raise")
+            return pd.Series([None if v is pd.NaT else v.date() for v in parsed], index=series.index, dtype=object)
+        if type_name == "timestamp":
+            return pd.to_datetime(series, errors="raise", utc=True)
+    except (ValueError, TypeError) as exc:
+        raise TaskError(f"column '{series.name}' cannot be read as {type_name}: {_short(exc)}", field=field) from None
+    raise ConfigError(f"unknown type '{type_name}'", field=field)
+
+
+def _to_bool(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return pd.NA
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    if text == "":
+        return pd.NA
+    raise ValueError(f"'{value}' is not a yes/no value")
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
+def require_columns(frame: pd.DataFrame, columns: Sequence[str], field: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise TaskError(f"column(s) {', '.join(map(repr, missing))} not found; available: "
+                        f"{', '.join(map(str, frame.columns))}", field=field)
+
+
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "eq": op.eq, "ne": op.ne, "lt": op.lt, "le": op.le, "gt": op.gt, "ge": op.ge,
+}
+
+
+def _comparable(series: pd.Series, value: Any) -> Any:
+    """Compare dates and timestamps with ISO strings from the form, numbers with numbers."""
+    if isinstance(value, str) and pd.api.types.is_datetime64_any_dtype(series.dtype):
+        stamp = pd.Timestamp(value)
+        if isinstance(series.dtype, pd.DatetimeTZDtype) and stamp.tzinfo is None:
+            stamp = stamp.tz_localize(series.dtype.tz)
+        return stamp
+    if isinstance(value, str) and series.dtype == object and len(series.dropna()) and \
+            isinstance(series.dropna().iloc[0], dt.date):
+        return dt.date.fromisoformat(value)
+    return value
+
+
+def condition_mask(frame: pd.DataFrame, condition: Mapping[str, Any], field: str) -> pd.Series:
+    """Evaluate one {column, operator, value} condition to a boolean mask; never eval."""
+    column, operator_name = condition["column"], condition["operator"]
+    require_columns(frame, [column], field)
+    series = frame[column]
+    value = condition.get("value")
+    if operator_name == "is_null":
+        return series.isna()
+    if operator_name == "not_null":
+        return series.notna()
+    if operator_name in ("in", "not_in"):
+        values = value if isinstance(value, list) else [value]
+        mask = series.isin([_comparable(series, v) for v in values])
+        return ~mask if operator_name == "not_in" else mask
+    if operator_name in ("contains", "starts_with", "ends_with"):
+        text = series.astype("string")
+        method = {"contains": lambda s: s.str.contains(str(value), regex=False),
+                  "starts_with": lambda s: s.str.startswith(str(value)),
+                  "ends_with": lambda s: s.str.endswith(str(value))}[operator_name]
+        return method(text).fillna(False).astype(bool)
+    if operator_name in _COMPARE:
+        try:
+            result = _COMPARE[operator_name](series, _comparable(series, value))
+        except TypeError:
+            raise TaskError(f"cannot compare column '{column}' with {value!r}", field=field) from None
+        return pd.Series(result, index=frame.index).fillna(False).astype(bool)
+    raise ConfigError(f"unknown operator '{operator_name}'", field=field)
+
+
+def combined_mask(frame: pd.DataFrame, conditions: Sequence[Mapping[str, Any]], combine: str,
+                  field: str) -> pd.Series:
+    if not conditions:
+        return pd.Series(True, index=frame.index)
+    masks = [condition_mask(frame, c, f"{field}[{i}]") for i, c in enumerate(conditions)]
+    result = masks[0]
+    for mask in masks[1:]:
+        result = (result & mask) if combine == "and" else (result | mask)
+    return result
+
+
+def pg_connect(dsn: str, timeout_seconds: int, field: str) -> Any:
+    """Open a PostgreSQL connection from a secret's URI with a statement time-out; errors never echo the URI."""
+    import psycopg2
+
+    try:
+        return psycopg2.connect(dsn, connect_timeout=10, application_name="workflowcontrol",
+                                options=f"-c statement_timeout={int(timeout_seconds) * 1000}")
+    except psycopg2.Error as exc:
+        raise TaskError(f"could not connect to the database: {pg_message(exc)}", field=field) from None
+
+
+def pg_message(exc: Exception) -> str:
+    """The server's primary message only (no SQL text, no connection string)."""
+    diag = getattr(exc, "diag", None)
+    primary = getattr(diag, "message_primary", None)
+    if primary:
+        return str(primary)
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text.split("postgresql://")[0].split("password=")[0].strip() or type(exc).__name__

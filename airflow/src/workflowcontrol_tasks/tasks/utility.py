@@ -1,0 +1,140 @@
+"""Utility tasks: notifications (e-mail, Slack, webhooks) and cohort definitions, sizes and comparisons."""
+from __future__ import annotations
+
+import logging
+import re
+import smtplib
+import ssl
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pandas as pd
+
+from .. import netguard, storage
+from ..config import Config
+from ..errors import ConfigError, TaskError
+from ..registry import Inputs, TaskContext, task_type
+from .common import combined_mask, require_columns
+
+log = logging.getLogger(__name__)
+
+_RESULT_MACRO = re.compile(r"\{\{\s*results\.([a-z][a-z0-9_]{0,63})\.(rows|path|format)\s*\}\}")
+
+
+# ---- notifications ------------------------------------------------------------------------------------------
+
+def render_message(text: str, results: dict[str, dict[str, Any]]) -> str:
+    """{{ results.<task>.rows|path|format }} names an upstream result; anything else stays as written."""
+
+    def substitute(match: re.Match[str]) -> str:
+        ref = results.get(match.group(1))
+        return match.group(0) if ref is None else str(ref.get(match.group(2)))
+
+    return _RESULT_MACRO.sub(substitute, text)
+
+
+def _send_email(ctx: TaskContext, cfg: Config, subject: str, body: str) -> None:
+    if not cfg["smtp_secret"] or not cfg["to"]:
+        raise ConfigError("e-mail needs the SMTP secret and at least one recipient", field="smtp_secret"
+                          if not cfg["smtp_secret"] else "to")
+    uri = urlsplit(ctx.secret(cfg["smtp_secret"], "smtp_secret"))
+    if uri.scheme not in ("smtp", "smtps"):
+        raise TaskError("the SMTP secret must be an smtp:// or smtps:// address", field="smtp_secret")
+    options = parse_qs(uri.query)
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = cfg["sender"]
+    message["To"] = ", ".join(cfg["to"])
+    message.set_content(body)
+    timeout = float(cfg["timeout_seconds"])
+    try:
+        smtp_class = smtplib.SMTP_SSL if uri.scheme == "smtps" else smtplib.SMTP
+        with smtp_class(uri.hostname or "", uri.port or (465 if uri.scheme == "smtps" else 25), timeout=timeout) as smtp:
+            if options.get("starttls", ["false"])[0] == "true":
+                smtp.starttls(context=ssl.create_default_context())
+            if uri.username:
+                smtp.login(unquote(uri.username), unquote(uri.password or ""))
+            smtp.send_message(message)
+    except (smtplib.SMTPException, OSError) as exc:
+        raise TaskError(f"sending e-mail failed: {type(exc).__name__}", field="smtp_secret") from None
+    log.info("E-mail sent to %d recipient(s)", len(cfg["to"]))
+
+
+def _post_webhook(ctx: TaskContext, cfg: Config, subject: str, body: str) -> None:
+    if not cfg["webhook_secret"]:
+        raise ConfigError("name the secret that holds the webhook address", field="webhook_secret")
+    url = ctx.secret(cfg["webhook_secret"], "webhook_secret")
+    payload = {"text": f"*{subject}*\n{body}"} if cfg["channel"] == "slack" else \
+        {"subject": subject, "message": body, "run_id": ctx.run_id, "task_id": ctx.task_id}
+    limits = netguard.Limits(max_bytes=1024 * 1024, timeout_seconds=float(cfg["timeout_seconds"]))
+    try:
+        netguard.fetch(netguard.new_session(), "POST", url, field="webhook_secret", limits=limits, json=payload)
+    except TaskError as error:
+        # The webhook address is a secret (Slack puts the token in the path): never echo it.
+        raise type(error)(error.problem.replace(url, "the webhook address"), field="webhook_secret") from None
+    log.info("Webhook (%s) delivered", cfg["channel"])
+
+
+@task_type("utility.notify")
+def utility_notify(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, Any]:
+    results = {item.task_id: item.ref for item in inputs.many("results")}
+    subject = render_message(cfg["subject"], results)
+    body = render_message(cfg["message"], results)
+    if cfg["include_summary"] and results:
+        lines = [f"- {task}: {ref.get('rows')} rows ({ref.get('format')})" for task, ref in results.items()]
+        body += "\n\nResults:\n" + "\n".join(lines)
+    if ctx.preview:
+        raise ConfigError("notifications are not previewed", field="channel")
+    if cfg["channel"] == "email":
+        _send_email(ctx, cfg, subject, body)
+    else:
+        _post_webhook(ctx, cfg, subject, body)
+    path = ctx.output_path("txt")
+    path.write_text(f"{subject}\n\n{body}\n", encoding="utf-8")
+    return ctx.file_ref(path, "text", None, channel=cfg["channel"])
+
+
+# ---- cohorts ------------------------------------------------------------------------------------------------
+
+def _cohort_labels(frame: pd.DataFrame, cfg: Config) -> pd.Series:
+    labels = pd.Series(cfg["otherwise"] or None, index=frame.index, dtype=object)
+    assigned = pd.Series(False, index=frame.index)
+    for position, cohort in enumerate(cfg["cohorts"]):
+        mask = combined_mask(frame, cohort.get("conditions", []), cohort.get("combine", "and"),
+                             f"cohorts[{position}].conditions") & ~assigned
+        labels[mask] = cohort["name"]
+        assigned |= mask
+    return labels
+
+
+@task_type("utility.cohort")
+def utility_cohort(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, Any]:
+    frame = inputs.one("data").frame()
+    column = cfg["cohort_column"]
+    labelled = frame.assign(**{column: _cohort_labels(frame, cfg)})
+    output = cfg["output"]
+    if output == "label":
+        return ctx.write_table(labelled)
+    members = labelled[labelled[column].notna()]
+    if output == "sizes":
+        sizes = members.groupby(column, sort=False).size().rename("rows").reset_index()
+        sizes["share"] = sizes["rows"] / max(len(frame), 1)
+        return ctx.write_table(sizes)
+    measures = list(cfg["compare_columns"] or []) or [
+        c for c in frame.columns if storage.logical_type(frame[c]) in ("integer", "number")]
+    require_columns(frame, measures, "compare_columns")
+    if not measures:
+        raise ConfigError("name at least one numeric column to compare", field="compare_columns")
+    rows = []
+    for name, part in members.groupby(column, sort=False):
+        for measure in measures:
+            values = part[measure].astype("float64")
+            rows.append({column: name, "measure": measure, "rows": len(part), "count": int(values.notna().sum()),
+                         "mean": values.mean(), "std": values.std(), "median": values.median(),
+                         "min": values.min(), "max": values.max()})
+    result = pd.DataFrame(rows)
+    if len(result):
+        overall = result.groupby("measure")["mean"].transform("mean")
+        result["difference_from_mean_of_cohorts"] = result["mean"] - overall
+    return ctx.write_table(result)

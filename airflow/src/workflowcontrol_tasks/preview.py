@@ -1,0 +1,101 @@
+"""Preview entry point: run one task on a sample and print {rows, schema} as JSON.
+
+Request on stdin: {"taskType", "config", "inputs": {port: path or [paths]}, "limit", "ownerId", "params"}.
+Input paths must lie inside the owner's folder of the shared data root. Errors are printed as
+{"error": {"task", "field", "problem"}} with exit status 2.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import shutil
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+from . import paths, storage
+from .catalog import load_catalog
+from .errors import ConfigError, InputError, TaskError
+from .registry import TaskContext
+from .runner import run_task
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 10_000
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    if value.__class__.__name__ in ("NAType", "NaTType"):
+        return None
+    return value
+
+
+def _input_refs(request: dict[str, Any], owner_id: str) -> list[dict[str, Any]]:
+    entry = load_catalog()[request["taskType"]]
+    given = request.get("inputs") or {}
+    unknown = set(given) - {port["name"] for port in entry["inputs"]}
+    if unknown:
+        raise InputError(f"unknown input(s) {sorted(unknown)}", field="inputs")
+    base = paths.owner_dir(owner_id).resolve()
+    refs = []
+    for port in entry["inputs"]:
+        value = given.get(port["name"], [])
+        for item in value if isinstance(value, list) else [value]:
+            path = Path(item).resolve()
+            if not str(path).startswith(str(base) + "/"):
+                raise InputError("input files must be results inside your own data folder", field=f"inputs.{port['name']}")
+            refs.append({"path": str(path), "task_id": path.stem})
+    return refs
+
+
+def preview(request: dict[str, Any]) -> dict[str, Any]:
+    task_type = request.get("taskType")
+    if task_type not in load_catalog():
+        raise ConfigError(f"unknown task type '{task_type}'", field="taskType")
+    if not load_catalog()[task_type]["preview"]:
+        raise ConfigError("this task type has no data preview", field="taskType")
+    limit = max(1, min(int(request.get("limit") or DEFAULT_LIMIT), MAX_LIMIT))
+    owner_id = paths.check_uuid(request.get("ownerId") or "", "ownerId")
+    context = TaskContext(task_id="preview", task_type=task_type, owner_id=owner_id,
+                          workflow_id=str(uuid.UUID(int=0)), run_id="preview", params=request.get("params") or {},
+                          ts=dt.datetime.now(dt.timezone.utc).isoformat(), preview_limit=limit)
+    context.ds = context.ts[:10] if context.ts else None
+    try:
+        result = run_task(task_type, request.get("config") or {}, _input_refs(request, owner_id), context)
+        frame = storage.read_table(Path(result["path"]), limit)
+        rows = [{str(k): _jsonable(v) for k, v in record.items()} for record in frame.to_dict(orient="records")]
+        return {"rows": rows, "schema": storage.schema_of(frame)}
+    finally:
+        if context.output_dir is not None:
+            shutil.rmtree(context.output_dir, ignore_errors=True)
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    try:
+        request = json.loads(sys.stdin.read())
+        if not isinstance(request, dict):
+            raise ValueError
+    except ValueError:
+        print(json.dumps({"error": {"task": None, "field": None, "problem": "the request is not a JSON object"}}))
+        return 2
+    try:
+        print(json.dumps(preview(request), allow_nan=False))
+        return 0
+    except TaskError as error:
+        print(json.dumps({"error": error.to_dict()}))
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

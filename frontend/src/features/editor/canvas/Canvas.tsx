@@ -1,0 +1,186 @@
+"use client";
+import { useCallback, useMemo, useRef, useState, type DragEvent } from "react";
+import {
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  useReactFlow,
+  type Connection,
+  type EdgeChange,
+  type NodeChange,
+  type IsValidConnection,
+} from "@xyflow/react";
+import { useEditor } from "../store";
+import { connectionProblem } from "../document/graph";
+import type { Operation, Position } from "../document/operations";
+import type { IssueMap } from "../document/validation";
+import { buildEdges, buildNodes, type NodeCache } from "./flow";
+import { TaskNodeView } from "./TaskNodeView";
+import type { DependencyEdge, TaskNode } from "./types";
+
+export const TASK_DRAG_MIME = "application/x-workflowcontrol-task";
+const nodeTypes = { task: TaskNodeView };
+
+export function Canvas({ issues, readOnly, onAddTask }: { issues: IssueMap; readOnly: boolean; onAddTask: (typeId: string, position: Position) => void }) {
+  const doc = useEditor((s) => s.doc);
+  const catalog = useEditor((s) => s.catalog);
+  const dragging = useEditor((s) => s.dragging);
+  const selectedNodes = useEditor((s) => s.selectedNodes);
+  const selectedEdges = useEditor((s) => s.selectedEdges);
+  const runStates = useEditor((s) => s.runStates);
+  const locks = useEditor((s) => s.locks);
+  const apply = useEditor((s) => s.apply);
+  const select = useEditor((s) => s.select);
+  const setDragging = useEditor((s) => s.setDragging);
+  const { screenToFlowPosition } = useReactFlow();
+  const [sizes, setSizes] = useState<Record<string, { width: number; height: number }>>({});
+  const [hint, setHint] = useState<string | null>(null);
+  const cache = useRef<NodeCache>(new Map());
+
+  const selectedSet = useMemo(() => new Set(selectedNodes), [selectedNodes]);
+  const selectedEdgeSet = useMemo(() => new Set(selectedEdges), [selectedEdges]);
+  const nodes = useMemo(
+    () => (doc ? buildNodes({ doc, catalog, dragging, selected: selectedSet, selectedEdges: selectedEdgeSet, issues: issues.byNode, runStates, locks, sizes }, cache.current) : []),
+    [doc, catalog, dragging, selectedSet, selectedEdgeSet, issues.byNode, runStates, locks, sizes],
+  );
+  const edges = useMemo(() => (doc ? buildEdges(doc, catalog, selectedEdgeSet, runStates) : []), [doc, catalog, selectedEdgeSet, runStates]);
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange<TaskNode>[]) => {
+      const state = useEditor.getState();
+      let nextDragging: Record<string, Position> | null = null;
+      const moved: Operation[] = [];
+      let selection: Set<string> | null = null;
+      const newSizes: Record<string, { width: number; height: number }> = {};
+      for (const c of changes) {
+        if (c.type === "dimensions" && c.dimensions) newSizes[c.id] = c.dimensions;
+        else if (c.type === "position" && !readOnly) {
+          if (c.dragging && c.position) (nextDragging ??= { ...state.dragging })[c.id] = c.position;
+          else if (c.dragging === false) {
+            const p = c.position ?? state.dragging[c.id];
+            if (p) moved.push({ kind: "moveNode", id: c.id, position: { x: Math.round(p.x), y: Math.round(p.y) } });
+            (nextDragging ??= { ...state.dragging });
+            delete nextDragging[c.id];
+          }
+        } else if (c.type === "select") {
+          selection ??= new Set(state.selectedNodes);
+          if (c.selected) selection.add(c.id);
+          else selection.delete(c.id);
+        }
+      }
+      if (Object.keys(newSizes).length > 0) setSizes((s) => ({ ...s, ...newSizes }));
+      if (moved.length > 0) apply(moved.length === 1 ? (moved[0] as Operation) : { kind: "batch", ops: moved });
+      if (nextDragging) setDragging(nextDragging);
+      if (selection) select([...selection], useEditor.getState().selectedEdges);
+    },
+    [apply, readOnly, select, setDragging],
+  );
+
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange<DependencyEdge>[]) => {
+      let selection: Set<string> | null = null;
+      for (const c of changes) {
+        if (c.type === "select") {
+          selection ??= new Set(useEditor.getState().selectedEdges);
+          if (c.selected) selection.add(c.id);
+          else selection.delete(c.id);
+        }
+      }
+      if (selection) select(useEditor.getState().selectedNodes, [...selection]);
+    },
+    [select],
+  );
+
+  const isValidConnection: IsValidConnection = useCallback(
+    (c) => {
+      const s = useEditor.getState();
+      if (readOnly || !s.doc || !c.source || !c.target) return false;
+      return connectionProblem(s.doc, s.catalog, c.source, c.target) === null;
+    },
+    [readOnly],
+  );
+
+  const onConnect = useCallback(
+    (c: Connection) => {
+      const s = useEditor.getState();
+      if (!s.doc) return;
+      const problem = connectionProblem(s.doc, s.catalog, c.source, c.target);
+      if (problem) return setHint(problem);
+      const target = s.doc.spec.tasks.find((t) => t.id === c.target);
+      const type = target ? s.catalog.get(target.type) : undefined;
+      const portIndex = type?.inputs.findIndex((p) => `in:${p.name}` === c.targetHandle) ?? -1;
+      const isMany = portIndex >= 0 && type?.inputs[portIndex]?.many;
+      const index = portIndex >= 0 && !isMany && target ? Math.min(portIndex, target.dependsOn.length) : undefined;
+      apply({ kind: "addEdge", source: c.source, target: c.target, index });
+      setHint(null);
+    },
+    [apply],
+  );
+
+  const onConnectEnd = useCallback((_: unknown, state: { isValid: boolean | null; fromNode: { id: string } | null; toNode: { id: string } | null }) => {
+    const s = useEditor.getState();
+    if (state.isValid === false && state.fromNode && state.toNode && s.doc) {
+      setHint(connectionProblem(s.doc, s.catalog, state.fromNode.id, state.toNode.id));
+    }
+  }, []);
+
+  const onDrop = useCallback(
+    (e: DragEvent) => {
+      e.preventDefault();
+      const typeId = e.dataTransfer.getData(TASK_DRAG_MIME);
+      if (!typeId || readOnly) return;
+      const p = screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      onAddTask(typeId, { x: Math.round(p.x - 90), y: Math.round(p.y - 30) });
+    },
+    [onAddTask, readOnly, screenToFlowPosition],
+  );
+
+  const large = nodes.length > 150;
+  return (
+    <div className="canvas" onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "copy"; }} onDrop={onDrop} data-testid="canvas">
+      <ReactFlow<TaskNode, DependencyEdge>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
+        isValidConnection={isValidConnection}
+        nodesDraggable={!readOnly}
+        nodesConnectable={!readOnly}
+        deleteKeyCode={null}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={["Meta", "Control"]}
+        onlyRenderVisibleElements={large}
+        minZoom={0.1}
+        fitView
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background gap={16} />
+        <MiniMap pannable zoomable ariaLabel="Overview of the workflow" nodeColor={(n) => minimapColor(n as TaskNode)} />
+        <Controls showInteractive={false} />
+      </ReactFlow>
+      {nodes.length === 0 && (
+        <div className="canvas-empty">
+          <p>Drag a step from the palette on the left onto this canvas, then connect its right port to the next step.</p>
+        </div>
+      )}
+      {hint && (
+        <div className="canvas-message warn-box" role="status">
+          {hint} <button type="button" className="small ghost" onClick={() => setHint(null)} aria-label="Dismiss">×</button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function minimapColor(n: TaskNode): string {
+  const run = n.data.run?.state;
+  if (run === "success") return "#1a7f37";
+  if (run === "failed" || run === "upstream_failed") return "#b42318";
+  if (run === "running" || run === "queued") return "#0969da";
+  if (n.data.issues?.length) return "#e5534b";
+  return "#9aa4b1";
+}

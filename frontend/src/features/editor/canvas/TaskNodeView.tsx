@@ -1,0 +1,67 @@
+"use client";
+import { memo } from "react";
+import { Handle, Position, type NodeProps } from "@xyflow/react";
+import { CheckCircle2, CircleDashed, Loader2, XCircle } from "lucide-react";
+import { formatDuration } from "@/features/shared/format";
+import { CategoryIcon } from "./icons";
+import type { TaskNode } from "./types";
+
+function RunIcon({ state }: { state: string }) {
+  if (state === "success") return <CheckCircle2 size={13} color="var(--ok)" aria-hidden="true" />;
+  if (state === "failed" || state === "upstream_failed") return <XCircle size={13} color="var(--danger)" aria-hidden="true" />;
+  if (state === "running") return <Loader2 size={13} color="var(--run)" aria-hidden="true" />;
+  return <CircleDashed size={13} aria-hidden="true" />;
+}
+
+function TaskNodeViewImpl({ data, selected }: NodeProps<TaskNode>) {
+  const { task, taskType, issues, run, lockedBy } = data;
+  const inputs = taskType?.inputs ?? [{ name: "data", title: "Input", many: false }];
+  const producesData = !taskType || taskType.outputs.some((o) => o.kind !== "none");
+  const classes = ["task-node", selected ? "selected" : "", issues?.length ? "invalid" : "", run ? `state-${run.state}` : ""].join(" ");
+  return (
+    <div className={classes} data-testid={`node-${task.id}`} aria-label={`Task ${task.id}${issues?.length ? `, ${issues.length} problem(s)` : ""}`}>
+      {inputs.length > 0 &&
+        taskType?.inputs.length !== 0 &&
+        inputs.map((port, i) => (
+          <Handle
+            key={port.name}
+            type="target"
+            id={taskType ? `in:${port.name}` : "in"}
+            position={Position.Left}
+            style={{ top: `${((i + 1) / (inputs.length + 1)) * 100}%` }}
+            title={port.title}
+          />
+        ))}
+      <div className="head">
+        <CategoryIcon category={taskType?.category} />
+        <span className="title">{task.id}</span>
+      </div>
+      <div className="body">
+        <div className="cat">{taskType?.title ?? task.type}</div>
+        {inputs.length > 1 && (
+          <div className="ports">
+            <span>{inputs.map((p) => p.title).join(" · ")}</span>
+          </div>
+        )}
+        {issues && issues.length > 0 && (
+          <div className="problem">
+            ⚠ {issues[0]?.field ? `${issues[0].field}: ` : ""}
+            {issues[0]?.message}
+            {issues.length > 1 ? ` (+${issues.length - 1})` : ""}
+          </div>
+        )}
+        {run && (
+          <div className="run">
+            <RunIcon state={run.state} />
+            <span>{run.state.replace("_", " ")}</span>
+            {run.durationSeconds !== null && <span className="hint">{formatDuration(run.durationSeconds)}</span>}
+          </div>
+        )}
+        {lockedBy && <div className="lock">✎ {lockedBy} is editing</div>}
+      </div>
+      {producesData && <Handle type="source" id="out" position={Position.Right} />}
+    </div>
+  );
+}
+
+export const TaskNodeView = memo(TaskNodeViewImpl);

@@ -1,0 +1,23 @@
+import type { Edge, Node } from "@xyflow/react";
+import type { TaskRun, TaskType, WorkflowTask } from "@/lib/api/types";
+import type { Issue } from "../document/validation";
+
+/** What a task node shows: the saved task plus its view model (type, issues, run state, lock). */
+export type TaskNodeData = {
+  task: WorkflowTask;
+  taskType: TaskType | undefined;
+  issues: Issue[] | undefined;
+  run: TaskRun | undefined;
+  lockedBy: string | undefined;
+};
+export type TaskNode = Node<TaskNodeData, "task">;
+export type DependencyEdge = Edge<Record<string, never>>;
+
+export const NODE_WIDTH = 200;
+export const NODE_HEIGHT = 86;
+
+export function inputHandleId(type: TaskType | undefined, index: number): string {
+  if (!type || type.inputs.length === 0) return "in";
+  const port = type.inputs[Math.min(index, type.inputs.length - 1)];
+  return `in:${port?.name ?? "data"}`;
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { applyOperation } from "./document/operations";
+import { pipeline } from "./document/testing";
+import { copySelection, deleteOperations, pasteOperations } from "./clipboard";
+
+describe("copy, paste and delete of a selection", () => {
+  it("pastes copies with fresh ids, keeping only connections inside the selection", () => {
+    const doc = pipeline();
+    const clip = copySelection(doc, ["filter", "export"]);
+    if (!clip) throw new Error("nothing copied");
+    const { op, ids } = pasteOperations(doc, clip);
+    const r = applyOperation(doc, op);
+    if (!r.ok) throw new Error(r.reason);
+    expect(ids).toEqual(["filter_copy", "export_copy"]);
+    expect(r.doc.spec.tasks.find((t) => t.id === "filter_copy")?.dependsOn).toEqual([]);
+    expect(r.doc.spec.tasks.find((t) => t.id === "export_copy")?.dependsOn).toEqual(["filter_copy"]);
+    expect(r.doc.layout.nodes.filter_copy).toEqual({ x: 240, y: 40 });
+    const again = pasteOperations(r.doc, clip);
+    expect(again.ids).toEqual(["filter_copy2", "export_copy2"]);
+  });
+
+  it("deletes selected steps and connections as one undoable change", () => {
+    const doc = pipeline();
+    const op = deleteOperations(doc, ["export"], ["extract->filter", "filter->export"]);
+    if (!op) throw new Error("nothing to delete");
+    const r = applyOperation(doc, op);
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.doc.spec.tasks.map((t) => [t.id, t.dependsOn])).toEqual([["extract", []], ["filter", []]]);
+    const back = applyOperation(r.doc, r.inverse);
+    expect(back.ok && back.doc).toEqual(doc);
+  });
+});

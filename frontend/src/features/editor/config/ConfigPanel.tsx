@@ -1,0 +1,92 @@
+"use client";
+import { useEffect, useMemo, useState } from "react";
+import Form from "@rjsf/core";
+import validator from "@rjsf/validator-ajv8";
+import type { ErrorSchema, RJSFSchema, UiSchema } from "@rjsf/utils";
+import type { TaskType, WorkflowTask } from "@/lib/api/types";
+import { useEditor } from "../store";
+import type { Operation } from "../document/operations";
+import type { Issue } from "../document/validation";
+
+/** Operations that turn one config into another, one per changed top-level field (field-level merges for collaboration). */
+export function configChanges(id: string, before: Record<string, unknown>, after: Record<string, unknown>): Operation[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys]
+    .filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]))
+    .map((k) => ({ kind: "updateConfig", id, path: [k], value: after[k] }));
+}
+
+function uiSchemaFor(type: TaskType): UiSchema {
+  const ui: UiSchema = { "ui:submitButtonOptions": { norender: true } };
+  for (const [key, prop] of Object.entries(type.configSchema.properties ?? {})) {
+    if (prop.type === "string" && (prop.maxLength ?? 0) > 200) ui[key] = { "ui:widget": "textarea" };
+    if (Array.isArray(prop.examples) && prop.examples.length > 0) ui[key] = { ...(ui[key] as object), "ui:placeholder": String(prop.examples[0]) };
+  }
+  return ui;
+}
+
+export function ConfigPanel({ task, type, issues, readOnly, lockedBy }: { task: WorkflowTask; type: TaskType | undefined; issues: Issue[]; readOnly: boolean; lockedBy?: string }) {
+  const apply = useEditor((s) => s.apply);
+  const [idDraft, setIdDraft] = useState(task.id);
+  useEffect(() => setIdDraft(task.id), [task.id]);
+  const uiSchema = useMemo(() => (type ? uiSchemaFor(type) : {}), [type]);
+  // Server problems for this node appear inline under their field.
+  const extraErrors = useMemo(() => {
+    const e: Record<string, { __errors: string[] }> = {};
+    for (const i of issues) if (i.source === "server" && i.field && i.field !== "dependsOn") (e[i.field.split(".")[0] as string] ??= { __errors: [] }).__errors.push(i.message);
+    return e as ErrorSchema;
+  }, [issues]);
+  const general = issues.filter((i) => !i.field || i.field === "dependsOn");
+  const editable = !readOnly && !lockedBy;
+
+  function rename() {
+    if (idDraft !== task.id && !apply({ kind: "updateNode", id: task.id, newId: idDraft })) setIdDraft(task.id);
+  }
+
+  return (
+    <div className="panel" aria-label={`Configure ${task.id}`}>
+      <h2>{type?.title ?? task.type}</h2>
+      {type && <p className="muted">{type.description}</p>}
+      {lockedBy && <p className="warn-box">{lockedBy} is editing this step; you can edit it when they close it.</p>}
+      <label>
+        Step id
+        <input
+          value={idDraft}
+          disabled={!editable}
+          onChange={(e) => setIdDraft(e.target.value)}
+          onBlur={rename}
+          onKeyDown={(e) => e.key === "Enter" && rename()}
+          aria-describedby="step-id-help"
+        />
+        <span id="step-id-help" className="hint">Lower-case letters, digits and _; shown in Airflow as the task id.</span>
+      </label>
+      {general.length > 0 && (
+        <ul className="field-errors" aria-label="Problems with this step">
+          {general.map((i) => <li key={i.message}>{i.message}</li>)}
+        </ul>
+      )}
+      {type ? (
+        <Form
+          key={task.id}
+          className="rjsf"
+          schema={type.configSchema as RJSFSchema}
+          uiSchema={uiSchema}
+          formData={task.config}
+          validator={validator}
+          extraErrors={extraErrors}
+          liveValidate
+          showErrorList={false}
+          disabled={!editable}
+          noHtml5Validate
+          onChange={(e) => {
+            const ops = configChanges(task.id, task.config, (e.formData ?? {}) as Record<string, unknown>);
+            if (ops.length === 1) apply(ops[0] as Operation, `config:${task.id}:${(ops[0] as { path: string[] }).path[0]}`);
+            else if (ops.length > 1) apply({ kind: "batch", ops });
+          }}
+        />
+      ) : (
+        <p className="error-box">This step&apos;s type “{task.type}” is not in the catalog. Delete it or pick another step.</p>
+      )}
+    </div>
+  );
+}

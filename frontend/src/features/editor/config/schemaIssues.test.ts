@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import type { TaskType } from "@/lib/api/types";
+import { pipeline } from "../document/testing";
+import { configIssues, schemaIssues } from "./schemaIssues";
+
+const csvSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["path"],
+  properties: {
+    path: { type: "string", title: "File path", description: "Where the file is", minLength: 1 },
+    delimiter: { type: "string", title: "Delimiter", description: "Column separator", enum: [",", ";"], default: "," },
+  },
+};
+
+describe("client-side config validation", () => {
+  it("names a missing required field by its title", () => {
+    expect(configIssues({}, csvSchema)).toEqual([{ field: "path", message: "File path is required.", source: "schema" }]);
+  });
+
+  it("points a wrong value at its field", () => {
+    const issues = configIssues({ path: "a.csv", delimiter: "|" }, csvSchema);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.field).toBe("delimiter");
+  });
+
+  it("marks the nodes that have problems and asks for missing inputs", () => {
+    const doc = pipeline();
+    const catalog = new Map<string, TaskType>([
+      ["extract.csv", { id: "extract.csv", category: "extract", title: "Read a CSV file", description: "", icon: "", inputs: [], outputs: [{ name: "data", kind: "table" }], preview: false, configSchema: csvSchema }],
+      ["transform.filter", { id: "transform.filter", category: "transform", title: "Filter rows", description: "", icon: "", inputs: [{ name: "data", title: "Data", many: false }], outputs: [{ name: "data", kind: "table" }], preview: false, configSchema: { type: "object" } }],
+      ["load.csv", { id: "load.csv", category: "load", title: "Export", description: "", icon: "", inputs: [{ name: "data", title: "Data", many: false }], outputs: [], preview: false, configSchema: { type: "object" } }],
+    ]);
+    expect(Object.keys(schemaIssues(doc, catalog).byNode)).toEqual([]);
+    doc.spec.tasks[0]!.config = {};
+    doc.spec.tasks[1]!.dependsOn = [];
+    const issues = schemaIssues(doc, catalog).byNode;
+    expect(issues.extract?.[0]?.field).toBe("path");
+    expect(issues.filter?.[0]?.message).toMatch(/Connect an input/);
+  });
+});

@@ -1,0 +1,142 @@
+// The editor's state: small slices composed into one zustand store. The saved document changes only
+// through applyOperation (via perform/undo/redo); run state, validation and locks live in the view slice.
+"use client";
+import { create, type StateCreator } from "zustand";
+import type { RunState, TaskRun, TaskType, WorkflowDetail, WorkflowDocument } from "@/lib/api/types";
+import { emptyHistory, perform, redo, undo, type History } from "./document/history";
+import { applyOperation, type Operation, type Position } from "./document/operations";
+import type { IssueMap } from "./document/validation";
+
+export interface DocumentSlice {
+  workflowId: string | null;
+  version: number;
+  role: WorkflowDetail["role"];
+  doc: WorkflowDocument | null;
+  /** The document as last loaded or saved; what a conflict compares against. */
+  baseDoc: WorkflowDocument | null;
+  /** Operations since the last save, replayed when the user keeps their changes on top of a newer version. */
+  unsaved: Operation[];
+  history: History;
+  refusal: string | null;
+  load: (detail: WorkflowDetail) => void;
+  markSaved: (detail: WorkflowDetail) => void;
+  apply: (op: Operation, coalesceKey?: string) => boolean;
+  undo: () => void;
+  redo: () => void;
+  clearRefusal: () => void;
+}
+
+export interface SelectionSlice {
+  selectedNodes: string[];
+  selectedEdges: string[];
+  clipboard: { tasks: WorkflowDocument["spec"]["tasks"]; positions: Record<string, Position> } | null;
+  select: (nodes: string[], edges?: string[]) => void;
+  setClipboard: (c: SelectionSlice["clipboard"]) => void;
+}
+
+export interface ViewSlice {
+  catalog: ReadonlyMap<string, TaskType>;
+  serverIssues: IssueMap | null;
+  runStates: Record<string, TaskRun>;
+  runState: RunState | null;
+  /** Who holds the edit lock of each node (filled by the collaboration hub). */
+  locks: Record<string, { userId: string; displayName: string }>;
+  /** Positions of nodes while they are being dragged, before the move becomes an operation. */
+  dragging: Record<string, Position>;
+  setCatalog: (types: TaskType[]) => void;
+  setServerIssues: (issues: IssueMap | null) => void;
+  setRun: (state: RunState | null, tasks: TaskRun[]) => void;
+  setDragging: (positions: Record<string, Position>) => void;
+}
+
+export type EditorState = DocumentSlice & SelectionSlice & ViewSlice;
+
+const documentSlice: StateCreator<EditorState, [], [], DocumentSlice> = (set, get) => ({
+  workflowId: null,
+  version: 0,
+  role: "view",
+  doc: null,
+  baseDoc: null,
+  unsaved: [],
+  history: emptyHistory,
+  refusal: null,
+  load: (detail) =>
+    set({
+      workflowId: detail.id,
+      version: detail.version,
+      role: detail.role,
+      doc: detail.document,
+      baseDoc: detail.document,
+      unsaved: [],
+      history: emptyHistory,
+      refusal: null,
+      selectedNodes: [],
+      selectedEdges: [],
+      serverIssues: null,
+      dragging: {},
+    }),
+  markSaved: (detail) => set({ version: detail.version, role: detail.role, baseDoc: detail.document, doc: detail.document, unsaved: [] }),
+  apply: (op, coalesceKey) => {
+    const { doc, history, unsaved } = get();
+    if (!doc) return false;
+    const result = perform(doc, history, op, coalesceKey);
+    if (!result.ok) {
+      set({ refusal: result.reason });
+      return false;
+    }
+    set({ doc: result.doc, history: result.history, unsaved: [...unsaved, op], refusal: null });
+    return true;
+  },
+  undo: () => {
+    const { doc, history, unsaved } = get();
+    if (!doc) return;
+    const entry = history.past[history.past.length - 1];
+    const result = undo(doc, history);
+    if (!result.ok) return set({ refusal: result.reason });
+    set({ doc: result.doc, history: result.history, unsaved: entry ? [...unsaved, entry.inverse] : unsaved, refusal: null });
+  },
+  redo: () => {
+    const { doc, history, unsaved } = get();
+    if (!doc) return;
+    const entry = history.future[history.future.length - 1];
+    const result = redo(doc, history);
+    if (!result.ok) return set({ refusal: result.reason });
+    set({ doc: result.doc, history: result.history, unsaved: entry ? [...unsaved, entry.op] : unsaved, refusal: null });
+  },
+  clearRefusal: () => set({ refusal: null }),
+});
+
+const selectionSlice: StateCreator<EditorState, [], [], SelectionSlice> = (set) => ({
+  selectedNodes: [],
+  selectedEdges: [],
+  clipboard: null,
+  select: (nodes, edges = []) => set({ selectedNodes: nodes, selectedEdges: edges }),
+  setClipboard: (clipboard) => set({ clipboard }),
+});
+
+const viewSlice: StateCreator<EditorState, [], [], ViewSlice> = (set) => ({
+  catalog: new Map(),
+  serverIssues: null,
+  runStates: {},
+  runState: null,
+  locks: {},
+  dragging: {},
+  setCatalog: (types) => set({ catalog: new Map(types.map((t) => [t.id, t])) }),
+  setServerIssues: (serverIssues) => set({ serverIssues }),
+  setRun: (runState, tasks) => set({ runState, runStates: Object.fromEntries(tasks.map((t) => [t.taskId, t])) }),
+  setDragging: (dragging) => set({ dragging }),
+});
+
+export const useEditor = create<EditorState>()((...a) => ({ ...documentSlice(...a), ...selectionSlice(...a), ...viewSlice(...a) }));
+
+/** Replays unsaved operations on a newer document; returns the result and the ones that no longer apply. */
+export function rebase(doc: WorkflowDocument, ops: Operation[]): { doc: WorkflowDocument; refused: string[] } {
+  let current = doc;
+  const refused: string[] = [];
+  for (const op of ops) {
+    const r = applyOperation(current, op);
+    if (r.ok) current = r.doc;
+    else refused.push(r.reason);
+  }
+  return { doc: current, refused };
+}

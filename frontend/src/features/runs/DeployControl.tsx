@@ -1,0 +1,80 @@
+"use client";
+import { useEffect, useState } from "react";
+import { api } from "@/lib/api/client";
+import type { Deployment } from "@/lib/api/types";
+import { ErrorMessage } from "@/features/shared/ErrorMessage";
+import { subscribeWorkflow } from "./hub";
+
+const STATE_TEXT: Record<string, string> = {
+  written: "Written; waiting for Airflow to read it…",
+  parsed: "Live in Airflow",
+  import_error: "Airflow could not load it",
+  superseded: "Replaced by a newer deployment",
+};
+
+/** Deploys the saved version and follows it until Airflow has parsed it or reported an import error. */
+export function DeployControl({ workflowId, canDeploy, dirty, version }: { workflowId: string; canDeploy: boolean; dirty: boolean; version: number }) {
+  const [latest, setLatest] = useState<Deployment | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const load = async () => {
+      clearTimeout(timer);
+      try {
+        const list = await api.get<Deployment[]>(`/workflows/${workflowId}/deployments`);
+        const newest = [...list].sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0] ?? null;
+        if (!live) return;
+        setLatest(newest);
+        if (newest?.state === "written") timer = setTimeout(load, 2000);
+      } catch {
+        // The deployments list is informative only; the deploy button reports its own errors.
+      }
+    };
+    void load();
+    const unsubscribe = subscribeWorkflow(workflowId, () => void load());
+    return () => {
+      live = false;
+      clearTimeout(timer);
+      unsubscribe();
+    };
+  }, [workflowId, busy]);
+
+  async function deploy() {
+    setBusy(true);
+    setError(null);
+    try {
+      setLatest(await api.post<Deployment>(`/workflows/${workflowId}/deployments`, { version, active: true }));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="row" style={{ position: "relative" }}>
+      <button type="button" onClick={deploy} disabled={!canDeploy || dirty || busy} title={!canDeploy ? "Your role cannot deploy" : dirty ? "Save your changes before deploying" : `Deploy version ${version} to Airflow`}>
+        {busy ? "Deploying…" : "Deploy"}
+      </button>
+      {latest && (
+        <span className={`badge ${latest.state}`} data-testid="deploy-state" title={latest.message ?? undefined}>
+          v{latest.version}: {STATE_TEXT[latest.state] ?? latest.state}
+        </span>
+      )}
+      {latest?.state === "import_error" && latest.message && (
+        <details>
+          <summary>Airflow&apos;s message</summary>
+          <pre className="log" style={{ position: "absolute", zIndex: 20, maxWidth: 600 }}>{latest.message}</pre>
+        </details>
+      )}
+      {error !== null && (
+        <div style={{ position: "absolute", top: "100%", zIndex: 20, width: 360 }}>
+          <ErrorMessage error={error} doing="deploy" />
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,44 @@
+"use client";
+import { useEffect, useRef, useState } from "react";
+import { api } from "@/lib/api/client";
+import type { RunDetail } from "@/lib/api/types";
+import { subscribeWorkflow } from "./hub";
+
+export const ACTIVE_STATES = new Set(["queued", "running", "scheduled", "restarting", "up_for_retry", "up_for_reschedule", "deferred"]);
+
+/** Follows one run: pushes from the hub trigger a refresh, and a slow poll covers a lost connection. */
+export function useRun(workflowId: string, runId: string | null): { run: RunDetail | null; error: unknown; refresh: () => void } {
+  const [run, setRun] = useState<RunDetail | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const refreshRef = useRef<() => void>(() => {});
+  useEffect(() => {
+    setRun(null);
+    if (!runId) return;
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const refresh = async () => {
+      clearTimeout(timer);
+      try {
+        const r = await api.get<RunDetail>(`/workflows/${workflowId}/runs/${encodeURIComponent(runId)}`);
+        if (!live) return;
+        setRun(r);
+        setError(null);
+        if (ACTIVE_STATES.has(r.state) || r.tasks.some((t) => ACTIVE_STATES.has(t.state))) timer = setTimeout(refresh, 3000);
+      } catch (e) {
+        if (live) {
+          setError(e);
+          timer = setTimeout(refresh, 5000);
+        }
+      }
+    };
+    refreshRef.current = () => void refresh();
+    void refresh();
+    const unsubscribe = subscribeWorkflow(workflowId, () => void refresh());
+    return () => {
+      live = false;
+      clearTimeout(timer);
+      unsubscribe();
+    };
+  }, [workflowId, runId]);
+  return { run, error, refresh: () => refreshRef.current() };
+}

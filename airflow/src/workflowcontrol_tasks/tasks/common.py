@@ -72,7 +72,14 @@ _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
 
 
 def _comparable(series: pd.Series, value: Any) -> Any:
-    """Compare dates and timestamps with ISO strings from the form, numbers with numbers."""
+    """Compare dates and timestamps with ISO strings from the form, numbers with numbers (a rendered
+    {{ params.X }} is text, so numeric text is read as a number for numeric columns)."""
+    if isinstance(value, str) and pd.api.types.is_numeric_dtype(series.dtype) \
+            and not pd.api.types.is_bool_dtype(series.dtype):
+        try:
+            return float(value) if any(c in value for c in ".eE") else int(value)
+        except ValueError:
+            return value
     if isinstance(value, str) and pd.api.types.is_datetime64_any_dtype(series.dtype):
         stamp = pd.Timestamp(value)
         if isinstance(series.dtype, pd.DatetimeTZDtype) and stamp.tzinfo is None:

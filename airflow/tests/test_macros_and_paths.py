@@ -1,0 +1,34 @@
+"""Only the allow-listed macros render; ids and paths are made safe."""
+from __future__ import annotations
+
+import pytest
+
+from workflowcontrol_tasks.errors import UnsafeTargetError
+from workflowcontrol_tasks.macros import render
+from workflowcontrol_tasks.paths import check_uuid, safe_run_id
+
+VALUES = {"ds": "2024-05-01", "ts": "2024-05-01T06:00:00+00:00", "run_id": "manual__1", "params": {"region": "eu"}}
+
+
+def test_allow_listed_macros_render_in_nested_config() -> None:
+    config = {"path": "out/{{ ds }}/{{params.region}}.csv", "list": ["{{ run_id }}", 3], "n": 5}
+    assert render(config, VALUES) == {"path": "out/2024-05-01/eu.csv", "list": ["manual__1", 3], "n": 5}
+
+
+@pytest.mark.parametrize("text", ["{{ conn.x.password }}", "{{ var.value.secret }}", "{{ params.missing }}",
+                                  "{{ ds.__class__ }}", "{% for x in y %}", "{{ ''.__class__ }}"])
+def test_anything_else_stays_literal(text: str) -> None:
+    assert render({"v": text}, VALUES) == {"v": text}
+
+
+def test_run_ids_become_distinct_safe_folder_names() -> None:
+    first = safe_run_id("manual__2024-01-01T00:00:00+00:00")
+    second = safe_run_id("manual__2024-01-01T00_00_00_00_00")
+    assert "/" not in first and ":" not in first and "+" not in first
+    assert first != second
+    assert safe_run_id("../../etc") not in ("..", ".") and "/" not in safe_run_id("../../etc")
+
+
+def test_owner_ids_must_be_uuids() -> None:
+    with pytest.raises(UnsafeTargetError):
+        check_uuid("../other-user", "owner_id")

@@ -1,0 +1,66 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace WorkflowControl.Dags;
+
+/// <summary>Configuration section "Dags": where Airflow's DAG processor reads the generated files.</summary>
+public sealed class DagsOptions
+{
+    public const string Section = "Dags";
+
+    /// <summary>Absolute path of Airflow's dags folder (Dags__Root), e.g. /opt/airflow/dags.</summary>
+    [Required]
+    public string Root { get; set; } = "";
+}
+
+/// <summary>
+/// Where a workflow's DAG file lives: <c>&lt;root&gt;/users/user_&lt;owner&gt;/wf_&lt;workflow&gt;.py</c>.
+/// Built from GUIDs only, so no name a user chooses ever becomes part of a path; every full path is
+/// checked to stay under the root anyway.
+/// </summary>
+public sealed class DagPaths
+{
+    public DagPaths(IOptions<DagsOptions> options)
+        : this(options.Value.Root)
+    {
+    }
+
+    public DagPaths(string root)
+    {
+        if (!Path.IsPathFullyQualified(root))
+        {
+            throw new ArgumentException($"The dags root must be an absolute path ({DagsOptions.Section}:Root).", nameof(root));
+        }
+
+        Root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+    }
+
+    /// <summary>The dags root as a full path without a trailing separator.</summary>
+    public string Root { get; }
+
+    /// <summary>The Airflow dag_id of a workflow: stable across renames because it comes from the UUID alone.</summary>
+    public static string DagId(Guid workflowId) => "wf_" + Underscored(workflowId, nameof(workflowId));
+
+    /// <summary>The file's path relative to the dags root, with forward slashes.</summary>
+    public static string RelativePath(Guid ownerId, Guid workflowId) =>
+        $"users/user_{Underscored(ownerId, nameof(ownerId))}/{DagId(workflowId)}.py";
+
+    public string FullPath(Guid ownerId, Guid workflowId) => Resolve(RelativePath(ownerId, workflowId));
+
+    /// <summary>The full path of <paramref name="relativePath"/>, refused unless it lies strictly inside the root.</summary>
+    public string Resolve(string relativePath)
+    {
+        var full = Path.GetFullPath(Path.Combine(Root, relativePath));
+        if (!full.StartsWith(Root + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.EndsInDirectorySeparator(full))
+        {
+            throw new ArgumentException("The DAG file path leaves the dags root.", nameof(relativePath));
+        }
+
+        return full;
+    }
+
+    private static string Underscored(Guid id, string name) =>
+        id == Guid.Empty
+            ? throw new ArgumentException("An empty GUID names no workflow or user.", name)
+            : id.ToString("D").Replace('-', '_');
+}

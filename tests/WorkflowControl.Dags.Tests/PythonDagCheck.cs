@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using WorkflowControl.Testing;
+
+namespace WorkflowControl.Dags.Tests;
+
+/// <summary>What Python says about one generated file: whether it compiles, and its checked syntax tree.</summary>
+public sealed record DagCheckResult(bool Compiles, string CompileOutput, IReadOnlyList<string> Problems, JsonElement Tree)
+{
+    public JsonElement Dag => Tree.GetProperty("dag");
+
+    public IReadOnlyList<JsonElement> Tasks => [.. Tree.GetProperty("tasks").EnumerateArray()];
+
+    public IReadOnlyList<string> Imports => [.. Tree.GetProperty("imports").EnumerateArray().Select(i => i.GetString()!)];
+
+    public IReadOnlyList<(string From, string To)> Edges =>
+        [.. Tree.GetProperty("edges").EnumerateArray().Select(e => (e[0].GetString()!, e[1].GetString()!))];
+
+    public JsonElement Task(string var) => Tasks.Single(t => t.GetProperty("var").GetString() == var).GetProperty("kwargs");
+}
+
+/// <summary>
+/// Runs Debian's Python over many generated files at once (two processes per batch, not two per file):
+/// <c>python3 -m py_compile</c>, then <c>ast_check.py</c>, which reports the statement kinds and the literal values.
+/// </summary>
+public static class PythonDagCheck
+{
+    private static readonly string Script = RepositoryRoot.Combine("tests", "WorkflowControl.Dags.Tests", "ast_check.py");
+
+    public static IReadOnlyDictionary<string, DagCheckResult> Run(IReadOnlyDictionary<string, string> filesByKey)
+    {
+        var dir = Directory.CreateTempSubdirectory("wfc-dag-check-");
+        try
+        {
+            var paths = new Dictionary<string, string>(StringComparer.Ordinal);
+            var i = 0;
+            foreach (var (key, content) in filesByKey)
+            {
+                var path = Path.Combine(dir.FullName, $"f{i++:D4}.py");
+                File.WriteAllText(path, content, new UTF8Encoding(false));
+                paths[key] = path;
+            }
+
+            var results = new Dictionary<string, DagCheckResult>(StringComparer.Ordinal);
+            if (paths.Count == 0)
+            {
+                return results;
+            }
+
+            // py_compile stops at the first broken file, so a failing batch is retried file by file for the messages.
+            var (compileExit, compileOutput) = RunPython(["-m", "py_compile", .. paths.Values]);
+            var compileFailures = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (compileExit != 0)
+            {
+                foreach (var (key, path) in paths)
+                {
+                    var (exit, output) = RunPython(["-m", "py_compile", path]);
+                    if (exit != 0)
+                    {
+                        compileFailures[key] = output;
+                    }
+                }
+
+                Assert.That(compileFailures, Is.Not.Empty, "py_compile failed on the batch but on no single file: " + compileOutput);
+            }
+
+            var (astExit, astOutput) = RunPython([Script, .. paths.Values]);
+            Assert.That(astExit, Is.EqualTo(0), "ast_check.py failed: " + astOutput);
+            var trees = astOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(line => JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = 256 }).RootElement)
+                .ToDictionary(t => t.GetProperty("file").GetString()!, StringComparer.Ordinal);
+            foreach (var (key, path) in paths)
+            {
+                var tree = trees[path];
+                var problems = tree.GetProperty("problems").EnumerateArray().Select(p => p.GetString()!).ToList();
+                results[key] = new DagCheckResult(!compileFailures.ContainsKey(key), compileFailures.GetValueOrDefault(key, ""), problems, tree);
+            }
+
+            return results;
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    public static DagCheckResult RunOne(string content) => Run(new Dictionary<string, string> { ["one"] = content })["one"];
+
+    private static (int Exit, string Output) RunPython(IReadOnlyList<string> args)
+    {
+        var info = new ProcessStartInfo(Python.Executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stdout + stderr.Result);
+    }
+}

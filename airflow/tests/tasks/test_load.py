@@ -1,0 +1,125 @@
+"""File export, PostgreSQL load, batch load and incremental load against a real PostgreSQL."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from workflowcontrol_tasks.errors import TaskError, UnsafeTargetError
+
+
+@pytest.fixture()
+def typed(harness) -> dict:
+    return harness.table(pd.DataFrame({
+        "id": [1, 2, 3], "name": ["=HYPERLINK(\"http://x\")", "+1", "plain"], "amount": [1.5, None, -2.0],
+        "day": [dt.date(2024, 1, 1), None, dt.date(2024, 1, 3)],
+        "at": pd.to_datetime(["2024-01-01T10:00Z", None, "2024-01-03T00:00Z"], utc=True),
+        "note": ["@SUM(A1)", "\tx", "-3"]}))
+
+
+def test_csv_export_escapes_formula_cells(harness, typed) -> None:
+    ref = harness.run("load.file", {"path": "exports/out", "format": "csv"}, [typed])
+    path = harness.files() / "exports" / "out.csv"
+    assert ref["path"] == str(path) and ref["rows"] == 3
+    frame = pd.read_csv(path, keep_default_na=False)
+    assert frame["name"].tolist() == ["'=HYPERLINK(\"http://x\")", "'+1", "plain"]
+    assert frame["note"].tolist() == ["'@SUM(A1)", "'\tx", "'-3"]
+    assert frame["amount"].tolist()[2] == "-2.0"  # numbers are not text cells: never prefixed
+
+
+def test_excel_json_and_jsonl_exports(harness, typed) -> None:
+    harness.run("load.file", {"path": "r.xlsx", "format": "excel"}, [typed])
+    sheet = openpyxl.load_workbook(harness.files() / "r.xlsx").active
+    assert sheet["B2"].value == "'=HYPERLINK(\"http://x\")" and sheet["B2"].data_type == "s"
+    harness.run("load.file", {"path": "r", "format": "json"}, [typed])
+    records = json.loads((harness.files() / "r.json").read_text())
+    assert records[0]["day"].startswith("2024-01-01") and records[1]["amount"] is None
+    harness.run("load.file", {"path": "r", "format": "jsonl"}, [typed])
+    assert len((harness.files() / "r.jsonl").read_text().splitlines()) == 3
+
+
+@pytest.mark.parametrize("path", ["../escape.csv", "/tmp/abs.csv", "a/../../b.csv"])
+def test_export_paths_stay_inside_the_data_folder(harness, typed, path: str) -> None:
+    with pytest.raises(UnsafeTargetError) as error:
+        harness.run("load.file", {"path": path}, [typed])
+    assert error.value.field == "path"
+
+
+def test_export_refuses_symlinks_and_respects_overwrite(harness, typed, tmp_path: Path) -> None:
+    (harness.files() / "linked").symlink_to(tmp_path)
+    with pytest.raises(UnsafeTargetError, match="symbolic links"):
+        harness.run("load.file", {"path": "linked/out.csv"}, [typed])
+    harness.run("load.file", {"path": "once.csv"}, [typed])
+    with pytest.raises(TaskError, match="already exists"):
+        harness.run("load.file", {"path": "once.csv", "overwrite": False}, [typed])
+
+
+@pytest.fixture()
+def db(postgres, harness):
+    harness.secret("warehouse", postgres.dsn())
+    postgres.query("DROP TABLE IF EXISTS public.target, public.batched, public.inc")
+    return postgres
+
+
+def test_postgres_create_append_replace_upsert(harness, db, typed) -> None:
+    config = {"connection_secret": "warehouse", "table": "target", "mode": "create", "keys": ["id"]}
+    harness.run("load.postgres", config, [typed])
+    assert db.query("SELECT id, amount, day, at FROM target ORDER BY id")[0] == (
+        1, 1.5, dt.date(2024, 1, 1), dt.datetime(2024, 1, 1, 10, tzinfo=dt.timezone.utc))
+    with pytest.raises(TaskError, match="already exists"):
+        harness.run("load.postgres", config, [typed])
+    changed = harness.table(pd.DataFrame({"id": [3, 4], "name": ["new", "four"], "amount": [9.0, 4.0],
+                                          "day": [None, None], "at": pd.to_datetime([None, None], utc=True),
+                                          "note": ["", ""]}), "changed")
+    harness.run("load.postgres", {**config, "mode": "upsert"}, [changed])
+    assert db.query("SELECT id, name FROM target ORDER BY id") == [(1, '=HYPERLINK("http://x")'), (2, "+1"),
+                                                                   (3, "new"), (4, "four")]
+    harness.run("load.postgres", {**config, "mode": "replace", "keys": []}, [changed])
+    assert db.query("SELECT count(*) FROM target") == [(2,)]
+    harness.run("load.postgres", {**config, "mode": "append", "keys": []}, [typed])
+    assert db.query("SELECT count(*) FROM target") == [(5,)]
+
+
+def test_postgres_refuses_injection_in_table_names(harness, db, typed) -> None:
+    with pytest.raises(TaskError) as error:
+        harness.run("load.postgres", {"connection_secret": "warehouse", "table": "t; DROP TABLE x"}, [typed])
+    assert error.value.field == "table"
+
+
+def test_column_names_are_quoted_identifiers(harness, db) -> None:
+    hostile = harness.table(pd.DataFrame({'a"); DROP TABLE target; --': [1]}), "hostile")
+    harness.run("load.postgres", {"connection_secret": "warehouse", "table": "target", "mode": "create"}, [hostile])
+    assert db.query("SELECT count(*) FROM target") == [(1,)]
+
+
+def test_batch_load_commits_each_batch_and_logs_progress(harness, db, caplog) -> None:
+    source = harness.table(pd.DataFrame({"id": range(25), "v": ["x"] * 24 + [None]}))
+    caplog.set_level(logging.INFO)
+    ref = harness.run("load.batch", {"connection_secret": "warehouse", "table": "batched", "batch_size": 10},
+                      [source])
+    assert ref["rows"] == 25 and ref["batches"] == 3
+    assert "Batch 3 committed: 25/25 rows loaded" in caplog.text
+    db.query("ALTER TABLE batched ADD CONSTRAINT small CHECK (id < 40)")
+    more = harness.table(pd.DataFrame({"id": range(25, 45), "v": ["y"] * 20}), "more")
+    with pytest.raises(TaskError, match="batch 2 failed after 10 rows were committed"):
+        harness.run("load.batch", {"connection_secret": "warehouse", "table": "batched", "batch_size": 10}, [more])
+    assert db.query("SELECT count(*) FROM batched") == [(35,)]
+
+
+def test_incremental_load_keeps_a_watermark_between_runs(harness, db) -> None:
+    config = {"connection_secret": "warehouse", "table": "inc", "watermark_column": "updated", "keys": ["id"]}
+    first = harness.table(pd.DataFrame({"id": [1, 2], "v": ["a", "b"],
+                                        "updated": pd.to_datetime(["2024-01-01", "2024-01-02"], utc=True)}), "s1")
+    assert harness.run("load.incremental", config, [first])["rows"] == 2
+    second = harness.table(pd.DataFrame({"id": [1, 2, 3], "v": ["a", "b2", "c"],
+                                         "updated": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-06"],
+                                                                   utc=True)}), "s2")
+    ref = harness.run("load.incremental", config, [second])
+    assert ref["rows"] == 2 and ref["watermark"].startswith("2024-01-06")
+    assert db.query("SELECT id, v FROM inc ORDER BY id") == [(1, "a"), (2, "b2"), (3, "c")]
+    assert harness.run("load.incremental", config, [second])["rows"] == 0

@@ -1,0 +1,122 @@
+"""Machine learning, charts, statistics, reports, notifications and cohorts on real data and servers."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+
+from workflowcontrol_tasks.errors import TaskError, UnsafeTargetError
+
+
+@pytest.fixture()
+def iris_like(harness) -> dict:
+    rng = np.random.default_rng(0)
+    n = 120
+    species = np.array(["a", "b", "c"])[np.arange(n) % 3]
+    width = np.where(species == "a", 1.0, np.where(species == "b", 3.0, 5.0)) + rng.normal(0, 0.3, n)
+    return harness.table(pd.DataFrame({"width": width, "colour": np.where(species == "c", "red", "blue"),
+                                       "species": species, "size": width * 2 + rng.normal(0, 0.1, n)}), "flowers")
+
+
+@pytest.mark.parametrize("model", ["linear", "random_forest", "gradient_boosting", "knn"])
+def test_ml_classification_saves_model_metrics_and_predictions(harness, iris_like, model: str) -> None:
+    ref = harness.run("analyze.ml", {"target": "species", "features": ["width", "colour"], "model": model},
+                      [iris_like])
+    assert ref["metrics"]["accuracy"] > 0.8 and ref["metrics"]["test_rows"] == 30
+    frame = harness.read(ref)
+    assert set(frame["split"]) == {"train", "test"} and "prediction" in frame.columns
+    pipeline = joblib.load(ref["model"])
+    assert pipeline.predict(pd.DataFrame({"width": [5.0], "colour": ["red"]}))[0] == "c"
+
+
+def test_ml_regression_reports_r2(harness, iris_like) -> None:
+    ref = harness.run("analyze.ml", {"target": "size", "features": ["width"], "problem": "regression",
+                                     "model": "linear"}, [iris_like])
+    assert ref["metrics"]["r2"] > 0.95 and ref["metrics"]["rmse"] < 0.5
+
+
+def test_ml_names_a_missing_target(harness, iris_like) -> None:
+    with pytest.raises(TaskError) as error:
+        harness.run("analyze.ml", {"target": "nope"}, [iris_like])
+    assert error.value.field == "target"
+
+
+@pytest.mark.parametrize("kind,config", [("bar", {"x": "colour", "y": ["width"]}), ("line", {"x": "width", "y": ["size"]}),
+                                         ("scatter", {"x": "width", "y": ["size"]}), ("histogram", {"y": ["width"]}),
+                                         ("box", {"y": ["width"], "group_by": "species"})])
+def test_charts_render_png_and_svg(harness, iris_like, kind: str, config: dict) -> None:
+    ref = harness.run("analyze.chart", {"kind": kind, "title": f"{kind} <chart>", **config}, [iris_like])
+    png, svg = Path(ref["files"]["png"]), Path(ref["files"]["svg"])
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+    assert b"<svg" in svg.read_bytes()[:500] and b"&lt;chart&gt;" in svg.read_bytes()
+
+
+def test_describe_per_column_and_grouped(harness, iris_like) -> None:
+    stats = harness.read(harness.run("analyze.describe", {"columns": ["width", "colour"]}, [iris_like]))
+    width = stats.set_index("column").loc["width"]
+    assert width["count"] == 120 and width["min"] < width["median"] < width["max"]
+    assert stats.set_index("column").loc["colour"]["top"] == "blue"
+    grouped = harness.read(harness.run("analyze.describe", {"columns": ["width"], "group_by": ["species"]},
+                                       [iris_like], task_id="grouped"))
+    assert grouped["species"].tolist() == ["a", "b", "c"] and grouped["count"].tolist() == [40, 40, 40]
+
+
+def test_report_embeds_tables_statistics_and_charts_escaped(harness, iris_like) -> None:
+    chart = harness.run("analyze.chart", {"kind": "histogram", "y": ["width"], "format": "png"}, [iris_like],
+                        task_id="hist")
+    hostile = harness.table(pd.DataFrame({"x": ["<script>alert(1)</script>"]}), "hostile")
+    ref = harness.run("analyze.report", {"title": "Weekly <b>report</b>", "introduction": "Hello & welcome"},
+                      [{**iris_like, "task_id": "flowers"}, {**chart, "task_id": "hist"}, hostile], task_id="report")
+    page = Path(ref["path"]).read_text()
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "Weekly &lt;b&gt;report&lt;/b&gt;" in page and "data:image/png;base64," in page
+    assert "<h2>flowers</h2>" in page and "Statistics" in page and "120 rows" in page
+
+
+def test_email_notification_names_results(harness, smtp_server, iris_like) -> None:
+    harness.secret("mail", f"smtp://127.0.0.1:{smtp_server.port}")
+    harness.run("utility.notify", {"channel": "email", "smtp_secret": "mail", "to": ["team@example.com"],
+                                   "subject": "Run {{ run_id }} done",
+                                   "message": "Loaded {{ results.flowers.rows }} rows. {{ conn.x.password }}"},
+                [{**iris_like, "task_id": "flowers"}])
+    (recipients, message), = smtp_server.messages
+    assert recipients == ["team@example.com"]
+    assert message["Subject"] == f"Run {harness.run_id} done"
+    body = message.get_payload()
+    assert "Loaded 120 rows." in body and "{{ conn.x.password }}" in body and "- flowers: 120 rows" in body
+
+
+def test_slack_and_webhook_notifications(harness, http_server, allow_localhost) -> None:
+    http_server.routes["/hook/T0KEN"] = lambda h: (200, {}, b"ok")
+    harness.secret("slack_hook", http_server.url("/hook/T0KEN"))
+    harness.run("utility.notify", {"channel": "slack", "webhook_secret": "slack_hook", "message": "hi"})
+    harness.run("utility.notify", {"channel": "webhook", "webhook_secret": "slack_hook", "message": "hi"},
+                task_id="generic")
+    slack, generic = (json.loads(r["body"]) for r in http_server.requests)
+    assert slack["text"].endswith("\nhi") and generic["message"] == "hi" and generic["task_id"] == "generic"
+
+
+def test_webhook_to_a_private_address_is_refused_and_the_secret_url_never_shown(harness) -> None:
+    harness.secret("hook", "http://169.254.169.254/hooks/SECRET-TOKEN")
+    with pytest.raises(UnsafeTargetError) as error:
+        harness.run("utility.notify", {"channel": "webhook", "webhook_secret": "hook"})
+    assert "SECRET-TOKEN" not in str(error.value)
+
+
+def test_cohorts_label_size_and_compare(harness) -> None:
+    source = harness.table(pd.DataFrame({"age": [20, 35, 50, 70, 80], "bmi": [20.0, 22.0, 30.0, 28.0, 26.0]}))
+    cohorts = [{"name": "young", "conditions": [{"column": "age", "operator": "lt", "value": 40}]},
+               {"name": "old", "conditions": [{"column": "age", "operator": "ge", "value": 65}]}]
+    labels = harness.read(harness.run("utility.cohort", {"cohorts": cohorts, "otherwise": "middle"}, [source]))
+    assert labels["cohort"].tolist() == ["young", "young", "middle", "old", "old"]
+    sizes = harness.read(harness.run("utility.cohort", {"cohorts": cohorts, "output": "sizes"}, [source],
+                                     task_id="sizes"))
+    assert sizes[["cohort", "rows"]].values.tolist() == [["young", 2], ["old", 2]]
+    compare = harness.read(harness.run("utility.cohort", {"cohorts": cohorts, "output": "compare",
+                                                          "compare_columns": ["bmi"]}, [source], task_id="cmp"))
+    assert compare.set_index("cohort")["mean"].to_dict() == {"young": 21.0, "old": 27.0}
+    assert compare.set_index("cohort")["difference_from_mean_of_cohorts"].to_dict() == {"young": -3.0, "old": 3.0}

@@ -91,10 +91,14 @@ def _encode_column(series: pd.Series, index: int, arrays: dict[str, np.ndarray])
         arrays[f"c{index}"] = np.fromiter(((v - epoch).days if v is not None and v == v else 0 for v in series),
                                           dtype=np.int64, count=len(series))
     else:
-        values = series.to_numpy(dtype=object)
-        texts = [v if isinstance(v, str) else ("" if m else _to_text(v)) for v, m in zip(values, mask)]
+        # Dictionary encoding: distinct texts once, then one int32 code per row (-1 = null). Analysts' text
+        # columns are mostly low-cardinality (regions, segments, codes), and this avoids per-row Python work.
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        texts = [v if isinstance(v, str) else _to_text(v) for v in uniques]
         arrays[f"c{index}"] = np.frombuffer("".join(texts).encode("utf-8"), dtype=np.uint8)
         arrays[f"l{index}"] = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        arrays[f"k{index}"] = codes.astype(np.int32)
+        mask = codes < 0
     if mask.any():
         arrays[f"m{index}"] = mask
     return meta
@@ -137,11 +141,8 @@ def _decode_column(meta: Mapping[str, Any], index: int, archive: Mapping[str, np
         return pd.Series(values, name=name, dtype=object)
     text = data.tobytes().decode("utf-8")
     ends = np.cumsum(archive[f"l{index}"]).tolist()
-    starts = [0, *ends[:-1]]
-    values = [text[a:b] for a, b in zip(starts, ends)]
-    if mask is not None:
-        values = [None if m else v for v, m in zip(values, mask.tolist())]
-    return pd.Series(values, name=name, dtype=object)
+    uniques = np.array([None, *(text[a:b] for a, b in zip([0, *ends[:-1]], ends))], dtype=object)
+    return pd.Series(uniques[archive[f"k{index}"].astype(np.int64) + 1], name=name, dtype=object)
 
 
 class TableWriter:

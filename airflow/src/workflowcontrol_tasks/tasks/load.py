@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .. import storage
@@ -30,9 +31,13 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Prefix text cells that a spreadsheet would run as a formula with a single quote."""
     frame = frame.copy()
     for column in frame.columns:
-        if frame[column].dtype == object:
-            frame[column] = frame[column].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v)
+        if frame[column].dtype != object:
+            continue
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)  # test each distinct value once
+        escaped = ["'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v for v in uniques]
+        if any(a is not b for a, b in zip(escaped, uniques)):
+            table = np.array([None, *escaped], dtype=object)
+            frame[column] = pd.Series(table[codes.astype(np.int64) + 1], index=frame.index, dtype=object)
     return frame
 
 

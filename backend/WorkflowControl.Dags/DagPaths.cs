@@ -9,7 +9,7 @@ public sealed class DagsOptions
     public const string Section = "Dags";
 
     /// <summary>Absolute path of Airflow's dags folder (Dags__Root), e.g. /opt/airflow/dags.</summary>
-    [Required]
+    [Required(ErrorMessage = "Dags:Root (env Dags__Root) must name Airflow's dags folder.")]
     public string Root { get; set; } = "";
 }
 

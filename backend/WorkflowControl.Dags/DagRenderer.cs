@@ -51,12 +51,11 @@ public sealed partial class DagRenderer
         ArgumentNullException.ThrowIfNull(document);
         var relativePath = DagPaths.RelativePath(ownerId, workflowId);
         var contentHash = WorkflowJson.ContentHash(document);
-        var model = BuildModel(document, workflowId, ownerId, version, contentHash);
         var context = new LiteralOnlyContext { StrictVariables = true, EnableRelaxedMemberAccess = false, LoopLimit = 0, LimitToString = 0, OutputLimit = 0, NewLine = "\n" };
-        context.PushGlobal(model);
         string content;
         try
         {
+            context.PushGlobal(BuildModel(document, workflowId, ownerId, version, contentHash));
             content = DagTemplate.Value.Render(context);
         }
         catch (Exception e) when (FindLiteralProblem(e) is { } problem)
@@ -237,6 +236,9 @@ public sealed partial class DagRenderer
             {
                 throw new DagRenderException($"/metadata/tags/{i}", $"a tag may have at most {MaxTagLength} characters (Airflow's limit)");
             }
+
+            // Checked one by one so an error names the user's tag, not its place after the product tags.
+            _ = PythonLiteral.String(tag, $"/metadata/tags/{i}");
 
             if (!tags.Contains(tag, StringComparer.Ordinal))
             {

@@ -85,6 +85,38 @@ public static class PythonDagCheck
         }
     }
 
+    /// <summary>
+    /// Evaluates each literal as Python source and returns what Python sees: the value (as ASCII-only JSON), and
+    /// for strings their length in code points and their UTF-8 bytes in hex, for a byte-for-byte comparison.
+    /// </summary>
+    public static IReadOnlyList<JsonElement> EvaluateLiterals(IReadOnlyList<string> literals)
+    {
+        const string script = """
+            import ast, json, sys
+            tree = ast.parse(open(sys.argv[1], encoding="utf-8").read())
+            assert len(tree.body) == 1 and isinstance(tree.body[0], ast.Assign), "the file gained a statement"
+            for node in tree.body[0].value.elts:
+                value = ast.literal_eval(node)
+                out = {"value": value}
+                if isinstance(value, str):
+                    out["codepoints"] = len(value)
+                    out["utf8"] = value.encode("utf-8").hex()
+                print(json.dumps(out, ensure_ascii=True))
+            """;
+        var file = Path.Combine(Path.GetTempPath(), $"wfc-literals-{Guid.NewGuid():N}.py");
+        try
+        {
+            File.WriteAllText(file, "values = [\n" + string.Concat(literals.Select(l => "    " + l + ",\n")) + "]\n", new UTF8Encoding(false));
+            var (exit, output) = RunPython(["-c", script, file]);
+            Assert.That(exit, Is.EqualTo(0), "Python could not evaluate the literals: " + output[..Math.Min(output.Length, 2000)]);
+            return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement)];
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     public static DagCheckResult RunOne(string content) => Run(new Dictionary<string, string> { ["one"] = content })["one"];
 
     private static (int Exit, string Output) RunPython(IReadOnlyList<string> args)

@@ -35,12 +35,31 @@ def call_name(func: ast.expr) -> str:
     raise Unsafe(ast.dump(func)[:200])
 
 
+def no_surrogates(value):
+    """A str holding surrogate code points means an astral character was split into a pair: refuse it."""
+    if isinstance(value, str):
+        if any("\ud800" <= c <= "\udfff" for c in value):
+            raise Unsafe("string with surrogate code points")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            no_surrogates(k)
+            no_surrogates(v)
+    elif isinstance(value, list):
+        for v in value:
+            no_surrogates(v)
+    return value
+
+
 def value_of(node: ast.expr, calls: set[str]):
     """The JSON-able value of a literal expression, allowing only the given calls."""
     try:
-        return ast.literal_eval(node)
+        value = ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         pass
+    else:
+        if isinstance(value, (tuple, set, bytes, complex)):
+            raise Unsafe(type(value).__name__)
+        return no_surrogates(value)
     if isinstance(node, ast.Call):
         name = call_name(node.func)
         if name not in calls:

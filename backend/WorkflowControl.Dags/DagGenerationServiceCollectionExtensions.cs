@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace WorkflowControl.Dags;
+
+public static class DagGenerationServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers DAG generation: <see cref="DagRenderer"/>, <see cref="DagPaths"/> (section "Dags", key Root),
+    /// <see cref="DagFileWriter"/>, <see cref="DagPublisher"/> and <see cref="FleetRerender"/>, all singletons.
+    /// A missing or relative Dags:Root fails at start-up.
+    /// </summary>
+    public static IServiceCollection AddDagGeneration(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DagsOptions>()
+            .Bind(configuration.GetSection(DagsOptions.Section))
+            .ValidateDataAnnotations()
+            .Validate(o => string.IsNullOrEmpty(o.Root) || Path.IsPathFullyQualified(o.Root), "Dags:Root (env Dags__Root) must be an absolute path.")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<DagRenderer>();
+        services.TryAddSingleton(sp => new DagPaths(sp.GetRequiredService<IOptions<DagsOptions>>()));
+        services.TryAddSingleton<DagFileWriter>();
+        services.TryAddSingleton<DagPublisher>();
+        services.TryAddSingleton<FleetRerender>();
+        return services;
+    }
+}

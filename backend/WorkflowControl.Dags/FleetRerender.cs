@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using WorkflowControl.Core.Workflows;
+
+namespace WorkflowControl.Dags;
+
+/// <summary>One deployed workflow version to re-render.</summary>
+public sealed record FleetItem(Guid WorkflowId, Guid OwnerId, int Version, WorkflowDocument Document);
+
+/// <summary>A workflow that could not be re-rendered; its previous file is untouched.</summary>
+public sealed record FleetFailure(Guid WorkflowId, string Message);
+
+/// <summary>Counts of a fleet re-render. <see cref="Failures"/> lists at most <see cref="FleetRerender.MaxListedFailures"/>.</summary>
+public sealed record FleetRerenderResult(int Total, int Changed, int Unchanged, int Failed, IReadOnlyList<FleetFailure> Failures);
+
+/// <summary>
+/// Re-renders every deployed workflow, e.g. after a template change, and reports how many files changed.
+/// Workflows are independent: one that fails is counted and the rest go on.
+/// </summary>
+public sealed class FleetRerender(DagPublisher publisher)
+{
+    public const int MaxListedFailures = 100;
+
+    public FleetRerenderResult Run(IEnumerable<FleetItem> items, int maxDegreeOfParallelism = -1)
+    {
+        var tally = new Tally();
+        Parallel.ForEach(items, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, item => tally.Add(publisher, item));
+        return tally.Result();
+    }
+
+    public async Task<FleetRerenderResult> RunAsync(IAsyncEnumerable<FleetItem> items, CancellationToken ct = default)
+    {
+        var tally = new Tally();
+        var options = new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount };
+        await Parallel.ForEachAsync(items, options, (item, _) =>
+        {
+            tally.Add(publisher, item);
+            return ValueTask.CompletedTask;
+        });
+        return tally.Result();
+    }
+
+    private sealed class Tally
+    {
+        private readonly ConcurrentQueue<FleetFailure> _failures = new();
+        private int _total;
+        private int _changed;
+        private int _failed;
+
+        public void Add(DagPublisher publisher, FleetItem item)
+        {
+            Interlocked.Increment(ref _total);
+            try
+            {
+                if (publisher.Publish(item.Document, item.WorkflowId, item.OwnerId, item.Version).Changed)
+                {
+                    Interlocked.Increment(ref _changed);
+                }
+            }
+            catch (Exception e) when (e is DagRenderException or IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                if (Interlocked.Increment(ref _failed) <= MaxListedFailures)
+                {
+                    _failures.Enqueue(new FleetFailure(item.WorkflowId, e.Message));
+                }
+            }
+        }
+
+        public FleetRerenderResult Result() =>
+            new(_total, _changed, _total - _changed - _failed, _failed, [.. _failures]);
+    }
+}

@@ -37,6 +37,8 @@ export function Canvas({ issues, readOnly, onAddTask }: { issues: IssueMap; read
   const [sizes, setSizes] = useState<Record<string, { width: number; height: number }>>({});
   const [hint, setHint] = useState<string | null>(null);
   const cache = useRef<NodeCache>(new Map());
+  // Fit a loaded workflow into view once; an empty canvas starts at 100 % so the first step is not blown up.
+  const [startsEmpty] = useState(() => (doc?.spec.tasks.length ?? 0) === 0);
 
   const selectedSet = useMemo(() => new Set(selectedNodes), [selectedNodes]);
   const selectedEdgeSet = useMemo(() => new Set(selectedEdges), [selectedEdges]);
@@ -155,7 +157,9 @@ export function Canvas({ issues, readOnly, onAddTask }: { issues: IssueMap; read
         multiSelectionKeyCode={["Meta", "Control"]}
         onlyRenderVisibleElements={large}
         minZoom={0.1}
-        fitView
+        fitView={!startsEmpty}
+        fitViewOptions={{ maxZoom: 1 }}
+        defaultViewport={{ x: 0, y: 0, zoom: 1 }}
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={16} />

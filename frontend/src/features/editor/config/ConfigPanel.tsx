@@ -7,6 +7,7 @@ import type { TaskType, WorkflowTask } from "@/lib/api/types";
 import { useEditor } from "../store";
 import type { Operation } from "../document/operations";
 import type { Issue } from "../document/validation";
+import { formSchema, typedFormData } from "./formSchema";
 
 /** Operations that turn one config into another, one per changed top-level field (field-level merges for collaboration). */
 export function configChanges(id: string, before: Record<string, unknown>, after: Record<string, unknown>): Operation[] {
@@ -30,10 +31,11 @@ export function ConfigPanel({ task, type, issues, readOnly, lockedBy }: { task: 
   const [idDraft, setIdDraft] = useState(task.id);
   useEffect(() => setIdDraft(task.id), [task.id]);
   const uiSchema = useMemo(() => (type ? uiSchemaFor(type) : {}), [type]);
-  // Server problems for this node appear inline under their field.
+  const shownSchema = useMemo(() => (type ? formSchema(type.configSchema) : null), [type]);
+  // Problems found by the schema check (against the real schema) and by the server, inline under their field.
   const extraErrors = useMemo(() => {
     const e: Record<string, { __errors: string[] }> = {};
-    for (const i of issues) if (i.source === "server" && i.field && i.field !== "dependsOn") (e[i.field.split(".")[0] as string] ??= { __errors: [] }).__errors.push(i.message);
+    for (const i of issues) if (i.field && i.field !== "dependsOn") (e[i.field.split(".")[0] as string] ??= { __errors: [] }).__errors.push(i.message);
     return e as ErrorSchema;
   }, [issues]);
   const general = issues.filter((i) => !i.field || i.field === "dependsOn");
@@ -69,17 +71,17 @@ export function ConfigPanel({ task, type, issues, readOnly, lockedBy }: { task: 
         <Form
           key={task.id}
           className="rjsf"
-          schema={type.configSchema as RJSFSchema}
+          schema={shownSchema as RJSFSchema}
           uiSchema={uiSchema}
           formData={task.config}
           validator={validator}
           extraErrors={extraErrors}
-          liveValidate
           showErrorList={false}
           disabled={!editable}
           noHtml5Validate
           onChange={(e) => {
-            const ops = configChanges(task.id, task.config, (e.formData ?? {}) as Record<string, unknown>);
+            const next = typedFormData(type.configSchema, e.formData ?? {}) as Record<string, unknown>;
+            const ops = configChanges(task.id, task.config, next);
             if (ops.length === 1) apply(ops[0] as Operation, `config:${task.id}:${(ops[0] as { path: string[] }).path[0]}`);
             else if (ops.length > 1) apply({ kind: "batch", ops });
           }}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { locateProblem, mapProblems, parsePointer } from "./validation";
+import { locateProblem, mapProblems, mergeIssues, parsePointer } from "./validation";
 import { pipeline } from "./testing";
 
 describe("validation display", () => {
@@ -32,5 +32,16 @@ describe("validation display", () => {
     expect(map.byNode.extract).toBeUndefined();
     expect(map.settings).toEqual([{ message: "unknown time zone", field: "timezone", source: "server" }]);
     expect(map.general).toHaveLength(1);
+  });
+
+  it("shows the server's problems on a node only when the editor's own check found none", () => {
+    const server = mapProblems(pipeline(), [
+      { pointer: "/spec/tasks/0/config", message: "Missing required field(s) [\"path\"]" },
+      { pointer: "/spec/tasks/1/config/condition", message: "unknown column" },
+    ]);
+    const client = { byNode: { extract: [{ field: "path", message: "File path is required.", source: "schema" as const }] }, settings: [], general: [] };
+    const merged = mergeIssues(client, server);
+    expect(merged.byNode.extract?.map((i) => i.message)).toEqual(["File path is required."]);
+    expect(merged.byNode.filter?.map((i) => i.message)).toEqual(["unknown column"]);
   });
 });

@@ -56,11 +56,14 @@ export function mapProblems(doc: WorkflowDocument, problems: ValidationProblem[]
   return map;
 }
 
+/**
+ * Combines the editor's own findings (a) with the server's (b). The server repeats what the schema
+ * check already says in other words, so a node shows the server's problems only when the editor found none.
+ */
 export function mergeIssues(a: IssueMap, b: IssueMap): IssueMap {
   const byNode: Record<string, Issue[]> = { ...a.byNode };
   for (const [id, issues] of Object.entries(b.byNode)) {
-    const existing = byNode[id] ?? [];
-    byNode[id] = [...existing, ...issues.filter((i) => !existing.some((e) => e.field === i.field && e.message === i.message))];
+    if (!byNode[id]?.length) byNode[id] = issues;
   }
   return { byNode, settings: [...a.settings, ...b.settings], general: [...a.general, ...b.general] };
 }

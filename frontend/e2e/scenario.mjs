@@ -1,0 +1,214 @@
+// The analyst's path through the editor against the real API and PostgreSQL (started by e2e/run.sh).
+import { mkdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
+import { launch } from "./browser.mjs";
+
+const WEB = process.env.WEB_URL;
+const shots = fileURLToPath(new URL("../e2e-screenshots/", import.meta.url));
+await mkdir(shots, { recursive: true });
+
+const browser = await launch();
+const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+const page = await context.newPage();
+page.setDefaultTimeout(15000);
+const consoleErrors = [];
+page.on("pageerror", (e) => consoleErrors.push(String(e)));
+
+let passed = 0;
+let failed = 0;
+/** A failing step is counted; a soft one lets the scenario go on (the next steps do not depend on it). */
+async function step(name, fn, { soft = false } = {}) {
+  const started = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}: ${e instanceof Error ? e.stack : e}`);
+    await page.screenshot({ path: `${shots}failure-${name.replace(/\W+/g, "-")}.png` }).catch(() => {});
+    if (!soft) throw e;
+  }
+}
+const shot = (name) => page.screenshot({ path: `${shots}${name}.png` });
+
+async function dragTask(typeId, x, y) {
+  const pane = page.locator(".react-flow__pane");
+  await page.locator(`[data-testid="palette-${typeId}"]`).dragTo(pane, { targetPosition: { x, y } });
+}
+
+async function connect(from, to) {
+  const s = await page.locator(`.react-flow__node[data-id="${from}"] .react-flow__handle.source`).boundingBox();
+  const t = await page.locator(`.react-flow__node[data-id="${to}"] .react-flow__handle.target`).first().boundingBox();
+  await page.mouse.move(s.x + s.width / 2, s.y + s.height / 2);
+  await page.mouse.down();
+  await page.mouse.move((s.x + t.x) / 2, (s.y + t.y) / 2, { steps: 5 });
+  await page.mouse.move(t.x + t.width / 2, t.y + t.height / 2, { steps: 5 });
+  await page.mouse.up();
+}
+
+async function openNode(id) {
+  await page.locator(`.react-flow__node[data-id="${id}"] .head`).click();
+  await page.getByRole("tab", { name: "Step" }).click();
+  await page.getByLabel(`Configure ${id}`).waitFor();
+}
+
+const email = `analyst-${Date.now()}@example.com`;
+let workflowUrl = "";
+
+try {
+  await step("sign up and land on an empty dashboard", async () => {
+    await page.goto(`${WEB}/signup`);
+    await shot("01-signup");
+    await page.getByLabel("Your name").fill("Ada Analyst");
+    await page.getByLabel("E-mail").fill(email);
+    await page.getByLabel("Password").fill("correct horse battery");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByRole("heading", { name: "Workflows" }).waitFor();
+  });
+
+  await step("the empty dashboard helps a first-time user", async () => {
+    await page.getByRole("heading", { name: "Build your first pipeline" }).waitFor({ timeout: 5000 });
+    await shot("02-dashboard-empty");
+  }, { soft: true });
+
+  await step("session survives a reload", async () => {
+    await page.reload();
+    await page.getByRole("heading", { name: "Workflows" }).waitFor();
+    await page.getByText("Ada Analyst").waitFor();
+  });
+
+  await step("create a blank workflow", async () => {
+    await page.getByRole("button", { name: "New workflow" }).click();
+    await page.waitForURL(/\/workflows\/[0-9a-f-]+$/);
+    workflowUrl = page.url();
+    await page.locator('[data-testid="palette-extract.csv"]').waitFor();
+  });
+
+  await step("drag an extract, a filter and an export onto the canvas", async () => {
+    await dragTask("extract.csv", 150, 250);
+    await dragTask("transform.filter", 450, 250);
+    await dragTask("load.file", 750, 250);
+    for (const id of ["csv", "filter", "file"]) await page.locator(`.react-flow__node[data-id="${id}"]`).waitFor();
+  });
+
+  await step("connect them; a loop is refused", async () => {
+    await connect("csv", "filter");
+    await connect("filter", "file");
+    await page.waitForFunction(() => document.querySelectorAll(".react-flow__edge").length === 2);
+    // file -> csv would need an input on a source; filter's single input is taken: nothing new appears.
+    await connect("file", "filter");
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator(".react-flow__edge").count(), 2, "a refused connection must not add an edge");
+  });
+
+  await step("configure the extract and the export", async () => {
+    await openNode("csv");
+    await page.locator("#root_source").fill("sales/2024.csv");
+    await openNode("file");
+    await page.locator("#root_path").fill("out/positive-sales.csv");
+  });
+
+  await step("the filter shows a validation error until it has a condition", async () => {
+    await openNode("filter");
+    await page.locator('.react-flow__node[data-id="filter"] .task-node.invalid').waitFor();
+    await page.getByTestId("validity").filter({ hasText: "problem" }).waitFor();
+    await shot("03-editor-invalid");
+    await page.getByLabel("Configure filter").locator(".btn-add").first().click();
+    await page.locator("#root_conditions_0_column").fill("amount");
+    await page.locator("#root_conditions_0_operator").selectOption("gt");
+    await page.locator("#root_conditions_0_value").fill("0");
+    await page.getByTestId("validity").filter({ hasText: "valid" }).waitFor({ timeout: 10000 });
+    assert.equal(await page.locator(".task-node.invalid").count(), 0, "no node is marked invalid once fixed");
+  });
+
+  await step("settings: schedule with the next five runs", async () => {
+    await page.getByRole("tab", { name: /Settings/ }).click();
+    await page.getByLabel("Name", { exact: true }).fill("Positive sales");
+    await page.getByLabel("Schedule").selectOption("cron");
+    await page.getByLabel("Cron expression").fill("0 6 * * 1-5");
+    await page.getByLabel("Time zone").fill("Europe/Berlin");
+    await page.getByTestId("next-runs").locator("li").nth(4).waitFor();
+    await shot("04-editor-settings");
+  });
+
+  await step("save", async () => {
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByTestId("save-status").filter({ hasText: "saved" }).filter({ hasNotText: "unsaved" }).waitFor();
+    await shot("05-editor-saved");
+  });
+
+  await step("reload and find it unchanged", async () => {
+    await page.reload();
+    await page.locator('.react-flow__node[data-id="file"]').waitFor();
+    assert.equal(await page.locator(".react-flow__edge").count(), 2);
+    assert.equal(await page.locator(".react-flow__node").count(), 3);
+    await openNode("filter");
+    assert.equal(await page.locator("#root_conditions_0_column").inputValue(), "amount");
+    assert.equal(await page.locator("#root_conditions_0_value").inputValue(), "0");
+    await openNode("csv");
+    assert.equal(await page.locator("#root_source").inputValue(), "sales/2024.csv");
+    await page.getByRole("tab", { name: /Settings/ }).click();
+    assert.equal(await page.getByLabel("Cron expression").inputValue(), "0 6 * * 1-5");
+    assert.equal(await page.getByRole("heading", { level: 1 }).innerText(), "Positive sales");
+    await page.getByTestId("validity").filter({ hasText: "valid" }).waitFor();
+    await shot("06-editor-reloaded");
+  });
+
+  await step("undo and redo a deletion", async () => {
+    await page.locator('.react-flow__node[data-id="file"] .head').click();
+    await page.keyboard.press("Delete");
+    await page.locator('.react-flow__node[data-id="file"]').waitFor({ state: "detached" });
+    await page.keyboard.press("Control+z");
+    await page.locator('.react-flow__node[data-id="file"]').waitFor();
+    assert.equal(await page.locator(".react-flow__edge").count(), 2, "undo restores the connection too");
+    await page.keyboard.press("?");
+    await page.getByRole("heading", { name: "Keyboard shortcuts" }).waitFor();
+    await shot("07-shortcuts");
+    await page.keyboard.press("Escape");
+  });
+
+  await step("collaborators dialog and dashboard list", async () => {
+    await page.getByRole("button", { name: "Share" }).click();
+    await page.getByRole("heading", { name: "People with access" }).waitFor();
+    await page.getByText(email).waitFor();
+    await shot("08-collaborators");
+    await page.keyboard.press("Escape");
+    await page.getByLabel("Back to workflows").click();
+    await page.getByRole("link", { name: "Positive sales" }).waitFor();
+    await shot("09-dashboard");
+  }, { soft: true });
+
+  await step("history page", async () => {
+    await page.goto(`${workflowUrl}/runs`);
+    await page.getByRole("heading", { name: /Run history/ }).waitFor();
+    await shot("10-history");
+  });
+
+  await step("API token is shown once", async () => {
+    await page.goto(`${WEB}/tokens`);
+    await page.getByLabel("Name").fill("ci-deploy");
+    await page.getByRole("button", { name: "Create token" }).click();
+    const token = await page.getByTestId("new-token").innerText();
+    assert.ok(token.length > 20, "a token is shown");
+    await shot("11-tokens");
+    await page.reload();
+    await page.getByRole("cell", { name: "ci-deploy" }).waitFor();
+    assert.equal(await page.getByTestId("new-token").count(), 0, "the token is not shown again");
+  });
+
+  await step("sign out", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in to WorkflowControl" }).waitFor();
+    await page.goto(workflowUrl);
+    await page.waitForURL(/\/signin/);
+  });
+} catch {
+  // reported by step()
+} finally {
+  if (consoleErrors.length) console.log(`page errors:\n${consoleErrors.join("\n")}`);
+  await browser.close();
+  console.log(`e2e: ${passed} passed, ${failed} failed`);
+  process.exitCode = failed > 0 ? 1 : 0;
+}

@@ -45,7 +45,7 @@ public sealed partial class WorkflowValidator(ITaskCatalog catalog)
         }
         catch (JsonException e)
         {
-            var depth = e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase);
+            var depth = e.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase);
             return Fail("", depth
                 ? $"The document nests deeper than the limit of {WorkflowJson.MaxDepth} levels."
                 : $"The document is not valid JSON: {e.Message}");

@@ -1,0 +1,162 @@
+using System.Security.Claims;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using WorkflowControl.Api.Features.Audit;
+using WorkflowControl.Api.Features.Workflows;
+using WorkflowControl.Api.Infrastructure.Auth;
+using WorkflowControl.Api.Infrastructure.Http;
+using WorkflowControl.Core.Permissions;
+
+namespace WorkflowControl.Api.Features.Tokens;
+
+public sealed record CreateTokenRequest(string Name, string MaxRole, Guid? OrganisationId, IReadOnlyList<Guid>? WorkflowIds, int ExpiresInDays = 90);
+
+public sealed record TokenInfo(Guid Id, string Name, string Prefix, string MaxRole, Guid? OrganisationId, IReadOnlyList<Guid>? WorkflowIds,
+    DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt);
+
+/// <summary>The token itself appears in this response only; the database keeps its hash.</summary>
+public sealed record CreatedToken(string Token, TokenInfo Info);
+
+/// <summary>API tokens for CI pipelines: scoped, expiring, revocable. Managed only by a signed-in user, never by a token.</summary>
+public static class TokenEndpoints
+{
+    public const int MaxLifetimeDays = 366;
+
+    public static RouteGroupBuilder MapTokenEndpoints(this RouteGroupBuilder group)
+    {
+        group.MapGet("/", List).WithName("ListTokens");
+        group.MapPost("/", Create).WithName("CreateToken");
+        group.MapDelete("/{id:guid}", Revoke).WithName("RevokeToken");
+        return group;
+    }
+
+    // Settable properties rather than a positional record: Dapper cannot pick a constructor when uuid[] is NULL.
+    private sealed class Row
+    {
+        public Guid Id { get; init; }
+        public string Name { get; init; } = "";
+        public string Prefix { get; init; } = "";
+        public short MaxRole { get; init; }
+        public Guid? OrganisationId { get; init; }
+        public Guid[]? WorkflowIds { get; init; }
+        public DateTime CreatedAt { get; init; }
+        public DateTime ExpiresAt { get; init; }
+        public DateTime? RevokedAt { get; init; }
+        public DateTime? LastUsedAt { get; init; }
+    }
+
+    public static async Task<Results<Ok<List<TokenInfo>>, ProblemHttpResult>> List(ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken ct)
+    {
+        if (TokensCannotManageTokens(user) is { } denied)
+        {
+            return denied;
+        }
+
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<Row>(
+            "SELECT id, name, prefix, max_role, organisation_id, workflow_ids, created_at, expires_at, revoked_at, last_used_at FROM api_tokens WHERE user_id = @user ORDER BY created_at DESC",
+            new { user = user.GetCaller().UserId });
+        return TypedResults.Ok(rows.Select(ToInfo).ToList());
+    }
+
+    public static async Task<Results<Created<CreatedToken>, ProblemHttpResult>> Create(
+        CreateTokenRequest request, ClaimsPrincipal user, NpgsqlDataSource database, TimeProvider time, CancellationToken ct)
+    {
+        if (TokensCannotManageTokens(user) is { } denied)
+        {
+            return denied;
+        }
+
+        var maxRole = Roles.Parse(request.MaxRole);
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 100)
+        {
+            return Problems.BadRequest("Give the token a name of 1 to 100 characters, e.g. the pipeline that will use it.");
+        }
+
+        if (maxRole is null or Role.Owner)
+        {
+            return Problems.BadRequest("maxRole must be one of view, execute, edit, manage.");
+        }
+
+        if (request.ExpiresInDays is < 1 or > MaxLifetimeDays)
+        {
+            return Problems.BadRequest($"expiresInDays must be between 1 and {MaxLifetimeDays}.");
+        }
+
+        if (request.WorkflowIds is { Count: 0 })
+        {
+            return Problems.BadRequest("workflowIds, when given, must name at least one workflow.");
+        }
+
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var caller = user.GetCaller();
+        foreach (var workflowId in request.WorkflowIds ?? [])
+        {
+            // A token can only narrow what its creator may already see.
+            if (await WorkflowAccess.RoleOfAsync(connection, caller, workflowId) == Role.None)
+            {
+                return Problems.NotFound();
+            }
+        }
+
+        if (request.OrganisationId is { } org && await connection.ExecuteScalarAsync<short?>(
+                "SELECT role FROM organisation_members WHERE organisation_id = @org AND user_id = @user", new { org, user = caller.UserId }) is null)
+        {
+            return Problems.NotFound("organisation");
+        }
+
+        var (token, hash, prefix) = ApiTokens.Create();
+        var now = time.GetUtcNow();
+        var id = Guid.NewGuid();
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var row = await connection.QuerySingleAsync<Row>(
+            """
+            INSERT INTO api_tokens (id, user_id, name, token_hash, prefix, max_role, organisation_id, workflow_ids, created_at, expires_at)
+            VALUES (@id, @user, @name, @hash, @prefix, @maxRole, @org, @workflows, @now, @expires)
+            RETURNING id, name, prefix, max_role, organisation_id, workflow_ids, created_at, expires_at, revoked_at, last_used_at
+            """,
+            new
+            {
+                id, user = caller.UserId, name = request.Name.Trim(), hash, prefix, maxRole = (short)maxRole.Value, org = request.OrganisationId,
+                workflows = request.WorkflowIds?.Distinct().ToArray(), now = now.UtcDateTime, expires = now.AddDays(request.ExpiresInDays).UtcDateTime,
+            },
+            transaction);
+        await AuditLog.WriteAsync(connection, transaction, user, "token.created", null, new { tokenId = id, name = request.Name, maxRole = maxRole.Value.ToWire() }, now);
+        await transaction.CommitAsync(ct);
+        return TypedResults.Created($"/tokens/{id}", new CreatedToken(token, ToInfo(row)));
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> Revoke(Guid id, ClaimsPrincipal user, NpgsqlDataSource database, TimeProvider time, CancellationToken ct)
+    {
+        if (TokensCannotManageTokens(user) is { } denied)
+        {
+            return denied;
+        }
+
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var now = time.GetUtcNow();
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var changed = await connection.ExecuteAsync(
+            "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, @now) WHERE id = @id AND user_id = @user",
+            new { id, user = user.GetCaller().UserId, now = now.UtcDateTime },
+            transaction);
+        if (changed == 0)
+        {
+            return Problems.NotFound("token");
+        }
+
+        await AuditLog.WriteAsync(connection, transaction, user, "token.revoked", null, new { tokenId = id }, now);
+        await transaction.CommitAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    private static ProblemHttpResult? TokensCannotManageTokens(ClaimsPrincipal user) =>
+        user.GetTokenId() is null ? null : Problems.Forbidden("API tokens cannot list, create or revoke tokens; sign in as a user.");
+
+    private static TokenInfo ToInfo(Row r) => new(
+        r.Id, r.Name, r.Prefix, ((Role)r.MaxRole).ToWire(), r.OrganisationId, r.WorkflowIds,
+        WorkflowRows.Utc(r.CreatedAt), WorkflowRows.Utc(r.ExpiresAt),
+        r.RevokedAt is { } revoked ? WorkflowRows.Utc(revoked) : null,
+        r.LastUsedAt is { } used ? WorkflowRows.Utc(used) : null);
+}

@@ -1,0 +1,105 @@
+using System.Security.Claims;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using WorkflowControl.Api.Infrastructure.Auth;
+using WorkflowControl.Api.Infrastructure.Http;
+using WorkflowControl.Core.Permissions;
+
+namespace WorkflowControl.Api.Features.Workflows;
+
+/// <summary>The caller's workflows: paged, sorted and filtered, each with the caller's role.</summary>
+public static class ListWorkflows
+{
+    public const int MaxPageSize = 200;
+
+    private static readonly Dictionary<string, string> SortColumns = new(StringComparer.Ordinal)
+    {
+        ["name"] = "lower(w.name) ASC, w.id",
+        ["-name"] = "lower(w.name) DESC, w.id",
+        ["updated"] = "w.updated_at ASC, w.id",
+        ["-updated"] = "w.updated_at DESC, w.id",
+        ["created"] = "w.created_at ASC, w.id",
+        ["-created"] = "w.created_at DESC, w.id",
+    };
+
+    // Settable properties rather than a positional record: Dapper cannot pick a constructor when columns are NULL.
+    private sealed class Row
+    {
+        public Guid Id { get; init; }
+        public string? Key { get; init; }
+        public string Name { get; init; } = "";
+        public string? Description { get; init; }
+        public string[] Tags { get; init; } = [];
+        public Guid OwnerId { get; init; }
+        public string OwnerName { get; init; } = "";
+        public Guid? OrganisationId { get; init; }
+        public short? CollaboratorRole { get; init; }
+        public short? MemberRole { get; init; }
+        public int CurrentVersion { get; init; }
+        public DateTime UpdatedAt { get; init; }
+        public long Total { get; init; }
+    }
+
+    public static async Task<Results<Ok<WorkflowPage>, ProblemHttpResult>> Handle(
+        ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken ct,
+        string? search = null, string? tag = null, Guid? owner = null, Guid? organisation = null, string? sort = null, int page = 1, int pageSize = 20)
+    {
+        if (page < 1 || pageSize < 1 || pageSize > MaxPageSize)
+        {
+            return Problems.BadRequest($"page must be 1 or more and pageSize between 1 and {MaxPageSize}.");
+        }
+
+        sort ??= "-updated";
+        if (!SortColumns.TryGetValue(sort, out var orderBy))
+        {
+            return Problems.BadRequest($"Unknown sort '{sort}'. Use one of {string.Join(", ", SortColumns.Keys)}.");
+        }
+
+        var caller = user.GetCaller();
+        await using var connection = await database.OpenConnectionAsync(ct);
+        // The WHERE clause only narrows to workflows the caller is related to; Access decides the role of each.
+        var rows = (await connection.QueryAsync<Row>(
+            $"""
+            SELECT w.id, w.key, w.name, w.description, w.tags, w.owner_id, u.display_name AS owner_name, w.organisation_id,
+                   c.role AS collaborator_role, m.role AS member_role, w.current_version, w.updated_at,
+                   count(*) OVER () AS total
+            FROM workflows w
+            JOIN users u ON u.id = w.owner_id
+            LEFT JOIN workflow_collaborators c ON c.workflow_id = w.id AND c.user_id = @user
+            LEFT JOIN organisation_members m ON m.organisation_id = w.organisation_id AND m.user_id = @user
+            WHERE (w.owner_id = @user OR c.user_id IS NOT NULL OR m.user_id IS NOT NULL)
+              AND (@tokenOrg::uuid IS NULL OR w.organisation_id = @tokenOrg)
+              AND (@tokenWorkflows::uuid[] IS NULL OR w.id = ANY(@tokenWorkflows))
+              AND (@search::text IS NULL OR w.name ILIKE '%' || @search || '%' OR w.key ILIKE '%' || @search || '%' OR w.description ILIKE '%' || @search || '%')
+              AND (@tag::text IS NULL OR @tag = ANY(w.tags))
+              AND (@owner::uuid IS NULL OR w.owner_id = @owner)
+              AND (@organisation::uuid IS NULL OR w.organisation_id = @organisation)
+            ORDER BY {orderBy}
+            LIMIT @pageSize OFFSET @offset
+            """,
+            new
+            {
+                user = caller.UserId,
+                tokenOrg = caller.Token?.OrganisationId,
+                tokenWorkflows = caller.Token?.WorkflowIds?.ToArray(),
+                search = string.IsNullOrWhiteSpace(search) ? null : EscapeLike(search.Trim()),
+                tag,
+                owner,
+                organisation,
+                pageSize,
+                offset = (page - 1) * pageSize,
+            })).ToList();
+
+        var items = rows
+            .Select(r => (Row: r, Role: Access.EffectiveRole(caller, new WorkflowAccessFacts(r.Id, r.OwnerId, r.OrganisationId, (Role?)r.CollaboratorRole, (Role?)r.MemberRole))))
+            .Where(x => x.Role != Role.None)
+            .Select(x => new WorkflowSummary(x.Row.Id, x.Row.Key, x.Row.Name, x.Row.Description, x.Row.Tags, x.Row.OwnerId, x.Row.OwnerName,
+                x.Row.OrganisationId, x.Role.ToWire(), x.Row.CurrentVersion, WorkflowRows.Utc(x.Row.UpdatedAt), null, null, null))
+            .ToList();
+        return TypedResults.Ok(new WorkflowPage(items, (int)(rows.FirstOrDefault()?.Total ?? 0), page, pageSize));
+    }
+
+    private static string EscapeLike(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
+}

@@ -1,0 +1,114 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using WorkflowControl.Api.Infrastructure.Http;
+using WorkflowControl.Core.Permissions;
+using WorkflowControl.Core.Workflows;
+
+namespace WorkflowControl.Api.Features.Workflows;
+
+/// <summary>The immutable history of a workflow: list, read, restore as a new version, and compare.</summary>
+public static class WorkflowVersions
+{
+    public static RouteGroupBuilder MapWorkflowVersionEndpoints(this RouteGroupBuilder group)
+    {
+        group.MapGet("/{id:guid}/versions", List).WithName("ListWorkflowVersions");
+        group.MapGet("/{id:guid}/versions/{version:int}", Get).WithName("GetWorkflowVersion");
+        group.MapPost("/{id:guid}/versions/{version:int}/restore", Restore).WithName("RestoreWorkflowVersion");
+        group.MapGet("/{id:guid}/diff", Diff).WithName("DiffWorkflowVersions");
+        return group;
+    }
+
+    private sealed record VersionRow(int Version, DateTime CreatedAt, Guid CreatedBy, string CreatedByName, string ContentHash, string Document);
+
+    public static async Task<Results<Ok<List<VersionSummary>>, ProblemHttpResult>> List(Guid id, ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var rows = await connection.QueryAsync<VersionRow>(
+            """
+            SELECT v.version, v.created_at, v.created_by, u.display_name AS created_by_name, v.content_hash, '' AS document
+            FROM workflow_versions v JOIN users u ON u.id = v.created_by
+            WHERE v.workflow_id = @id ORDER BY v.version DESC
+            """,
+            new { id });
+        return TypedResults.Ok(rows.Select(r => new VersionSummary(r.Version, WorkflowRows.Utc(r.CreatedAt), r.CreatedBy, r.CreatedByName, r.ContentHash)).ToList());
+    }
+
+    public static async Task<Results<Ok<VersionDetail>, ProblemHttpResult>> Get(Guid id, int version, ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var row = await ReadAsync(connection, id, version);
+        return row is null
+            ? Problems.NotFound("version")
+            : TypedResults.Ok(new VersionDetail(row.Version, WorkflowRows.Utc(row.CreatedAt), row.CreatedBy, row.ContentHash, WorkflowRows.Parse(row.Document)));
+    }
+
+    public static async Task<Results<Ok<WorkflowDetail>, ProblemHttpResult>> Restore(
+        Guid id, int version, HttpContext http, ClaimsPrincipal user, NpgsqlDataSource database, TimeProvider time, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Edit);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var row = await ReadAsync(connection, id, version);
+        if (row is null)
+        {
+            return Problems.NotFound("version");
+        }
+
+        var current = await connection.ExecuteScalarAsync<int>("SELECT current_version FROM workflows WHERE id = @id", new { id });
+        var document = JsonSerializer.Deserialize<WorkflowDocument>(row.Document, WorkflowJson.Options)!;
+        var (detail, problem) = await WorkflowEndpoints.SaveAsync(connection, user, id, current, document, time.GetUtcNow(), "workflow.restored", ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        http.Response.Headers.ETag = ETags.For(detail!.Version);
+        return TypedResults.Ok(detail);
+    }
+
+    public static async Task<Results<Ok<DiffResult>, ProblemHttpResult>> Diff(Guid id, int from, int to, ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var before = await ReadAsync(connection, id, from);
+        var after = await ReadAsync(connection, id, to);
+        if (before is null || after is null)
+        {
+            return Problems.NotFound("version");
+        }
+
+        return TypedResults.Ok(new DiffResult(from, to, WorkflowDiff.Compare(WorkflowRows.Parse(before.Document), WorkflowRows.Parse(after.Document))));
+    }
+
+    private static Task<VersionRow?> ReadAsync(NpgsqlConnection connection, Guid id, int version) =>
+        connection.QuerySingleOrDefaultAsync<VersionRow>(
+            """
+            SELECT v.version, v.created_at, v.created_by, '' AS created_by_name, v.content_hash, v.document::text AS document
+            FROM workflow_versions v WHERE v.workflow_id = @id AND v.version = @version
+            """,
+            new { id, version });
+}

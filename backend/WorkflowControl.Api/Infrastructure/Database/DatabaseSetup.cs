@@ -1,0 +1,53 @@
+using System.Reflection;
+using Dapper;
+using DbUp;
+using Npgsql;
+
+namespace WorkflowControl.Api.Infrastructure.Database;
+
+public static class DatabaseSetup
+{
+    public const string ConnectionStringName = "WorkflowControl";
+
+    public static IServiceCollection AddWorkflowDatabase(this IServiceCollection services, IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString(ConnectionStringName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException($"Configuration 'ConnectionStrings:{ConnectionStringName}' is missing: set it to an Npgsql connection string (env ConnectionStrings__{ConnectionStringName}).");
+        }
+
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        // Every statement is bounded: a runaway query fails instead of holding a connection.
+        builder.CommandTimeout = builder.CommandTimeout == 30 ? 15 : builder.CommandTimeout;
+        builder.Options ??= "-c statement_timeout=15000";
+        services.AddNpgsqlDataSourceCore(builder.ConnectionString);
+        return services;
+    }
+
+    private static void AddNpgsqlDataSourceCore(this IServiceCollection services, string connectionString) =>
+        services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+
+    /// <summary>Applies the embedded SQL migrations in order; each runs once, recorded in schemaversions.</summary>
+    public static void Migrate(string connectionString, ILogger logger)
+    {
+        EnsureDatabase.For.PostgresqlDatabase(connectionString);
+        var upgrader = DeployChanges.To
+            .PostgresqlDatabase(connectionString)
+            .WithScriptsEmbeddedInAssembly(Assembly.GetExecutingAssembly(), name => name.Contains(".Migrations.", StringComparison.Ordinal))
+            .WithTransactionPerScript()
+            .LogToNowhere()
+            .Build();
+        var result = upgrader.PerformUpgrade();
+        if (!result.Successful)
+        {
+            throw new InvalidOperationException("Database migration failed: " + result.Error.Message, result.Error);
+        }
+
+        foreach (var script in result.Scripts)
+        {
+            logger.LogInformation("Applied migration {Script}", script.Name);
+        }
+    }
+}

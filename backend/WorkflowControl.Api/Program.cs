@@ -1,0 +1,66 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Json;
+using WorkflowControl.Api.Features.Auth;
+using WorkflowControl.Api.Features.Catalog;
+using WorkflowControl.Api.Features.Collaborators;
+using WorkflowControl.Api.Features.Organisations;
+using WorkflowControl.Api.Features.Tokens;
+using WorkflowControl.Api.Features.Workflows;
+using WorkflowControl.Api.Infrastructure.Auth;
+using WorkflowControl.Api.Infrastructure.Database;
+using WorkflowControl.Api.Infrastructure.Http;
+using WorkflowControl.Core.Catalog;
+using WorkflowControl.Core.Workflows;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 4 * 1024 * 1024);
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<ExceptionHandling>();
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+builder.Services.Configure<JsonOptions>(o =>
+{
+    // Unknown fields are refused: no mass assignment through extra properties.
+    o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+    o.SerializerOptions.MaxDepth = WorkflowJson.MaxDepth;
+});
+builder.Services.AddCors(o => o.AddDefaultPolicy(p => p
+    .WithOrigins((builder.Configuration["Cors:Origins"] ?? "http://localhost:3000,http://127.0.0.1:3000").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+    .AllowAnyHeader()
+    .AllowAnyMethod()
+    .AllowCredentials()
+    .WithExposedHeaders("ETag", "Location")));
+builder.Services.AddOpenApi();
+
+builder.Services.AddWorkflowDatabase(builder.Configuration);
+builder.Services.AddWorkflowAuth(builder.Configuration);
+builder.Services.AddSingleton<ITaskCatalog>(EmbeddedTaskCatalog.Instance);
+builder.Services.AddSingleton<WorkflowValidator>();
+
+var app = builder.Build();
+
+DatabaseSetup.Migrate(builder.Configuration.GetConnectionString(DatabaseSetup.ConnectionStringName)!, app.Logger);
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseCors();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapOpenApi().AllowAnonymous();
+app.MapGet("/health", () => TypedResults.Ok(new { status = "healthy" })).AllowAnonymous().WithName("Health");
+app.MapCatalogEndpoints();
+app.MapGroup("/auth").WithTags("Auth").MapAuthEndpoints();
+app.MapGroup("/workflows").WithTags("Workflows")
+    .MapWorkflowEndpoints()
+    .MapWorkflowVersionEndpoints()
+    .MapCollaboratorEndpoints();
+app.MapGet("/workflows", ListWorkflows.Handle).WithTags("Workflows").WithName("ListWorkflows");
+app.MapGroup("/tokens").WithTags("Tokens").MapTokenEndpoints();
+app.MapGroup("/organisations").WithTags("Organisations").MapOrganisationEndpoints();
+
+app.Run();
+
+/// <summary>Entry point; public so the integration tests can host the API in memory.</summary>
+public partial class Program;

@@ -1,0 +1,97 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using WorkflowControl.Core.Catalog;
+using WorkflowControl.Testing;
+
+namespace WorkflowControl.Api.Tests;
+
+/// <summary>Starts one throwaway PostgreSQL cluster and one in-memory API for the whole test run.</summary>
+[SetUpFixture]
+public sealed class ApiFixture
+{
+    public const string SigningKey = "test-signing-key-that-is-long-enough-0123456789";
+
+    private static ThrowawayPostgres? _postgres;
+    private static ApiFactory? _factory;
+
+    public static ThrowawayPostgres Postgres => _postgres ?? throw new InvalidOperationException("fixture not started");
+
+    public static ApiFactory Factory => _factory ?? throw new InvalidOperationException("fixture not started");
+
+    public static string ConnectionString { get; private set; } = "";
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _postgres = await ThrowawayPostgres.StartAsync();
+        ConnectionString = await _postgres.CreateDatabaseAsync("workflowcontrol_tests");
+        _factory = new ApiFactory(ConnectionString);
+        _ = _factory.Server; // migrate and start once, here, not inside the first test
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        if (_factory is not null)
+        {
+            await _factory.DisposeAsync();
+        }
+
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
+        }
+    }
+}
+
+public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:WorkflowControl", connectionString);
+        builder.UseSetting("Auth:SigningKey", ApiFixture.SigningKey);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(new ProgressLoggerProvider()));
+        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<ITaskCatalog>(TestCatalog.Instance)));
+    }
+}
+
+/// <summary>A signed-in user and an HTTP client that sends their token.</summary>
+public sealed record TestUser(Guid Id, string Email, string Token, HttpClient Client)
+{
+    public static async Task<TestUser> SignUpAsync(ApiFactory? factory = null, string? name = null)
+    {
+        var client = (factory ?? ApiFixture.Factory).CreateClient();
+        var email = $"{name ?? "user"}-{Guid.NewGuid():N}@example.com";
+        var response = await client.PostAsJsonAsync("/auth/signup", new { email, password = "correct horse battery", displayName = name ?? "Test User" });
+        Assert.That((int)response.StatusCode, Is.EqualTo(201), await response.Content.ReadAsStringAsync());
+        var session = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var token = session.GetProperty("token").GetString()!;
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return new TestUser(session.GetProperty("user").GetProperty("id").GetGuid(), email, token, client);
+    }
+
+    public async Task<JsonElement> CreateWorkflowAsync(JsonNode? document = null)
+    {
+        var response = await Client.PostAsync("/workflows", Json(document ?? Documents.Simple()));
+        Assert.That((int)response.StatusCode, Is.EqualTo(201), await response.Content.ReadAsStringAsync());
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    public async Task<Guid> CreateWorkflowIdAsync(JsonNode? document = null) =>
+        (await CreateWorkflowAsync(document)).GetProperty("id").GetGuid();
+
+    public static StringContent Json(JsonNode node) => new(node.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+}

@@ -5,7 +5,7 @@ DOTNET ?= dotnet
 API_URL ?= http://127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build run test test-dotnet compose-config
+.PHONY: help deps build run test test-dotnet test-python compose-config
 
 help: ## List the commands
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -19,7 +19,10 @@ build: ## Build the .NET solution
 run: ## Start PostgreSQL (installed when missing) and the API on :8000
 	bash backend/scripts/run-native.sh
 
-test: test-dotnet ## Run every test suite
+test: test-dotnet test-python ## Run every test suite
 
 test-dotnet: ## .NET tests (API, DAG rendering, Airflow client) against a throwaway PostgreSQL
 	$(DOTNET) test WorkflowControl.sln -c Release --logger "console;verbosity=normal"
+
+test-python: ## Task library tests (real PostgreSQL, HTTP, SFTP, FTP and SMTP servers started by fixtures)
+	cd airflow && $(PYTHON) -m pytest -q

@@ -4,7 +4,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 apt_packages=(
+  # application data and every test's throwaway cluster
   postgresql postgresql-contrib
+  # the task library's tests run on Debian's interpreter with these (no PyPI here)
+  python3-pandas python3-sklearn python3-matplotlib python3-psycopg2 python3-paramiko python3-bs4
+  python3-pytest python3-requests python3-openpyxl python3-pyftpdlib python3-aiosmtpd python3-jsonschema
+  python3-lxml python3-joblib
+  # browser tests and the compose file check
+  chromium docker-compose
 )
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -17,3 +24,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 dotnet restore WorkflowControl.sln
+if [ -f frontend/package-lock.json ]; then
+  (cd frontend && npm ci --no-audit --no-fund)
+fi

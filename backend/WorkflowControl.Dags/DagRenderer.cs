@@ -331,9 +331,10 @@ public sealed partial class DagRenderer
     {
         private static readonly ScriptObject Functions = CreateFunctions();
 
+        // The functions object replaces Scriban's built-ins: the template can call `py` and nothing else.
         public LiteralOnlyContext()
+            : base(Functions)
         {
-            PushGlobal(Functions);
         }
 
         public override string? ObjectToString(object? value, bool nested = false) => value is PyValue
@@ -344,6 +345,7 @@ public sealed partial class DagRenderer
         {
             var functions = new ScriptObject();
             functions.Import("py", new Func<object?, int, string>(TemplateFunctions.Py));
+            functions.SetReadOnly("py", readOnly: true);
             return functions;
         }
     }

@@ -185,38 +185,38 @@ public static class PythonLiteral
         }
     }
 
-    private static void AppendContainer(StringBuilder sb, int indent, char open, char close, List<(string Segment, string? Key, object? Value)> items)
+    private static void AppendContainer(StringBuilder sb, int indent, char open, char close, IEnumerable<(string? Key, object? Value)> items)
     {
-        if (items.Count == 0)
-        {
-            sb.Append(open).Append(close);
-            return;
-        }
-
         var start = sb.Length;
-        AppendItems(sb, items, -1, separator: ", ", open, close);
-        if (indent < 0 || indent + (sb.Length - start) <= LineWidth - Margin)
+        if (indent < 0)
         {
-            return;
+            AppendItems(sb, items, -1, int.MaxValue, open, close);
         }
-
-        sb.Length = start;
-        AppendItems(sb, items, indent + 4, separator: null, open, close);
+        else if (!AppendItems(sb, items, -1, start + LineWidth - Margin - indent, open, close))
+        {
+            // Too long for one line: one item per line, each ending in a comma.
+            sb.Length = start;
+            AppendItems(sb, items, indent + 4, int.MaxValue, open, close);
+        }
     }
 
-    private static void AppendItems(StringBuilder sb, List<(string Segment, string? Key, object? Value)> items, int itemIndent, string? separator, char open, char close)
+    /// <summary>
+    /// Writes the items on one line (<paramref name="itemIndent"/> &lt; 0) or one per line. Gives up and returns
+    /// false as soon as the output passes <paramref name="limit"/>, so a long container is not written twice in full.
+    /// </summary>
+    private static bool AppendItems(StringBuilder sb, IEnumerable<(string? Key, object? Value)> items, int itemIndent, int limit, char open, char close)
     {
         sb.Append(open);
-        for (var i = 0; i < items.Count; i++)
+        var index = 0;
+        foreach (var (key, value) in items)
         {
-            var (segment, key, value) = items[i];
-            if (separator is null)
+            if (itemIndent >= 0)
             {
                 sb.Append('\n').Append(' ', itemIndent);
             }
-            else if (i > 0)
+            else if (index > 0)
             {
-                sb.Append(separator);
+                sb.Append(", ");
             }
 
             try
@@ -231,70 +231,62 @@ public static class PythonLiteral
             }
             catch (PythonLiteralException e)
             {
-                throw e.Under(segment);
+                throw e.Under(key ?? index.ToString(CultureInfo.InvariantCulture));
             }
 
-            if (separator is null)
+            if (itemIndent >= 0)
             {
                 sb.Append(',');
             }
+            else if (sb.Length > limit)
+            {
+                return false;
+            }
+
+            index++;
         }
 
-        if (separator is null)
+        if (itemIndent >= 0 && index > 0)
         {
             sb.Append('\n').Append(' ', itemIndent - 4);
         }
 
         sb.Append(close);
+        return sb.Length <= limit;
     }
 
-    private static List<(string, string?, object?)> DictionaryItems(IDictionary dictionary)
+    private static IEnumerable<(string? Key, object? Value)> DictionaryItems(IDictionary dictionary)
     {
-        var items = new List<(string, string?, object?)>(dictionary.Count);
         foreach (DictionaryEntry entry in dictionary)
         {
-            if (entry.Key is not string key)
-            {
-                throw new PythonLiteralException("", $"dictionary keys must be text, not {entry.Key.GetType().Name}");
-            }
-
-            items.Add((key, key, entry.Value));
+            yield return entry.Key is string key
+                ? (key, entry.Value)
+                : throw new PythonLiteralException("", $"dictionary keys must be text, not {entry.Key.GetType().Name}");
         }
-
-        return items;
     }
 
-    private static List<(string, string?, object?)> ListItems(IEnumerable list)
+    private static IEnumerable<(string? Key, object? Value)> ListItems(IEnumerable list)
     {
-        var items = new List<(string, string?, object?)>();
         foreach (var item in list)
         {
-            items.Add((items.Count.ToString(CultureInfo.InvariantCulture), null, item));
+            yield return (null, item);
         }
-
-        return items;
     }
 
-    private static List<(string, string?, object?)> JsonProperties(JsonElement element)
+    private static IEnumerable<(string? Key, object? Value)> JsonProperties(JsonElement element)
     {
-        var items = new List<(string, string?, object?)>();
         foreach (var property in element.EnumerateObject())
         {
-            items.Add((property.Name, property.Name, property.Value));
+            yield return (property.Name, property.Value);
         }
-
-        return items;
     }
 
-    private static List<(string, string?, object?)> JsonItems(JsonElement element)
+    private static IEnumerable<(string? Key, object? Value)> JsonItems(JsonElement element)
     {
-        var items = new List<(string, string?, object?)>(element.GetArrayLength());
         foreach (var item in element.EnumerateArray())
         {
-            items.Add((items.Count.ToString(CultureInfo.InvariantCulture), null, item));
+            yield return (null, item);
         }
-
-        return items;
     }
 
     private static void AppendString(StringBuilder sb, string value)

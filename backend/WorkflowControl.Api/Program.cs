@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.Json;
 using WorkflowControl.Api.Features.Auth;
 using WorkflowControl.Api.Features.Catalog;
 using WorkflowControl.Api.Features.Collaborators;
+using WorkflowControl.Api.Features.Deployments;
 using WorkflowControl.Api.Features.Organisations;
 using WorkflowControl.Api.Features.Tokens;
 using WorkflowControl.Api.Features.Workflows;
@@ -11,6 +12,7 @@ using WorkflowControl.Api.Infrastructure.Database;
 using WorkflowControl.Api.Infrastructure.Http;
 using WorkflowControl.Core.Catalog;
 using WorkflowControl.Core.Workflows;
+using WorkflowControl.Dags;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -37,10 +39,23 @@ builder.Services.AddWorkflowDatabase(builder.Configuration);
 builder.Services.AddWorkflowAuth(builder.Configuration);
 builder.Services.AddSingleton<ITaskCatalog>(EmbeddedTaskCatalog.Instance);
 builder.Services.AddSingleton<WorkflowValidator>();
+builder.Services.AddDagGeneration(builder.Configuration);
 
 var app = builder.Build();
 
 DatabaseSetup.Migrate(builder.Configuration.GetConnectionString(DatabaseSetup.ConnectionStringName)!, app.Logger);
+
+if (args.Contains(RerenderDeployed.Command))
+{
+    var result = await RerenderDeployed.RunAsync(app.Services.GetRequiredService<Npgsql.NpgsqlDataSource>(), app.Services.GetRequiredService<FleetRerender>(), CancellationToken.None);
+    Console.WriteLine($"Re-rendered {result.Total} deployed workflows: {result.Changed} files changed, {result.Unchanged} unchanged, {result.Failed} failed.");
+    foreach (var failure in result.Failures)
+    {
+        Console.WriteLine($"  {failure.WorkflowId}: {failure.Message}");
+    }
+
+    return result.Failed == 0 ? 0 : 1;
+}
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
@@ -55,12 +70,14 @@ app.MapGroup("/auth").WithTags("Auth").MapAuthEndpoints();
 app.MapGroup("/workflows").WithTags("Workflows")
     .MapWorkflowEndpoints()
     .MapWorkflowVersionEndpoints()
-    .MapCollaboratorEndpoints();
+    .MapCollaboratorEndpoints()
+    .MapDeploymentEndpoints();
 app.MapGet("/workflows", ListWorkflows.Handle).WithTags("Workflows").WithName("ListWorkflows");
 app.MapGroup("/tokens").WithTags("Tokens").MapTokenEndpoints();
 app.MapGroup("/organisations").WithTags("Organisations").MapOrganisationEndpoints();
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>Entry point; public so the integration tests can host the API in memory.</summary>
 public partial class Program;

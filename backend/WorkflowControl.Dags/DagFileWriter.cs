@@ -61,6 +61,12 @@ public sealed class DagFileWriter(DagPaths paths, TimeProvider time)
     public bool Delete(Guid ownerId, Guid workflowId)
     {
         var full = Paths.FullPath(ownerId, workflowId);
+        if (!Directory.Exists(Path.GetDirectoryName(full)))
+        {
+            // Never deployed: the owner's folder was never created, so there is nothing to remove.
+            return false;
+        }
+
         var existed = File.Exists(full);
         File.Delete(full);
         RemoveStaleTemporaries(full);

@@ -27,6 +27,9 @@ public sealed class ApiFixture
 
     public static string ConnectionString { get; private set; } = "";
 
+    /// <summary>The dags folder the test API writes DAG files to.</summary>
+    public static string DagsRoot { get; } = Path.Combine(Path.GetTempPath(), "wfc-dags-" + Guid.NewGuid().ToString("N")[..8]);
+
     [OneTimeSetUp]
     public async Task StartAsync()
     {
@@ -48,6 +51,11 @@ public sealed class ApiFixture
         {
             await _postgres.DisposeAsync();
         }
+
+        if (Directory.Exists(DagsRoot))
+        {
+            Directory.Delete(DagsRoot, recursive: true);
+        }
     }
 }
 
@@ -58,6 +66,7 @@ public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<stri
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:WorkflowControl", connectionString);
         builder.UseSetting("Auth:SigningKey", ApiFixture.SigningKey);
+        builder.UseSetting("Dags:Root", ApiFixture.DagsRoot);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);

@@ -177,7 +177,7 @@ public static class WorkflowEndpoints
         return (await WorkflowRows.DetailAsync(connection, id, role), null);
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, ClaimsPrincipal user, NpgsqlDataSource database, TimeProvider time, CancellationToken ct)
+    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, ClaimsPrincipal user, NpgsqlDataSource database, WorkflowControl.Dags.DagPublisher dags, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Manage);
@@ -187,9 +187,11 @@ public static class WorkflowEndpoints
         }
 
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var name = await connection.ExecuteScalarAsync<string>("DELETE FROM workflows WHERE id = @id RETURNING name", new { id }, transaction);
+        var (name, owner) = await connection.QuerySingleAsync<(string Name, Guid Owner)>("DELETE FROM workflows WHERE id = @id RETURNING name, owner_id", new { id }, transaction);
         await AuditLog.WriteAsync(connection, transaction, user, "workflow.deleted", id, new { name }, time.GetUtcNow());
         await transaction.CommitAsync(ct);
+        // Only after the commit: a failed delete must not leave Airflow without the DAG of a workflow that still exists.
+        dags.Remove(owner, id);
         return TypedResults.NoContent();
     }
 

@@ -1,0 +1,160 @@
+using System.Security.Claims;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using WorkflowControl.Api.Features.Audit;
+using WorkflowControl.Api.Features.Workflows;
+using WorkflowControl.Api.Infrastructure.Auth;
+using WorkflowControl.Api.Infrastructure.Http;
+using WorkflowControl.Core.Permissions;
+using WorkflowControl.Core.Workflows;
+using WorkflowControl.Dags;
+
+namespace WorkflowControl.Api.Features.Deployments;
+
+public sealed record DeployRequest(int? Version = null, bool Active = false);
+
+public sealed record RenderRequest(int? Version = null);
+
+public sealed record Deployment(Guid Id, int Version, string State, string File, string ContentHash, bool Active, string? Message,
+    Guid CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+public sealed record RenderedFile(int Version, string Path, string ContentHash, string Content);
+
+/// <summary>
+/// Deploying pins a version, renders it, writes the DAG file atomically and records the deployment as 'written';
+/// following it to 'parsed' or 'import_error' is the Airflow tracker's job. A dry run returns the file unwritten.
+/// </summary>
+public static class DeploymentEndpoints
+{
+    public static RouteGroupBuilder MapDeploymentEndpoints(this RouteGroupBuilder group)
+    {
+        group.MapPost("/{id:guid}/deployments", Deploy).WithName("DeployWorkflow");
+        group.MapGet("/{id:guid}/deployments", List).WithName("ListDeployments");
+        group.MapPost("/{id:guid}/render", Render).WithName("RenderWorkflow");
+        return group;
+    }
+
+    public static async Task<Results<Created<Deployment>, ProblemHttpResult>> Deploy(
+        Guid id, DeployRequest request, ClaimsPrincipal user, NpgsqlDataSource database, DagPublisher publisher, TimeProvider time, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Edit);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var pinned = await PinAsync(connection, id, request.Version);
+        if (pinned is null)
+        {
+            return Problems.NotFound("version");
+        }
+
+        PublishedDag published;
+        try
+        {
+            published = publisher.Publish(pinned.Document, id, pinned.OwnerId, pinned.Version);
+        }
+        catch (DagRenderException e)
+        {
+            return RenderProblem(e);
+        }
+
+        var now = time.GetUtcNow();
+        var deploymentId = Guid.NewGuid();
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await connection.ExecuteAsync(
+            "UPDATE deployments SET state = 'superseded', updated_at = @now WHERE workflow_id = @id AND state <> 'superseded'",
+            new { id, now = now.UtcDateTime }, transaction);
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO deployments (id, workflow_id, version, state, file, content_hash, active, message, created_by, created_at, updated_at)
+            VALUES (@deploymentId, @id, @version, 'written', @file, @hash, @active, @message, @user, @now, @now)
+            """,
+            new
+            {
+                deploymentId, id, version = pinned.Version, file = published.RelativePath, hash = published.ContentHash, active = request.Active,
+                message = published.Changed ? null : "The DAG file already held this version; it was left untouched.",
+                user = user.GetCaller().UserId, now = now.UtcDateTime,
+            },
+            transaction);
+        await AuditLog.WriteAsync(connection, transaction, user, "workflow.deployed", id, new { deploymentId, version = pinned.Version, file = published.RelativePath, active = request.Active }, now);
+        await transaction.CommitAsync(ct);
+        return TypedResults.Created($"/workflows/{id}/deployments", (await ReadAsync(connection, id)).First(d => d.Id == deploymentId));
+    }
+
+    public static async Task<Results<Ok<List<Deployment>>, ProblemHttpResult>> List(Guid id, ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
+        return denied ?? (Results<Ok<List<Deployment>>, ProblemHttpResult>)TypedResults.Ok(await ReadAsync(connection, id));
+    }
+
+    public static async Task<Results<Ok<RenderedFile>, ProblemHttpResult>> Render(
+        Guid id, RenderRequest request, ClaimsPrincipal user, NpgsqlDataSource database, DagRenderer renderer, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var pinned = await PinAsync(connection, id, request.Version);
+        if (pinned is null)
+        {
+            return Problems.NotFound("version");
+        }
+
+        try
+        {
+            var rendered = renderer.Render(pinned.Document, id, pinned.OwnerId, pinned.Version);
+            return TypedResults.Ok(new RenderedFile(pinned.Version, rendered.RelativePath, rendered.ContentHash, rendered.Content));
+        }
+        catch (DagRenderException e)
+        {
+            return RenderProblem(e);
+        }
+    }
+
+    internal sealed record Pinned(Guid OwnerId, int Version, WorkflowDocument Document);
+
+    /// <summary>The requested version (the current one by default) with its owner, whose folder the file goes to.</summary>
+    internal static async Task<Pinned?> PinAsync(NpgsqlConnection connection, Guid id, int? version)
+    {
+        var row = await connection.QuerySingleOrDefaultAsync<(Guid OwnerId, int Version, string Document)?>(
+            """
+            SELECT w.owner_id, v.version, v.document::text FROM workflows w
+            JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = coalesce(@version, w.current_version)
+            WHERE w.id = @id
+            """,
+            new { id, version });
+        return row is { } r ? new Pinned(r.OwnerId, r.Version, System.Text.Json.JsonSerializer.Deserialize<WorkflowDocument>(r.Document, WorkflowJson.Options)!) : null;
+    }
+
+    private static ProblemHttpResult RenderProblem(DagRenderException e) =>
+        TypedResults.Problem(statusCode: 422, title: "The workflow cannot become a DAG file",
+            detail: $"{(e.Pointer.Length > 0 ? e.Pointer + ": " : "")}{e.Reason} The previous DAG file, if any, is unchanged.");
+
+    private sealed class Row
+    {
+        public Guid Id { get; init; }
+        public int Version { get; init; }
+        public string State { get; init; } = "";
+        public string File { get; init; } = "";
+        public string ContentHash { get; init; } = "";
+        public bool Active { get; init; }
+        public string? Message { get; init; }
+        public Guid CreatedBy { get; init; }
+        public DateTime CreatedAt { get; init; }
+        public DateTime UpdatedAt { get; init; }
+    }
+
+    private static async Task<List<Deployment>> ReadAsync(NpgsqlConnection connection, Guid id) =>
+        (await connection.QueryAsync<Row>(
+            "SELECT id, version, state, file, content_hash, active, message, created_by, created_at, updated_at FROM deployments WHERE workflow_id = @id ORDER BY created_at DESC, id",
+            new { id }))
+        .Select(r => new Deployment(r.Id, r.Version, r.State, r.File, r.ContentHash, r.Active, r.Message, r.CreatedBy, WorkflowRows.Utc(r.CreatedAt), WorkflowRows.Utc(r.UpdatedAt)))
+        .ToList();
+}

@@ -1,0 +1,31 @@
+using System.Text.Json;
+using Dapper;
+using Npgsql;
+using WorkflowControl.Core.Workflows;
+using WorkflowControl.Dags;
+
+namespace WorkflowControl.Api.Features.Deployments;
+
+/// <summary>
+/// After a template change: re-render the deployed version of every workflow and report how many files changed.
+/// Run as `dotnet WorkflowControl.Api.dll rerender-dags` (make rerender-dags).
+/// </summary>
+public static class RerenderDeployed
+{
+    public const string Command = "rerender-dags";
+
+    public static async Task<FleetRerenderResult> RunAsync(NpgsqlDataSource database, FleetRerender fleet, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<(Guid WorkflowId, Guid OwnerId, int Version, string Document)>(
+            """
+            SELECT DISTINCT ON (d.workflow_id) d.workflow_id, w.owner_id, d.version, v.document::text
+            FROM deployments d
+            JOIN workflows w ON w.id = d.workflow_id
+            JOIN workflow_versions v ON v.workflow_id = d.workflow_id AND v.version = d.version
+            WHERE d.state <> 'superseded'
+            ORDER BY d.workflow_id, d.created_at DESC
+            """);
+        return fleet.Run(rows.Select(r => new FleetItem(r.WorkflowId, r.OwnerId, r.Version, JsonSerializer.Deserialize<WorkflowDocument>(r.Document, WorkflowJson.Options)!)));
+    }
+}

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using WorkflowControl.Api.Features.Deployments;
+using WorkflowControl.Dags;
+using WorkflowControl.Testing;
+
+namespace WorkflowControl.Api.Tests.Features.Deployments;
+
+public sealed class DeploymentTests
+{
+    [Test]
+    public async Task Deploying_writes_a_DAG_file_in_the_owners_folder_that_Python_compiles()
+    {
+        var user = await TestUser.SignUpAsync();
+        var id = await user.CreateWorkflowIdAsync();
+
+        var deployment = await DeployAsync(user, id);
+        var file = Path.Combine(ApiFixture.DagsRoot, deployment.GetProperty("file").GetString()!);
+
+        Assert.That(deployment.GetProperty("state").GetString(), Is.EqualTo("written"));
+        Assert.That(deployment.GetProperty("file").GetString(), Is.EqualTo($"users/user_{Underscored(user.Id)}/wf_{Underscored(id)}.py"));
+        Assert.That(File.Exists(file), Is.True);
+        Assert.That(await PyCompileAsync(file), Is.Empty, "the DAG file must compile");
+        Assert.That(await File.ReadAllTextAsync(file), Does.Contain($"dag_id=\"wf_{Underscored(id)}\""));
+    }
+
+    [Test]
+    public async Task A_new_deployment_supersedes_the_previous_one()
+    {
+        var user = await TestUser.SignUpAsync();
+        var id = await user.CreateWorkflowIdAsync();
+        await DeployAsync(user, id);
+        await Workflows.WorkflowCrudTests.Put(user, id, Documents.Simple("Changed"), "\"1\"");
+
+        await DeployAsync(user, id);
+        var list = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/deployments");
+
+        Assert.That(list.EnumerateArray().Select(d => $"v{d.GetProperty("version").GetInt32()} {d.GetProperty("state").GetString()}"),
+            Is.EqualTo(new[] { "v2 written", "v1 superseded" }));
+    }
+
+    [Test]
+    public async Task Deploying_an_unchanged_version_leaves_the_file_untouched_and_says_so()
+    {
+        var user = await TestUser.SignUpAsync();
+        var id = await user.CreateWorkflowIdAsync();
+        var first = await DeployAsync(user, id);
+        var file = Path.Combine(ApiFixture.DagsRoot, first.GetProperty("file").GetString()!);
+        var written = File.GetLastWriteTimeUtc(file);
+
+        var second = await DeployAsync(user, id);
+
+        Assert.That(File.GetLastWriteTimeUtc(file), Is.EqualTo(written));
+        Assert.That(second.GetProperty("message").GetString(), Does.Contain("left untouched"));
+    }
+
+    [Test]
+    public async Task Dry_run_returns_the_file_without_writing_it()
+    {
+        var user = await TestUser.SignUpAsync();
+        var id = await user.CreateWorkflowIdAsync(Documents.Simple("Dry run"));
+
+        var rendered = await (await user.Client.PostAsJsonAsync($"/workflows/{id}/render", new { })).Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.That(rendered.GetProperty("content").GetString(), Does.Contain("dag_display_name=\"Dry run\""));
+        Assert.That(File.Exists(Path.Combine(ApiFixture.DagsRoot, rendered.GetProperty("path").GetString()!)), Is.False);
+    }
+
+    [Test]
+    public async Task Viewers_cannot_deploy_and_strangers_do_not_see_the_workflow()
+    {
+        var owner = await TestUser.SignUpAsync();
+        var id = await owner.CreateWorkflowIdAsync();
+        var viewer = await TestUser.SignUpAsync();
+        await owner.Client.PostAsJsonAsync($"/workflows/{id}/collaborators", new { email = viewer.Email, role = "view" });
+        var stranger = await TestUser.SignUpAsync();
+
+        Assert.That((await viewer.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { })).StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+        Assert.That((await stranger.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { })).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That((await stranger.Client.PostAsJsonAsync($"/workflows/{id}/render", new { })).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+    }
+
+    [Test]
+    public async Task Deleting_a_workflow_removes_its_DAG_file()
+    {
+        var user = await TestUser.SignUpAsync();
+        var id = await user.CreateWorkflowIdAsync();
+        var file = Path.Combine(ApiFixture.DagsRoot, (await DeployAsync(user, id)).GetProperty("file").GetString()!);
+
+        await user.Client.DeleteAsync($"/workflows/{id}");
+
+        Assert.That(File.Exists(file), Is.False);
+    }
+
+    [Test]
+    public async Task Re_rendering_the_fleet_rewrites_only_files_that_differ_and_counts_them()
+    {
+        var user = await TestUser.SignUpAsync();
+        var drifted = await user.CreateWorkflowIdAsync(Documents.Simple("Drifted"));
+        var intact = await user.CreateWorkflowIdAsync(Documents.Simple("Intact"));
+        var driftedFile = Path.Combine(ApiFixture.DagsRoot, (await DeployAsync(user, drifted)).GetProperty("file").GetString()!);
+        await DeployAsync(user, intact);
+        // As if the template had changed since this file was written.
+        await File.WriteAllTextAsync(driftedFile, "# written by an older template\n");
+
+        var services = ApiFixture.Factory.Services;
+        var result = await RerenderDeployed.RunAsync(services.GetRequiredService<NpgsqlDataSource>(), services.GetRequiredService<FleetRerender>(), CancellationToken.None);
+
+        Assert.That(result.Failed, Is.Zero);
+        Assert.That(result.Changed, Is.EqualTo(1), "only the drifted file differs from what the template renders");
+        Assert.That(result.Total, Is.GreaterThanOrEqualTo(2));
+        Assert.That(await File.ReadAllTextAsync(driftedFile), Does.Contain("Drifted"));
+    }
+
+    private static async Task<JsonElement> DeployAsync(TestUser user, Guid id)
+    {
+        var response = await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { });
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private static string Underscored(Guid id) => id.ToString().Replace('-', '_');
+
+    private static async Task<string> PyCompileAsync(string file)
+    {
+        var info = new ProcessStartInfo(Python.Executable) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in new[] { "-m", "py_compile", file })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var errors = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return errors;
+    }
+}

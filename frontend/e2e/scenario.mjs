@@ -1,11 +1,12 @@
 // The analyst's path through the editor against the real API and PostgreSQL (started by e2e/run.sh).
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { launch } from "./browser.mjs";
 
 const WEB = process.env.WEB_URL;
 const shots = fileURLToPath(new URL("../e2e-screenshots/", import.meta.url));
+await rm(shots, { recursive: true, force: true });
 await mkdir(shots, { recursive: true });
 
 const browser = await launch();
@@ -87,9 +88,9 @@ try {
   });
 
   await step("drag an extract, a filter and an export onto the canvas", async () => {
-    await dragTask("extract.csv", 150, 250);
-    await dragTask("transform.filter", 450, 250);
-    await dragTask("load.file", 750, 250);
+    await dragTask("extract.csv", 110, 200);
+    await dragTask("transform.filter", 340, 300);
+    await dragTask("load.file", 570, 200);
     for (const id of ["csv", "filter", "file"]) await page.locator(`.react-flow__node[data-id="${id}"]`).waitFor();
   });
 
@@ -194,7 +195,7 @@ try {
     assert.ok(token.length > 20, "a token is shown");
     await shot("11-tokens");
     await page.reload();
-    await page.getByRole("cell", { name: "ci-deploy" }).waitFor();
+    await page.getByRole("cell", { name: "ci-deploy", exact: true }).waitFor();
     assert.equal(await page.getByTestId("new-token").count(), 0, "the token is not shown again");
   });
 

@@ -36,7 +36,7 @@ export function TokensPage() {
       {error !== null && <ErrorMessage error={error} doing="manage tokens" />}
       {created && (
         <div className="notice" role="status">
-          <strong>Copy your new token “{created.name}” now. It will not be shown again.</strong>
+          <strong>Copy your new token “{created.info.name}” now. It will not be shown again.</strong>
           <p className="secret" data-testid="new-token">{created.token}</p>
           <button type="button" onClick={() => navigator.clipboard?.writeText(created.token).then(() => setCopied(true))}>{copied ? "Copied" : "Copy"}</button>{" "}
           <button type="button" className="ghost" onClick={() => setCreated(null)}>I have stored it</button>
@@ -70,7 +70,11 @@ export function TokensPage() {
               <td>{formatDateTime(t.expiresAt)}</td>
               <td>{formatDateTime(t.lastUsedAt)}</td>
               <td>
-                <button type="button" className="small danger" aria-label={`Revoke ${t.name}`} onClick={() => api.delete(`/tokens/${t.id}`).then(load, setError)}>Revoke</button>
+                {t.revokedAt ? (
+                  <span className="badge cancelled">revoked</span>
+                ) : (
+                  <button type="button" className="small danger" aria-label={`Revoke ${t.name}`} onClick={() => api.delete(`/tokens/${t.id}`).then(load, setError)}>Revoke</button>
+                )}
               </td>
             </tr>
           ))}

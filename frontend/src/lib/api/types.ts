@@ -1,6 +1,13 @@
-// Types of the WorkflowControl HTTP API, written by hand from the shared contract until
-// docs/openapi.json is committed; `npm run gen:api` then generates schema.d.ts and this file
-// re-exports from it. Everything else imports API types from here only.
+// Types of the WorkflowControl HTTP API. `npm run gen:api` generates schema.d.ts from the committed
+// docs/openapi.json; wire shapes that are precise enough are taken from it as they are, the rest are
+// narrowed here (e.g. the document instead of an untyped JSON element) and checked against it at
+// compile time, so a contract change breaks type-check. Runs and deployments are not in the OpenAPI
+// document yet and stay hand-written from the contract. Everything else imports API types from here only.
+import type { components } from "./schema";
+
+type Wire = components["schemas"];
+/** Fails to compile when Ours names a property the wire type does not have. */
+type OnlyWireKeys<Ours, Theirs> = Exclude<keyof Ours, keyof Theirs> extends never ? true : never;
 
 export type Role = "view" | "execute" | "edit" | "manage" | "owner";
 export const roleRank: Record<Role, number> = { view: 1, execute: 2, edit: 3, manage: 4, owner: 5 };
@@ -96,11 +103,9 @@ export interface DiffChange { pointer: string; kind: "added" | "removed" | "chan
 
 export interface Collaborator { userId: string; email: string; displayName: string; role: Role }
 
-export interface ApiTokenInfo {
-  id: string; name: string; maxRole: Role; organisationId?: string | null; workflowIds?: string[] | null;
-  createdAt?: string; expiresAt?: string | null; lastUsedAt?: string | null;
-}
-export interface CreatedApiToken extends ApiTokenInfo { token: string }
+export type ApiTokenInfo = Wire["TokenInfo"];
+export type CreatedApiToken = Wire["CreatedToken"];
+export type VersionSummary = Wire["VersionSummary"];
 
 export interface Deployment {
   id: string; version: number; state: DeploymentState; file: string; contentHash: string;
@@ -126,3 +131,20 @@ export interface ProblemDetails {
   current?: WorkflowDetail;
   [key: string]: unknown;
 }
+
+// Compile-time drift checks between the hand-narrowed types above and the generated wire types.
+export const contractChecks: [
+  OnlyWireKeys<WorkflowSummary, Wire["WorkflowSummary"]>,
+  OnlyWireKeys<WorkflowDetail, Wire["WorkflowDetail"]>,
+  OnlyWireKeys<WorkflowDocument, Wire["WorkflowDocument"]>,
+  OnlyWireKeys<WorkflowDocument["metadata"], Wire["WorkflowMetadata"]>,
+  OnlyWireKeys<WorkflowDocument["spec"], Wire["WorkflowSpec"]>,
+  OnlyWireKeys<WorkflowTask, Wire["WorkflowTask"]>,
+  OnlyWireKeys<TaskType, Wire["TaskType"]>,
+  OnlyWireKeys<AuthResponse, Wire["SessionResponse"]>,
+  OnlyWireKeys<User, Wire["UserInfo"]>,
+  OnlyWireKeys<AuthConfig, Wire["AuthConfigResponse"]>,
+  OnlyWireKeys<Collaborator, Wire["Collaborator"]>,
+  OnlyWireKeys<ValidationResult, Wire["ValidationReport"]>,
+  OnlyWireKeys<DiffChange, Wire["WorkflowChange"]>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true];

@@ -79,6 +79,8 @@ export function ConfigPanel({ task, type, issues, readOnly, lockedBy }: { task: 
           showErrorList={false}
           disabled={!editable}
           noHtml5Validate
+          // Show exactly what the document holds: no list items conjured up to reach minItems.
+          experimental_defaultFormStateBehavior={{ arrayMinItems: { populate: "never" } }}
           onChange={(e) => {
             const next = typedFormData(type.configSchema, e.formData ?? {}) as Record<string, unknown>;
             const ops = configChanges(task.id, task.config, next);

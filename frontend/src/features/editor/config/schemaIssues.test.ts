@@ -24,6 +24,11 @@ describe("client-side config validation", () => {
     expect(issues[0]?.field).toBe("delimiter");
   });
 
+  it("explains a problem inside a list item under the list's field", () => {
+    const schema = { type: "object", properties: { conditions: { type: "array", title: "Conditions", items: { type: "object", required: ["column"], properties: { column: { type: "string" } } } } } };
+    expect(configIssues({ conditions: [{ column: "a" }, {}] }, schema)).toEqual([{ field: "conditions", message: "Conditions: item 2 needs “column”.", source: "schema" }]);
+  });
+
   it("marks the nodes that have problems and asks for missing inputs", () => {
     const doc = pipeline();
     const catalog = new Map<string, TaskType>([

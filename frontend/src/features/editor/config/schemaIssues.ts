@@ -12,13 +12,25 @@ function fieldTitle(schema: JsonSchema, field: string): string {
   return schema.properties?.[field]?.title ?? field;
 }
 
+function describePath(parts: string[]): string {
+  return parts.map((p) => (/^\d+$/.test(p) ? `item ${Number(p) + 1}` : p)).join(" › ");
+}
+
 export function configIssues(config: Record<string, unknown>, schema: JsonSchema): Issue[] {
   const { errors } = validator.rawValidation<AjvError>(schema as never, config);
   return (errors ?? []).map((e) => {
-    const field = e.keyword === "required" ? String(e.params?.missingProperty ?? "") : (e.instancePath ?? "").replace(/^\//, "").split("/")[0] ?? "";
+    const path = (e.instancePath ?? "").split("/").filter(Boolean);
+    const missing = e.keyword === "required" ? String(e.params?.missingProperty ?? "") : "";
+    const field = path[0] ?? (missing || undefined);
+    if (!field) return { message: e.keyword === "additionalProperties" ? `Unknown setting “${String(e.params?.additionalProperty)}”.` : `Settings ${e.message ?? "are not valid"}.`, source: "schema" as const };
     const title = fieldTitle(schema, field);
-    const message = e.keyword === "required" ? `${title} is required.` : e.keyword === "additionalProperties" ? `Unknown setting “${String(e.params?.additionalProperty)}”.` : `${title} ${e.message ?? "is not valid"}.`;
-    return { field: field || undefined, message, source: "schema" as const };
+    const rest = path.slice(1);
+    let message: string;
+    if (path.length === 0) message = `${title} is required.`;
+    else if (missing) message = `${title}: ${rest.length ? `${describePath(rest)} needs` : "needs"} “${missing}”.`;
+    else if (e.keyword === "additionalProperties") message = `${title}: unknown setting “${String(e.params?.additionalProperty)}”.`;
+    else message = `${title}${rest.length ? ` (${describePath(rest)})` : ""} ${e.message ?? "is not valid"}.`;
+    return { field, message, source: "schema" as const };
   });
 }
 

@@ -51,19 +51,28 @@ public sealed partial class DagRenderer
         ArgumentNullException.ThrowIfNull(document);
         var relativePath = DagPaths.RelativePath(ownerId, workflowId);
         var contentHash = WorkflowJson.ContentHash(document);
+        return new RenderedDag(relativePath, Render(DagTemplate.Value, document, workflowId, ownerId, version, contentHash), contentHash);
+    }
+
+    /// <summary>Renders any template text with the DAG model and rules; lets tests prove what a template cannot do.</summary>
+    internal static string RenderText(string templateText, WorkflowDocument document) =>
+        Render(Parse(templateText, "test"), document, Guid.NewGuid(), Guid.NewGuid(), 1, WorkflowJson.ContentHash(document));
+
+    private static string Render(Template template, WorkflowDocument document, Guid workflowId, Guid ownerId, int version, string contentHash)
+    {
         var context = new LiteralOnlyContext { StrictVariables = true, EnableRelaxedMemberAccess = false, LoopLimit = 0, LimitToString = 0, OutputLimit = 0, NewLine = "\n" };
         string content;
         try
         {
             context.PushGlobal(BuildModel(document, workflowId, ownerId, version, contentHash));
-            content = DagTemplate.Value.Render(context);
+            content = template.Render(context);
         }
         catch (Exception e) when (FindLiteralProblem(e) is { } problem)
         {
             throw new DagRenderException(problem.Pointer, problem.Reason, problem);
         }
 
-        return new RenderedDag(relativePath, content, contentHash);
+        return content;
     }
 
     private static ScriptObject BuildModel(WorkflowDocument document, Guid workflowId, Guid ownerId, int version, string contentHash)
@@ -297,7 +306,12 @@ public sealed partial class DagRenderer
         using var stream = assembly.GetManifestResourceStream("templates/" + name)
             ?? throw new InvalidOperationException($"template {name} is not embedded in {assembly.GetName().Name}");
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        var text = reader.ReadToEnd().Replace("\r\n", "\n", StringComparison.Ordinal);
+        return Parse(reader.ReadToEnd(), name);
+    }
+
+    private static Template Parse(string text, string name)
+    {
+        text = text.Replace("\r\n", "\n", StringComparison.Ordinal);
         var template = Template.Parse(text, name, new ParserOptions(), new LexerOptions { Mode = ScriptMode.Default });
         if (template.HasErrors)
         {

@@ -5,7 +5,7 @@ DOTNET ?= dotnet
 API_URL ?= http://127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build run test test-dotnet test-python compose-config
+.PHONY: help deps build run test test-dotnet test-python rerender-dags bench-api compose-config
 
 help: ## List the commands
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -26,3 +26,9 @@ test-dotnet: ## .NET tests (API, DAG rendering, Airflow client) against a throwa
 
 test-python: ## Task library tests (real PostgreSQL, HTTP, SFTP, FTP and SMTP servers started by fixtures)
 	cd airflow && $(PYTHON) -m pytest -q
+
+rerender-dags: ## Re-render the deployed version of every workflow after a template change
+	$(DOTNET) run --project backend/WorkflowControl.Api -c Release -- rerender-dags
+
+bench-api: ## Load-test GET, list and update of workflows (needs wrk)
+	bash bench/api_load/run.sh

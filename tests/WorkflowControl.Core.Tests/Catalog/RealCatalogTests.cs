@@ -10,6 +10,15 @@ public sealed class RealCatalogTests
     private static readonly ITaskCatalog Catalog = EmbeddedTaskCatalog.Instance;
 
     [Test]
+    public void Every_catalog_file_is_embedded_including_ids_that_look_like_culture_names()
+    {
+        var folder = Path.Combine(WorkflowControl.Testing.RepositoryRoot.Path, "airflow", "src", "workflowcontrol_tasks", "catalog");
+        var files = Directory.GetFiles(folder, "*.json").Select(f => Path.GetFileNameWithoutExtension(f)).Order(StringComparer.Ordinal);
+
+        Assert.That(Catalog.All.Select(t => t.Id).Order(StringComparer.Ordinal), Is.EqualTo(files), "analyze.ml once went missing as a 'Malayalam' resource");
+    }
+
+    [Test]
     public void Every_product_category_has_task_types()
     {
         Assert.That(Catalog.All.Select(t => t.Category).Distinct(), Is.EquivalentTo(new[] { "extract", "transform", "load", "analyze", "utility" }));

@@ -138,7 +138,7 @@ export function Canvas({ issues, readOnly, onAddTask }: { issues: IssueMap; read
     [onAddTask, readOnly, screenToFlowPosition],
   );
 
-  const large = nodes.length > 150;
+  const large = nodes.length > 1000;
   return (
     <div className="canvas" onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "copy"; }} onDrop={onDrop} data-testid="canvas">
       <ReactFlow<TaskNode, DependencyEdge>

@@ -135,7 +135,7 @@ try {
   });
 
   await step("save", async () => {
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await page.getByTestId("save-status").filter({ hasText: "saved" }).filter({ hasNotText: "unsaved" }).waitFor();
     await shot("05-editor-saved");
   });
@@ -170,6 +170,30 @@ try {
     await page.keyboard.press("Escape");
   });
 
+  await step("a save over someone else's newer version shows both changes and keeps mine", async () => {
+    // Someone else renames the workflow through the API while this tab still holds the old version.
+    const token = await page.evaluate(() => JSON.parse(localStorage.getItem("wfc.session")).token);
+    const id = workflowUrl.split("/").pop();
+    const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
+    const current = await (await fetch(`${process.env.API_URL}/workflows/${id}`, { headers })).json();
+    const theirs = { ...current.document, metadata: { ...current.document.metadata, description: "Changed by a colleague" } };
+    const put = await fetch(`${process.env.API_URL}/workflows/${id}`, { method: "PUT", headers: { ...headers, "If-Match": `"${current.version}"` }, body: JSON.stringify(theirs) });
+    assert.equal(put.status, 200, "the colleague's save is accepted");
+    await openNode("file");
+    await page.locator("#root_path").fill("out/mine.csv");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByRole("heading", { name: "Someone else saved this workflow" }).waitFor();
+    await page.getByRole("region", { name: "Their changes" }).getByText("Changed by a colleague").waitFor();
+    await page.getByRole("region", { name: "Your changes" }).getByText("out/mine.csv").waitFor();
+    await shot("07b-conflict");
+    await page.getByRole("button", { name: "Apply my changes on top of theirs" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByTestId("save-status").filter({ hasText: "v4 · saved" }).waitFor();
+    const saved = await (await fetch(`${process.env.API_URL}/workflows/${id}`, { headers })).json();
+    assert.equal(saved.document.metadata.description, "Changed by a colleague");
+    assert.equal(saved.document.spec.tasks.find((t) => t.id === "file").config.path, "out/mine.csv");
+  });
+
   await step("collaborators dialog and dashboard list", async () => {
     await page.getByRole("button", { name: "Share" }).click();
     await page.getByRole("heading", { name: "People with access" }).waitFor();
@@ -197,6 +221,16 @@ try {
     await page.reload();
     await page.getByRole("cell", { name: "ci-deploy", exact: true }).waitFor();
     assert.equal(await page.getByTestId("new-token").count(), 0, "the token is not shown again");
+  });
+
+  await step("create a workflow from the example; it is valid as it is", async () => {
+    await page.goto(WEB);
+    await page.getByRole("button", { name: "New from example" }).click();
+    await page.waitForURL(/\/workflows\/[0-9a-f-]+$/);
+    await page.locator('.react-flow__node[data-id="load"]').waitFor();
+    assert.equal(await page.locator(".react-flow__edge").count(), 2);
+    await page.getByTestId("validity").filter({ hasText: "valid" }).waitFor();
+    await shot("12-example");
   });
 
   await step("sign out", async () => {

@@ -11,10 +11,17 @@ export function schemaDefaults(schema: JsonSchema): Record<string, unknown> {
   return out;
 }
 
+// Settings that make the example valid as it is for the task types it prefers.
+const exampleConfigs: Record<string, Record<string, unknown>> = {
+  "extract.csv": { source: "examples/sales.csv" },
+  "transform.filter": { conditions: [{ column: "amount", operator: "gt", value: 0 }] },
+  "load.file": { path: "exports/positive-sales.csv" },
+};
+
 export function exampleDocument(types: TaskType[]): WorkflowDocument | null {
   const pick = (category: string, preferred: string) =>
     types.find((t) => t.id === preferred) ?? types.find((t) => t.category === category && (category === "extract" || t.inputs.length > 0));
-  const chain = [pick("extract", "extract.csv"), pick("transform", "transform.filter"), pick("load", "load.csv")].filter(
+  const chain = [pick("extract", "extract.csv"), pick("transform", "transform.filter"), pick("load", "load.file")].filter(
     (t): t is TaskType => t !== undefined,
   );
   if (chain.length < 2) return null;
@@ -24,7 +31,7 @@ export function exampleDocument(types: TaskType[]): WorkflowDocument | null {
   doc.spec.tasks = chain.map((t, i) => ({
     id: t.id.split(".")[0] ?? `step_${i}`,
     type: t.id,
-    config: schemaDefaults(t.configSchema),
+    config: { ...schemaDefaults(t.configSchema), ...(exampleConfigs[t.id] ?? {}) },
     dependsOn: i === 0 ? [] : [chain[i - 1]?.id.split(".")[0] ?? ""],
   }));
   doc.layout.nodes = Object.fromEntries(doc.spec.tasks.map((t, i) => [t.id, { x: 80 + i * 280, y: 120 }]));

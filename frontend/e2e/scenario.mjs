@@ -157,6 +157,15 @@ try {
     await shot("06-editor-reloaded");
   });
 
+  await step("deploy writes the DAG file and shows its state", async () => {
+    await page.getByRole("button", { name: "Deploy", exact: true }).click();
+    await page.getByTestId("deploy-state").filter({ hasText: "v2" }).waitFor();
+    const state = await page.getByTestId("deploy-state").innerText();
+    // Without an Airflow to parse it the file stays "written"; with one it moves on to parsed or import error.
+    assert.match(state, /written|live in Airflow|import error/);
+    await shot("06b-deployed");
+  });
+
   await step("undo and redo a deletion", async () => {
     await page.locator('.react-flow__node[data-id="file"] .head').click();
     await page.keyboard.press("Delete");

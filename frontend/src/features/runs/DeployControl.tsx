@@ -6,10 +6,10 @@ import { ErrorMessage } from "@/features/shared/ErrorMessage";
 import { subscribeWorkflow } from "./hub";
 
 const STATE_TEXT: Record<string, string> = {
-  written: "Written; waiting for Airflow to read it…",
-  parsed: "Live in Airflow",
-  import_error: "Airflow could not load it",
-  superseded: "Replaced by a newer deployment",
+  written: "written, waiting for Airflow",
+  parsed: "live in Airflow",
+  import_error: "Airflow import error",
+  superseded: "replaced by a newer one",
 };
 
 /** Deploys the saved version and follows it until Airflow has parsed it or reported an import error. */
@@ -60,7 +60,7 @@ export function DeployControl({ workflowId, canDeploy, dirty, version }: { workf
         {busy ? "Deploying…" : "Deploy"}
       </button>
       {latest && (
-        <span className={`badge ${latest.state}`} data-testid="deploy-state" title={latest.message ?? undefined}>
+        <span className={`badge ${latest.state}`} data-testid="deploy-state" title={latest.state === "written" ? "The DAG file is written; Airflow picks it up on its next scan of the dags folder." : latest.message ?? undefined}>
           v{latest.version}: {STATE_TEXT[latest.state] ?? latest.state}
         </span>
       )}

@@ -5,11 +5,13 @@ using WorkflowControl.Api.Features.Catalog;
 using WorkflowControl.Api.Features.Collaborators;
 using WorkflowControl.Api.Features.Deployments;
 using WorkflowControl.Api.Features.Organisations;
+using WorkflowControl.Api.Features.Runs;
 using WorkflowControl.Api.Features.Tokens;
 using WorkflowControl.Api.Features.Workflows;
 using WorkflowControl.Api.Infrastructure.Auth;
 using WorkflowControl.Api.Infrastructure.Database;
 using WorkflowControl.Api.Infrastructure.Http;
+using WorkflowControl.Airflow;
 using WorkflowControl.Core.Catalog;
 using WorkflowControl.Core.Workflows;
 using WorkflowControl.Dags;
@@ -40,6 +42,7 @@ builder.Services.AddWorkflowAuth(builder.Configuration);
 builder.Services.AddSingleton<ITaskCatalog>(EmbeddedTaskCatalog.Instance);
 builder.Services.AddSingleton<WorkflowValidator>();
 builder.Services.AddDagGeneration(builder.Configuration);
+builder.Services.AddAirflowClient(builder.Configuration);
 
 var app = builder.Build();
 
@@ -71,7 +74,8 @@ app.MapGroup("/workflows").WithTags("Workflows")
     .MapWorkflowEndpoints()
     .MapWorkflowVersionEndpoints()
     .MapCollaboratorEndpoints()
-    .MapDeploymentEndpoints();
+    .MapDeploymentEndpoints()
+    .MapRunEndpoints();
 app.MapGet("/workflows", ListWorkflows.Handle).WithTags("Workflows").WithName("ListWorkflows");
 app.MapGroup("/tokens").WithTags("Tokens").MapTokenEndpoints();
 app.MapGroup("/organisations").WithTags("Organisations").MapOrganisationEndpoints();

@@ -67,6 +67,12 @@ public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<stri
         builder.UseSetting("ConnectionStrings:WorkflowControl", connectionString);
         builder.UseSetting("Auth:SigningKey", ApiFixture.SigningKey);
         builder.UseSetting("Dags:Root", ApiFixture.DagsRoot);
+        builder.UseSetting("Airflow:BaseUrl", AirflowStub.Server.Url);
+        builder.UseSetting("Airflow:ApiVersion", "V1");
+        builder.UseSetting("Airflow:Username", "admin");
+        builder.UseSetting("Airflow:Password", "admin");
+        builder.UseSetting("Airflow:MaxRetries", "1");
+        builder.UseSetting("Airflow:RetryBaseDelay", "00:00:00.050");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);

@@ -199,7 +199,7 @@ public sealed partial class WorkflowValidator(ITaskCatalog catalog)
             : null;
     }
 
-    internal static string? ParamDefaultProblem(string type, JsonElement value)
+    public static string? ParamDefaultProblem(string type, JsonElement value)
     {
         var ok = value.ValueKind == JsonValueKind.Null || type switch
         {

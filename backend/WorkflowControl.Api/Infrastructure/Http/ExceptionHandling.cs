@@ -13,6 +13,14 @@ public sealed partial class ExceptionHandling(IProblemDetailsService problemDeta
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        if (WorkflowControl.Airflow.AirflowProblems.TryMap(exception, out var airflowProblem))
+        {
+            // Airflow's failures are expected outcomes for users (down, not parsed yet, refused), worded by the client.
+            logger.LogWarning("Airflow request failed on {Method} {Path}: {Title}", httpContext.Request.Method, httpContext.Request.Path, airflowProblem.Title);
+            httpContext.Response.StatusCode = airflowProblem.Status ?? 502;
+            return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, Exception = exception, ProblemDetails = airflowProblem });
+        }
+
         var (status, title, detail) = Describe(exception);
         if (status == 500)
         {

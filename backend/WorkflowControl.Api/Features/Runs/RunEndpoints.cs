@@ -1,0 +1,224 @@
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using WorkflowControl.Airflow;
+using WorkflowControl.Api.Features.Audit;
+using WorkflowControl.Api.Features.Deployments;
+using WorkflowControl.Api.Features.Workflows;
+using WorkflowControl.Api.Infrastructure.Auth;
+using WorkflowControl.Api.Infrastructure.Http;
+using WorkflowControl.Core.Permissions;
+using WorkflowControl.Dags;
+
+namespace WorkflowControl.Api.Features.Runs;
+
+public sealed record TriggerRequest(Dictionary<string, JsonElement>? Params = null);
+
+public sealed record TriggeredRun(string RunId, string State);
+
+public sealed record RunSummaryItem(string RunId, string State, string RunType, Guid? TriggeredBy, int? Version,
+    DateTimeOffset? LogicalDate, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt);
+
+public sealed record RunPage(IReadOnlyList<RunSummaryItem> Items, int Total);
+
+public sealed record TaskRunState(string TaskId, string? State, int TryNumber, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, double? DurationSeconds);
+
+public sealed record RunDetail(string RunId, string State, string RunType, Guid? TriggeredBy, int? Version,
+    DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, JsonObject? Params, IReadOnlyList<TaskRunState> Tasks);
+
+public sealed record TaskLog(string Content, string? ContinuationToken, bool Done);
+
+public sealed record PauseRequest(bool Paused);
+
+/// <summary>
+/// Runs of a workflow, through Airflow: trigger (idempotent: the run id is stored before the first request),
+/// list (including runs Airflow's scheduler or UI started), detail with task instances, logs, cancel, retry, pause.
+/// Every action is audited. Airflow's failures become ProblemDetails in ExceptionHandling.
+/// </summary>
+public static class RunEndpoints
+{
+    public static RouteGroupBuilder MapRunEndpoints(this RouteGroupBuilder group)
+    {
+        group.MapPost("/{id:guid}/runs", Trigger).WithName("TriggerRun");
+        group.MapGet("/{id:guid}/runs", List).WithName("ListRuns");
+        group.MapGet("/{id:guid}/runs/{runId}", Get).WithName("GetRun");
+        group.MapGet("/{id:guid}/runs/{runId}/tasks/{taskId}/logs", Logs).WithName("GetTaskLog");
+        group.MapPost("/{id:guid}/runs/{runId}/cancel", Cancel).WithName("CancelRun");
+        group.MapPost("/{id:guid}/runs/{runId}/tasks/{taskId}/retry", Retry).WithName("RetryTask");
+        group.MapPost("/{id:guid}/pause", Pause).WithName("PauseWorkflow");
+        return group;
+    }
+
+    public static async Task<Results<Accepted<TriggeredRun>, ProblemHttpResult>> Trigger(
+        Guid id, TriggerRequest request, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, TimeProvider time, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Execute);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var deployed = await connection.ExecuteScalarAsync<int?>(
+            "SELECT version FROM deployments WHERE workflow_id = @id AND state <> 'superseded' ORDER BY created_at DESC LIMIT 1", new { id });
+        if (deployed is null)
+        {
+            return Problems.Conflict("The workflow has not been deployed yet. Deploy it, wait until Airflow has parsed it, then run it.");
+        }
+
+        var pinned = (await DeploymentEndpoints.PinAsync(connection, id, deployed))!;
+        var (conf, problems) = RunParams.Resolve(pinned.Document.Spec.Params, request.Params);
+        if (conf is null)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "The run's parameters are not valid",
+                detail: string.Join(" ", problems.Select(p => p.Message)), extensions: new Dictionary<string, object?> { ["problems"] = problems });
+        }
+
+        var now = time.GetUtcNow();
+        var runId = $"wfc_{now:yyyyMMdd'T'HHmmss'Z'}_{Guid.NewGuid().ToString("N")[..8]}";
+        // Stored before Airflow hears of it: whatever happens to the request, this id names the one run it can create.
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO runs (workflow_id, dag_run_id, version, params, state, triggered_by, created_at, updated_at)
+            VALUES (@id, @runId, @version, @conf::jsonb, 'requested', @user, @now, @now)
+            """,
+            new { id, runId, version = deployed, conf = conf.ToJsonString(), user = user.GetCaller().UserId, now = now.UtcDateTime });
+        await AuditLog.WriteAsync(connection, null, user, "run.triggered", id, new { runId, version = deployed }, now);
+
+        AirflowDagRun run;
+        try
+        {
+            run = await airflow.TriggerDagRunAsync(DagPaths.DagId(id), runId, conf, ct);
+        }
+        catch (AirflowException e)
+        {
+            await SetStateAsync(connection, id, runId, "trigger_failed", e.Message, time);
+            throw;
+        }
+
+        await SetStateAsync(connection, id, runId, run.State, null, time);
+        return TypedResults.Accepted($"/workflows/{id}/runs/{runId}", new TriggeredRun(runId, run.State));
+    }
+
+    public static async Task<Results<Ok<RunPage>, ProblemHttpResult>> List(
+        Guid id, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, CancellationToken ct, int offset = 0, int limit = 50)
+    {
+        if (offset < 0 || limit is < 1 or > 100)
+        {
+            return Problems.BadRequest("offset must be 0 or more and limit between 1 and 100.");
+        }
+
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var page = await airflow.ListDagRunsAsync(DagPaths.DagId(id), new AirflowPaging(offset, limit), ct);
+        var ours = (await connection.QueryAsync<(string DagRunId, Guid? TriggeredBy, int? Version)>(
+            "SELECT dag_run_id, triggered_by, version FROM runs WHERE workflow_id = @id AND dag_run_id = ANY(@ids)",
+            new { id, ids = page.Items.Select(r => r.DagRunId).ToArray() })).ToDictionary(r => r.DagRunId);
+        var items = page.Items.Select(r =>
+        {
+            ours.TryGetValue(r.DagRunId, out var local);
+            return new RunSummaryItem(r.DagRunId, r.State, r.RunType, local.TriggeredBy, local.Version, r.LogicalDate, r.StartDate, r.EndDate);
+        }).ToList();
+        return TypedResults.Ok(new RunPage(items, page.TotalEntries));
+    }
+
+    public static async Task<Results<Ok<RunDetail>, ProblemHttpResult>> Get(
+        Guid id, string runId, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var dagId = DagPaths.DagId(id);
+        var run = await airflow.GetDagRunAsync(dagId, runId, ct);
+        if (run is null)
+        {
+            return Problems.NotFound("run");
+        }
+
+        var tasks = await airflow.ListTaskInstancesAsync(dagId, runId, ct);
+        var local = await connection.QuerySingleOrDefaultAsync<(Guid? TriggeredBy, int? Version)>(
+            "SELECT triggered_by, version FROM runs WHERE workflow_id = @id AND dag_run_id = @runId", new { id, runId });
+        return TypedResults.Ok(new RunDetail(run.DagRunId, run.State, run.RunType, local.TriggeredBy, local.Version, run.StartDate, run.EndDate, run.Conf,
+            tasks.Select(t => new TaskRunState(t.TaskId, t.State, t.TryNumber, t.StartDate, t.EndDate, t.Duration)).ToList()));
+    }
+
+    public static async Task<Results<Ok<TaskLog>, ProblemHttpResult>> Logs(
+        Guid id, string runId, string taskId, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, CancellationToken ct,
+        int? @try = null, string? token = null)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var dagId = DagPaths.DagId(id);
+        var tryNumber = @try ?? (await airflow.ListTaskInstancesAsync(dagId, runId, ct)).FirstOrDefault(t => t.TaskId == taskId)?.TryNumber ?? 1;
+        var chunk = await airflow.GetTaskLogAsync(dagId, runId, taskId, Math.Max(tryNumber, 1), token, ct);
+        return TypedResults.Ok(new TaskLog(chunk.Content, chunk.ContinuationToken, chunk.EndOfLog));
+    }
+
+    public static async Task<Results<Ok<TriggeredRun>, ProblemHttpResult>> Cancel(
+        Guid id, string runId, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, TimeProvider time, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Execute);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var run = await airflow.MarkDagRunFailedAsync(DagPaths.DagId(id), runId, ct);
+        await SetStateAsync(connection, id, runId, run.State, "cancelled", time);
+        await AuditLog.WriteAsync(connection, null, user, "run.cancelled", id, new { runId }, time.GetUtcNow());
+        return TypedResults.Ok(new TriggeredRun(run.DagRunId, run.State));
+    }
+
+    public static async Task<Results<Ok<List<string>>, ProblemHttpResult>> Retry(
+        Guid id, string runId, string taskId, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, TimeProvider time, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Execute);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var cleared = await airflow.ClearTaskAsync(DagPaths.DagId(id), runId, taskId, ct);
+        await AuditLog.WriteAsync(connection, null, user, "run.task_retried", id, new { runId, taskId, cleared }, time.GetUtcNow());
+        return TypedResults.Ok(cleared.ToList());
+    }
+
+    public static async Task<Results<Ok<PauseRequest>, ProblemHttpResult>> Pause(
+        Guid id, PauseRequest request, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, TimeProvider time, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Execute);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var dag = await airflow.SetPausedAsync(DagPaths.DagId(id), request.Paused, ct);
+        await AuditLog.WriteAsync(connection, null, user, request.Paused ? "workflow.paused" : "workflow.unpaused", id, null, time.GetUtcNow());
+        return TypedResults.Ok(new PauseRequest(dag.IsPaused));
+    }
+
+    private static Task SetStateAsync(NpgsqlConnection connection, Guid id, string runId, string state, string? message, TimeProvider time) =>
+        connection.ExecuteAsync(
+            "UPDATE runs SET state = @state, message = coalesce(@message, message), updated_at = @now WHERE workflow_id = @id AND dag_run_id = @runId",
+            new { id, runId, state, message, now = time.GetUtcNow().UtcDateTime });
+}

@@ -1,0 +1,47 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using WorkflowControl.Core.Workflows;
+
+namespace WorkflowControl.Api.Features.Runs;
+
+/// <summary>Checks the params of a trigger against the workflow's declared params and fills in defaults.</summary>
+public static class RunParams
+{
+    /// <summary>The conf to send to Airflow, or the problems (each naming the param) when the values do not fit.</summary>
+    public static (JsonObject? Conf, IReadOnlyList<ValidationProblem> Problems) Resolve(
+        IReadOnlyDictionary<string, WorkflowParam> declared, IReadOnlyDictionary<string, JsonElement>? given)
+    {
+        var problems = new List<ValidationProblem>();
+        var conf = new JsonObject();
+        foreach (var (name, value) in given ?? new Dictionary<string, JsonElement>())
+        {
+            if (!declared.TryGetValue(name, out var param))
+            {
+                problems.Add(new($"/params/{name}", $"The workflow has no parameter '{name}'. Declared: {(declared.Count == 0 ? "none" : string.Join(", ", declared.Keys))}."));
+                continue;
+            }
+
+            if (WorkflowValidator.ParamDefaultProblem(param.Type, value) is not null || value.ValueKind == JsonValueKind.Null)
+            {
+                problems.Add(new($"/params/{name}", $"'{name}' must be a {param.Type}{(param.Type == "date" ? " (YYYY-MM-DD)" : "")}."));
+                continue;
+            }
+
+            conf[name] = JsonNode.Parse(value.GetRawText());
+        }
+
+        foreach (var (name, param) in declared.Where(p => !conf.ContainsKey(p.Key) && given?.ContainsKey(p.Key) != true))
+        {
+            if (param.Default is { ValueKind: not JsonValueKind.Null } fallback)
+            {
+                conf[name] = JsonNode.Parse(fallback.GetRawText());
+            }
+            else
+            {
+                problems.Add(new($"/params/{name}", $"'{name}' has no default; give a value."));
+            }
+        }
+
+        return problems.Count == 0 ? (conf, problems) : (null, problems);
+    }
+}

@@ -1,0 +1,174 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using Npgsql;
+
+namespace WorkflowControl.Api.Tests.Features.Runs;
+
+/// <summary>Runs through the API against a stub Airflow 2.10 answering with recorded responses.</summary>
+public sealed class RunTests
+{
+    [Test]
+    public async Task Triggering_stores_the_run_id_first_and_sends_it_with_params_and_defaults()
+    {
+        var (user, id, dagId) = await DeployedWorkflowAsync();
+        AirflowStub.Json("POST", AirflowStub.RunsPath(dagId), 200, AirflowStub.DagRun(dagId, "any", "queued"));
+
+        var response = await user.Client.PostAsJsonAsync($"/workflows/{id}/runs", new { @params = new { region = "us" } });
+        var run = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var runId = run.GetProperty("runId").GetString();
+        var sent = AirflowStub.Sent("POST", AirflowStub.RunsPath(dagId)).Single();
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), run.ToString());
+        Assert.That(sent["dag_run_id"]!.GetValue<string>(), Is.EqualTo(runId));
+        Assert.That(JsonNode.DeepEquals(sent["conf"], JsonNode.Parse("""{"region":"us","limit":100}""")), Is.True, sent.ToJsonString());
+        await using var db = new NpgsqlConnection(ApiFixture.ConnectionString);
+        Assert.That(await db.ExecuteScalarAsync<string>("SELECT state FROM runs WHERE dag_run_id = @runId", new { runId }), Is.EqualTo("queued"));
+    }
+
+    [Test]
+    public async Task Params_that_do_not_fit_the_workflow_are_refused_before_Airflow_hears_of_them()
+    {
+        var (user, id, dagId) = await DeployedWorkflowAsync();
+
+        var unknown = await user.Client.PostAsJsonAsync($"/workflows/{id}/runs", new { @params = new { colour = "red" } });
+        var wrongType = await user.Client.PostAsJsonAsync($"/workflows/{id}/runs", new { @params = new { limit = "lots" } });
+
+        Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(await unknown.Content.ReadAsStringAsync(), Does.Contain("no parameter 'colour'"));
+        Assert.That(await wrongType.Content.ReadAsStringAsync(), Does.Contain("'limit' must be a integer"));
+        Assert.That(AirflowStub.Sent("POST", AirflowStub.RunsPath(dagId)), Is.Empty);
+    }
+
+    [Test]
+    public async Task A_workflow_that_was_never_deployed_cannot_run_and_says_what_to_do()
+    {
+        var user = await TestUser.SignUpAsync();
+        var id = await user.CreateWorkflowIdAsync();
+
+        var response = await user.Client.PostAsJsonAsync($"/workflows/{id}/runs", new { });
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain("Deploy it"));
+    }
+
+    [Test]
+    public async Task Viewers_cannot_run_and_strangers_do_not_see_runs()
+    {
+        var (owner, id, _) = await DeployedWorkflowAsync();
+        var viewer = await TestUser.SignUpAsync();
+        await owner.Client.PostAsJsonAsync($"/workflows/{id}/collaborators", new { email = viewer.Email, role = "view" });
+        var stranger = await TestUser.SignUpAsync();
+
+        Assert.That((await viewer.Client.PostAsJsonAsync($"/workflows/{id}/runs", new { })).StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+        Assert.That((await stranger.Client.GetAsync($"/workflows/{id}/runs")).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That((await viewer.Client.PostAsync($"/workflows/{id}/runs/x/cancel", null)).StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+    }
+
+    [Test]
+    public async Task The_run_list_includes_runs_the_scheduler_started()
+    {
+        var (user, id, dagId) = await DeployedWorkflowAsync();
+        var scheduled = AirflowStub.DagRun(dagId, "scheduled__2026-11-25T06:00:00+00:00", "success", "scheduled");
+        AirflowStub.Json("GET", AirflowStub.RunsPath(dagId), 200, new JsonObject { ["dag_runs"] = new JsonArray(scheduled), ["total_entries"] = 1 });
+
+        var list = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/runs");
+        var only = list.GetProperty("items")[0];
+
+        Assert.That(only.GetProperty("runId").GetString(), Is.EqualTo("scheduled__2026-11-25T06:00:00+00:00"));
+        Assert.That(only.GetProperty("runType").GetString(), Is.EqualTo("scheduled"));
+        Assert.That(only.GetProperty("triggeredBy").ValueKind, Is.EqualTo(JsonValueKind.Null));
+    }
+
+    [Test]
+    public async Task Run_detail_shows_each_task_with_its_state_try_and_duration()
+    {
+        var (user, id, dagId) = await DeployedWorkflowAsync();
+        const string runId = "wfc_run_detail";
+        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}", 200, AirflowStub.DagRun(dagId, runId, "success"));
+        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}/taskInstances", 200, AirflowStub.Recorded("22-task-instances-of-run.json", dagId, runId));
+
+        var detail = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/runs/{runId}");
+        var tasks = detail.GetProperty("tasks").EnumerateArray().ToList();
+
+        Assert.That(detail.GetProperty("state").GetString(), Is.EqualTo("success"));
+        Assert.That(tasks, Is.Not.Empty);
+        Assert.That(tasks.All(t => t.GetProperty("state").GetString() == "success" && t.GetProperty("tryNumber").GetInt32() >= 1 && t.GetProperty("durationSeconds").GetDouble() > 0), Is.True);
+    }
+
+    [Test]
+    public async Task Task_logs_come_back_as_plain_text_from_Airflows_JSON_answer()
+    {
+        var (user, id, dagId) = await DeployedWorkflowAsync();
+        const string runId = "wfc_run_logs";
+        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}/taskInstances/b/logs/1", 200, AirflowStub.Recorded("24-task-log-json.json", dagId, runId));
+
+        var log = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/runs/{runId}/tasks/b/logs?try=1");
+
+        Assert.That(log.GetProperty("content").GetString(), Does.Contain("Dependencies all met"));
+    }
+
+    [Test]
+    public async Task Cancel_marks_the_run_failed_in_Airflow_and_is_audited()
+    {
+        var (user, id, dagId) = await DeployedWorkflowAsync();
+        const string runId = "wfc_run_cancel";
+        AirflowStub.Json("PATCH", $"{AirflowStub.RunsPath(dagId)}/{runId}", 200, AirflowStub.DagRun(dagId, runId, "failed"));
+
+        var response = await user.Client.PostAsync($"/workflows/{id}/runs/{runId}/cancel", null);
+        var sent = AirflowStub.Sent("PATCH", $"{AirflowStub.RunsPath(dagId)}/{runId}").Single();
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(sent["state"]!.GetValue<string>(), Is.EqualTo("failed"));
+        await using var db = new NpgsqlConnection(ApiFixture.ConnectionString);
+        Assert.That(await db.ExecuteScalarAsync<int>("SELECT count(*) FROM audit_log WHERE workflow_id = @id AND action = 'run.cancelled'", new { id }), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Retrying_a_task_clears_it_for_real_not_as_a_dry_run()
+    {
+        var (user, id, dagId) = await DeployedWorkflowAsync();
+        const string runId = "wfc_run_retry";
+        AirflowStub.Json("POST", $"/api/v1/dags/{dagId}/clearTaskInstances", 200, AirflowStub.Recorded("31-clear-task-instances.json", dagId, runId));
+
+        var response = await user.Client.PostAsync($"/workflows/{id}/runs/{runId}/tasks/b/retry", null);
+        var sent = AirflowStub.Sent("POST", $"/api/v1/dags/{dagId}/clearTaskInstances").Single();
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+        Assert.That(sent["dry_run"]!.GetValue<bool>(), Is.False);
+    }
+
+    [Test]
+    public async Task When_Airflow_is_down_the_user_gets_a_503_problem_not_a_500()
+    {
+        var down = new ApiFactory(ApiFixture.ConnectionString, new Dictionary<string, string?> { ["Airflow:BaseUrl"] = "http://127.0.0.1:9" });
+        await using var _ = down;
+        var user = await TestUser.SignUpAsync(down);
+        var id = await user.CreateWorkflowIdAsync(WithParams());
+        await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { });
+
+        var response = await user.Client.GetAsync($"/workflows/{id}/runs");
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        Assert.That(problem.GetProperty("title").GetString(), Is.EqualTo("Airflow is not reachable"));
+    }
+
+    private static async Task<(TestUser User, Guid Id, string DagId)> DeployedWorkflowAsync()
+    {
+        var user = await TestUser.SignUpAsync();
+        var id = await user.CreateWorkflowIdAsync(WithParams());
+        var deployed = await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { });
+        Assert.That(deployed.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        return (user, id, "wf_" + id.ToString().Replace('-', '_'));
+    }
+
+    private static JsonObject WithParams()
+    {
+        var document = Documents.Simple();
+        document["spec"]!["params"] = JsonNode.Parse("""{"region":{"type":"string","default":"eu"},"limit":{"type":"integer","default":100}}""");
+        return document;
+    }
+}

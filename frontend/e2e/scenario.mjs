@@ -203,6 +203,31 @@ try {
     assert.equal(saved.document.spec.tasks.find((t) => t.id === "file").config.path, "out/mine.csv");
   });
 
+  await step("a viewer sees the workflow read-only", async () => {
+    const api = process.env.API_URL;
+    const ownerToken = await page.evaluate(() => JSON.parse(localStorage.getItem("wfc.session")).token);
+    const viewerEmail = `viewer-${Date.now()}@example.com`;
+    const viewer = await (await fetch(`${api}/auth/signup`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email: viewerEmail, password: "viewer password 1", displayName: "Vic Viewer" }) })).json();
+    const id = workflowUrl.split("/").pop();
+    const added = await fetch(`${api}/workflows/${id}/collaborators`, { method: "POST", headers: { Authorization: `Bearer ${ownerToken}`, "Content-Type": "application/json" }, body: JSON.stringify({ email: viewerEmail, role: "view" }) });
+    assert.ok(added.ok, `sharing answered ${added.status}`);
+    const other = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await other.addInitScript((session) => localStorage.setItem("wfc.session", session), JSON.stringify({ token: viewer.token, expiresAt: viewer.expiresAt, user: viewer.user }));
+    const vp = await other.newPage();
+    await vp.goto(workflowUrl);
+    await vp.locator('.react-flow__node[data-id="file"]').waitFor();
+    await vp.getByTestId("save-status").filter({ hasText: "view" }).waitFor();
+    assert.ok(await vp.getByRole("button", { name: "Save", exact: true }).isDisabled(), "a viewer cannot save");
+    assert.equal(await vp.getByRole("button", { name: "Deploy", exact: true }).count(), 0, "a viewer has no deploy button");
+    assert.ok(await vp.locator('[data-testid="palette-extract.csv"]').isDisabled(), "a viewer cannot add steps");
+    await vp.locator('.react-flow__node[data-id="csv"] .head').click();
+    assert.ok(await vp.locator("#root_source").isDisabled(), "a viewer cannot change settings");
+    await vp.getByRole("tab", { name: "Run" }).click();
+    assert.ok(await vp.getByRole("button", { name: "Start run" }).isDisabled(), "a viewer cannot start runs");
+    await vp.screenshot({ path: `${shots}08b-viewer.png` });
+    await other.close();
+  });
+
   await step("collaborators dialog and dashboard list", async () => {
     await page.getByRole("button", { name: "Share" }).click();
     await page.getByRole("heading", { name: "People with access" }).waitFor();

@@ -248,6 +248,7 @@ function EditorInner({ workflowId }: { workflowId: string }) {
         <span className={`badge ${total ? "failed" : "success"}`} data-testid="validity" title={[...issues.general, ...issues.settings].map((i) => i.message).join("\n")}>
           {total ? `${total} problem${total > 1 ? "s" : ""}` : "valid"}
         </span>
+        {!canEdit && <span className="badge" title="Ask the owner or a manager for the edit role to change it.">read-only</span>}
         <div className="spacer" />
         <button type="button" className="small" onClick={s.undo} disabled={!canEdit || s.history.past.length === 0} aria-label="Undo" title="Undo (Ctrl+Z)"><Undo2 size={14} /></button>
         <button type="button" className="small" onClick={s.redo} disabled={!canEdit || s.history.future.length === 0} aria-label="Redo" title="Redo (Ctrl+Shift+Z)"><Redo2 size={14} /></button>

@@ -43,6 +43,18 @@ builder.Services.AddSingleton<ITaskCatalog>(EmbeddedTaskCatalog.Instance);
 builder.Services.AddSingleton<WorkflowValidator>();
 builder.Services.AddDagGeneration(builder.Configuration);
 builder.Services.AddAirflowClient(builder.Configuration);
+builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024);
+builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunStore, PostgresRunStore>();
+builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunNotifier, SignalRRunNotifier>();
+if (builder.Configuration.GetValue("Airflow:Tracking:Enabled", true))
+{
+    builder.Services.AddAirflowRunTracking(builder.Configuration);
+}
+else
+{
+    builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunWatchList, WorkflowControl.Airflow.Tracking.RunWatchList>();
+    builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunTrackerSignal, NoTrackerSignal>();
+}
 
 var app = builder.Build();
 
@@ -77,6 +89,7 @@ app.MapGroup("/workflows").WithTags("Workflows")
     .MapDeploymentEndpoints()
     .MapRunEndpoints();
 app.MapGet("/workflows", ListWorkflows.Handle).WithTags("Workflows").WithName("ListWorkflows");
+app.MapHub<WorkflowHub>(WorkflowHub.Path);
 app.MapGroup("/tokens").WithTags("Tokens").MapTokenEndpoints();
 app.MapGroup("/organisations").WithTags("Organisations").MapOrganisationEndpoints();
 

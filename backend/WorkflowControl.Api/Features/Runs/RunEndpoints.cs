@@ -53,7 +53,8 @@ public static class RunEndpoints
     }
 
     public static async Task<Results<Accepted<TriggeredRun>, ProblemHttpResult>> Trigger(
-        Guid id, TriggerRequest request, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, TimeProvider time, CancellationToken ct)
+        Guid id, TriggerRequest request, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow,
+        WorkflowControl.Airflow.Tracking.IRunTrackerSignal tracker, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Execute);
@@ -83,7 +84,7 @@ public static class RunEndpoints
         await connection.ExecuteAsync(
             """
             INSERT INTO runs (workflow_id, dag_run_id, version, params, state, triggered_by, created_at, updated_at)
-            VALUES (@id, @runId, @version, @conf::jsonb, 'requested', @user, @now, @now)
+            VALUES (@id, @runId, @version, @conf::jsonb, 'pending', @user, @now, @now)
             """,
             new { id, runId, version = deployed, conf = conf.ToJsonString(), user = user.GetCaller().UserId, now = now.UtcDateTime });
         await AuditLog.WriteAsync(connection, null, user, "run.triggered", id, new { runId, version = deployed }, now);
@@ -93,13 +94,20 @@ public static class RunEndpoints
         {
             run = await airflow.TriggerDagRunAsync(DagPaths.DagId(id), runId, conf, ct);
         }
+        catch (AirflowUnavailableException)
+        {
+            // Still pending: the tracker triggers it with the same run id once Airflow answers again.
+            tracker.PollSoon();
+            return TypedResults.Accepted($"/workflows/{id}/runs/{runId}", new TriggeredRun(runId, WorkflowControl.Airflow.Tracking.TrackedRunStates.Pending));
+        }
         catch (AirflowException e)
         {
-            await SetStateAsync(connection, id, runId, "trigger_failed", e.Message, time);
+            await SetStateAsync(connection, id, runId, "failed", e.Message, time);
             throw;
         }
 
         await SetStateAsync(connection, id, runId, run.State, null, time);
+        tracker.PollSoon();
         return TypedResults.Accepted($"/workflows/{id}/runs/{runId}", new TriggeredRun(runId, run.State));
     }
 

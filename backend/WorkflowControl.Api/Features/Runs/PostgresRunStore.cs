@@ -1,0 +1,77 @@
+using System.Text.Json.Nodes;
+using Dapper;
+using Npgsql;
+using WorkflowControl.Airflow;
+using WorkflowControl.Airflow.Tracking;
+using WorkflowControl.Dags;
+
+namespace WorkflowControl.Api.Features.Runs;
+
+/// <summary>The run tracker's memory: the runs table, plus the DAG ids of deployed workflows to discover runs started elsewhere.</summary>
+public sealed class PostgresRunStore(NpgsqlDataSource database, TimeProvider time) : IRunStore
+{
+    public async Task<IReadOnlyList<TrackedRun>> GetActiveRunsAsync(CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<(Guid WorkflowId, string DagRunId, string State, string Params)>(
+            "SELECT workflow_id, dag_run_id, state, params::text FROM runs WHERE state IN ('pending', 'queued', 'running')");
+        return rows.Select(r => new TrackedRun(new RunKey(DagPaths.DagId(r.WorkflowId), r.DagRunId), r.State, JsonNode.Parse(r.Params) as JsonObject)).ToList();
+    }
+
+    public async Task<IReadOnlyCollection<string>> GetTrackedDagIdsAsync(CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var ids = await connection.QueryAsync<Guid>("SELECT DISTINCT workflow_id FROM deployments WHERE state <> 'superseded'");
+        return ids.Select(DagPaths.DagId).ToList();
+    }
+
+    public async Task<IReadOnlyDictionary<RunKey, string>> GetKnownStatesAsync(IReadOnlyCollection<RunKey> runs, CancellationToken ct)
+    {
+        var keys = runs.Select(r => (Workflow: WorkflowIdOf(r.DagId), r.DagRunId)).Where(k => k.Workflow is not null).ToList();
+        if (keys.Count == 0)
+        {
+            return new Dictionary<RunKey, string>();
+        }
+
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<(Guid WorkflowId, string DagRunId, string State)>(
+            "SELECT r.workflow_id, r.dag_run_id, r.state FROM runs r JOIN unnest(@workflows, @runIds) AS k(w, id) ON r.workflow_id = k.w AND r.dag_run_id = k.id",
+            new { workflows = keys.Select(k => k.Workflow!.Value).ToArray(), runIds = keys.Select(k => k.DagRunId).ToArray() });
+        return rows.ToDictionary(r => new RunKey(DagPaths.DagId(r.WorkflowId), r.DagRunId), r => r.State);
+    }
+
+    public async Task SaveAsync(RunPollResult result, CancellationToken ct)
+    {
+        if (result.Runs.Count == 0)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        foreach (var change in result.Runs)
+        {
+            if (WorkflowIdOf(change.Key.DagId) is not { } workflowId)
+            {
+                continue;
+            }
+
+            // Discovered runs (scheduler, Airflow UI) are inserted; known runs only change state.
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO runs (workflow_id, dag_run_id, params, state, message, created_at, updated_at)
+                SELECT @workflowId, @runId, @conf::jsonb, @state, @error, @now, @now WHERE EXISTS (SELECT 1 FROM workflows WHERE id = @workflowId)
+                ON CONFLICT (workflow_id, dag_run_id) DO UPDATE SET state = EXCLUDED.state, message = coalesce(EXCLUDED.message, runs.message), updated_at = EXCLUDED.updated_at
+                """,
+                new { workflowId, runId = change.Key.DagRunId, conf = change.Run?.Conf?.ToJsonString() ?? "{}", state = change.NewState, error = change.Error, now },
+                transaction);
+        }
+
+        await transaction.CommitAsync(ct);
+    }
+
+    /// <summary>The workflow a DAG id belongs to, or null for DAGs WorkflowControl did not generate.</summary>
+    public static Guid? WorkflowIdOf(string dagId) =>
+        dagId.StartsWith("wf_", StringComparison.Ordinal) && Guid.TryParseExact(dagId[3..].Replace('_', '-'), "D", out var id) ? id : null;
+}

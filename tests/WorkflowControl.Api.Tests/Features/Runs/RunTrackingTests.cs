@@ -1,0 +1,103 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Dapper;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Npgsql;
+
+namespace WorkflowControl.Api.Tests.Features.Runs;
+
+/// <summary>The tracker inside the API: Airflow's state changes are stored and pushed to subscribed browsers.</summary>
+public sealed class RunTrackingTests
+{
+    private ApiFactory _api = null!;
+
+    [OneTimeSetUp]
+    public void Start() => _api = new ApiFactory(ApiFixture.ConnectionString, new Dictionary<string, string?>
+    {
+        ["Airflow:Tracking:Enabled"] = "true",
+        ["Airflow:Tracking:PollInterval"] = "00:00:00.200",
+    });
+
+    [OneTimeTearDown]
+    public Task Stop() => _api.DisposeAsync().AsTask();
+
+    [Test]
+    public async Task A_run_finishing_in_Airflow_reaches_the_subscribed_browser_and_the_database()
+    {
+        var user = await TestUser.SignUpAsync(_api);
+        var id = await user.CreateWorkflowIdAsync();
+        await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { });
+        var dagId = "wf_" + id.ToString().Replace('-', '_');
+        AirflowStub.Json("POST", AirflowStub.RunsPath(dagId), 200, AirflowStub.DagRun(dagId, "any", "queued"));
+        var changes = Channel.CreateUnbounded<JsonElement>();
+        await using var hub = await ConnectAsync(user);
+        hub.On<JsonElement>("runChanged", change => changes.Writer.TryWrite(change));
+        await hub.InvokeAsync("Subscribe", id);
+
+        var runId = (await (await user.Client.PostAsJsonAsync($"/workflows/{id}/runs", new { })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!;
+        // Airflow now reports the run as finished in its batch list.
+        AirflowStub.Json("POST", "/api/v1/dags/~/dagRuns/list", 200,
+            new JsonObject { ["dag_runs"] = new JsonArray(AirflowStub.DagRun(dagId, runId, "success")), ["total_entries"] = 1 });
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        JsonElement change;
+        do
+        {
+            change = await changes.Reader.ReadAsync(timeout.Token);
+        }
+        while (change.GetProperty("runId").GetString() != runId || change.GetProperty("state").GetString() != "success");
+
+        await using var db = new NpgsqlConnection(ApiFixture.ConnectionString);
+        Assert.That(await db.ExecuteScalarAsync<string>("SELECT state FROM runs WHERE dag_run_id = @runId", new { runId }), Is.EqualTo("success"));
+    }
+
+    [Test]
+    public async Task Subscribing_to_someone_elses_workflow_fails_like_a_missing_one()
+    {
+        var alice = await TestUser.SignUpAsync(_api);
+        var id = await alice.CreateWorkflowIdAsync();
+        var bob = await TestUser.SignUpAsync(_api);
+        await using var hub = await ConnectAsync(bob);
+
+        var theirs = Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync("Subscribe", id));
+        var missing = Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync("Subscribe", Guid.NewGuid()));
+
+        Assert.That(theirs!.Message, Is.EqualTo(missing!.Message));
+    }
+
+    [Test]
+    public async Task The_hub_refuses_connections_without_a_token()
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(_api.Server.BaseAddress, "hubs/workflows"), o =>
+            {
+                o.HttpMessageHandlerFactory = _ => _api.Server.CreateHandler();
+                o.Transports = HttpTransportType.LongPolling;
+            })
+            .Build();
+
+        var refused = Assert.ThrowsAsync<HttpRequestException>(() => connection.StartAsync());
+
+        Assert.That(refused!.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        await connection.DisposeAsync();
+    }
+
+    private async Task<HubConnection> ConnectAsync(TestUser user)
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(_api.Server.BaseAddress, "hubs/workflows"), o =>
+            {
+                o.HttpMessageHandlerFactory = _ => _api.Server.CreateHandler();
+                o.Transports = HttpTransportType.LongPolling;
+                o.AccessTokenProvider = () => Task.FromResult<string?>(user.Token);
+            })
+            .Build();
+        await connection.StartAsync();
+        return connection;
+    }
+}

@@ -1,0 +1,193 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using WorkflowControl.Airflow.Tests.Contract;
+
+namespace WorkflowControl.Airflow.Tests.Fakes;
+
+/// <summary>
+/// The production registration (AddAirflowClient) against a <see cref="FakeAirflow"/>, on fake time. Every
+/// exchange is checked against the generation's official document when the harness is disposed.
+/// </summary>
+public sealed class AirflowHarness : IDisposable
+{
+    private readonly InFlightCounter _inFlight = new();
+
+    public AirflowHarness(AirflowGeneration generation, AirflowApiVersion apiVersion = AirflowApiVersion.Auto, Action<IServiceCollection, IConfiguration>? extra = null,
+        Dictionary<string, string?>? settings = null)
+    {
+        Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
+        Airflow = new FakeAirflow(generation, Time);
+        var config = new Dictionary<string, string?>
+        {
+            ["Airflow:BaseUrl"] = Airflow.Url,
+            ["Airflow:Username"] = FakeAirflow.Username,
+            ["Airflow:Password"] = FakeAirflow.Password,
+            ["Airflow:ApiVersion"] = apiVersion.ToString(),
+        };
+        foreach (var (key, value) in settings ?? [])
+        {
+            config[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(config).Build();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
+        services.AddSingleton<TimeProvider>(Time);
+        services.AddAirflowClient(configuration);
+        // Innermost handler: lets tests advance fake time only while no request is on the wire.
+        services.ConfigureAll<HttpClientFactoryOptions>(o => o.HttpMessageHandlerBuilderActions.Add(b => b.AdditionalHandlers.Add(_inFlight.NewHandler())));
+        extra?.Invoke(services, configuration);
+        Services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+        Client = Services.GetRequiredService<IAirflowClient>();
+    }
+
+    public FakeTimeProvider Time { get; }
+
+    public FakeAirflow Airflow { get; }
+
+    public ServiceProvider Services { get; }
+
+    public IAirflowClient Client { get; }
+
+    public CapturingLogs Logs { get; } = new();
+
+    /// <summary>
+    /// Completes <paramref name="task"/>, advancing fake time in <paramref name="step"/>s whenever no request is in
+    /// flight (so back-offs, Retry-After and breaker windows elapse) and returns the fake time that passed.
+    /// </summary>
+    public async Task<TimeSpan> Drive(Task task, TimeSpan? step = null)
+    {
+        var started = Time.GetUtcNow();
+        for (var i = 0; !task.IsCompleted; i++)
+        {
+            if (i > 200_000)
+            {
+                Assert.Fail("the operation did not finish");
+            }
+
+            // Real waiting only for the thread pool and the loopback socket, never for the timing under test.
+            await Task.WhenAny(task, Task.Delay(1)).ConfigureAwait(false);
+            if (!task.IsCompleted && _inFlight.Count == 0)
+            {
+                Time.Advance(step ?? TimeSpan.FromMilliseconds(250));
+            }
+        }
+
+        await task.ConfigureAwait(false);
+        return Time.GetUtcNow() - started;
+    }
+
+    public async Task<T> Drive<T>(Task<T> task, TimeSpan? step = null)
+    {
+        await Drive((Task)task, step).ConfigureAwait(false);
+        return await task.ConfigureAwait(false);
+    }
+
+    /// <summary>Problems of every exchange so far against the official document of the fake's generation.</summary>
+    public List<string> ContractProblems()
+    {
+        var own = OpenApiContract.For(Airflow.Generation);
+        var other = OpenApiContract.For(Airflow.Generation == AirflowGeneration.V1 ? AirflowGeneration.V2 : AirflowGeneration.V1);
+        return
+        [
+            .. Airflow.Exchanges.SelectMany(e => own.Check(e).Select(p => e + ": " + p)),
+            .. Airflow.OtherGenerationProbes.SelectMany(e => other.CheckRequest(e).Select(p => e + " (probe): " + p)),
+        ];
+    }
+
+    public void Dispose()
+    {
+        Services.Dispose();
+        Airflow.Dispose();
+    }
+
+    private sealed class InFlightCounter
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public DelegatingHandler NewHandler() => new Handler(this);
+
+        private sealed class Handler(InFlightCounter counter) : DelegatingHandler
+        {
+            protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+            {
+                Interlocked.Increment(ref counter._count);
+                try
+                {
+                    return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref counter._count);
+                }
+            }
+        }
+    }
+}
+
+/// <summary>Keeps every log line the client writes, so tests can prove no credential is logged.</summary>
+public sealed class CapturingLogs : ILoggerProvider
+{
+    public ConcurrentQueue<string> Lines { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(CapturingLogs owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var structured = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(" ", pairs.Select(p => p.Key + "=" + p.Value)) : "";
+            owner.Lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {structured} {exception}");
+        }
+    }
+}
+
+/// <summary>Base of tests against one generation of the fake Airflow; fails a test whose traffic breaks the document.</summary>
+public abstract class AirflowTestBase(AirflowGeneration generation)
+{
+    protected AirflowGeneration Generation { get; } = generation;
+
+    protected AirflowHarness H { get; private set; } = null!;
+
+    protected virtual AirflowHarness CreateHarness() => new(Generation);
+
+    [SetUp]
+    public void StartHarness() => H = CreateHarness();
+
+    [TearDown]
+    public void CheckContractAndStop()
+    {
+        try
+        {
+            if (TestContext.CurrentContext.Result.Outcome.Status != NUnit.Framework.Interfaces.TestStatus.Failed)
+            {
+                Assert.That(H.Airflow.StubErrors, Is.Empty, "the stub Airflow itself failed");
+                Assert.That(H.ContractProblems(), Is.Empty, "requests or stub answers that the official Airflow document does not allow");
+                var basic = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(FakeAirflow.Username + ":" + FakeAirflow.Password));
+                Assert.That(
+                    H.Logs.Lines.Where(l => l.Contains(FakeAirflow.Password, StringComparison.Ordinal) || l.Contains(basic, StringComparison.Ordinal)
+                        || l.Contains("jwt-", StringComparison.Ordinal)),
+                    Is.Empty, "a password or token reached the logs");
+            }
+        }
+        finally
+        {
+            H.Dispose();
+        }
+    }
+}

@@ -46,6 +46,11 @@ builder.Services.AddAirflowClient(builder.Configuration);
 builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024);
 builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunStore, PostgresRunStore>();
 builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunNotifier, SignalRRunNotifier>();
+if (builder.Configuration.GetValue("Airflow:Deployments:Enabled", true))
+{
+    builder.Services.AddHostedService<DeploymentFollower>();
+}
+
 if (builder.Configuration.GetValue("Airflow:Tracking:Enabled", true))
 {
     builder.Services.AddAirflowRunTracking(builder.Configuration);

@@ -75,6 +75,7 @@ public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<stri
         builder.UseSetting("Airflow:RetryBaseDelay", "00:00:00.050");
         // The tracker polls every deployed workflow; only the tracking tests switch it on, in a host of their own.
         builder.UseSetting("Airflow:Tracking:Enabled", "false");
+        builder.UseSetting("Airflow:Deployments:Enabled", "false");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);

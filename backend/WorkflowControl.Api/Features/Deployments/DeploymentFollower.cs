@@ -1,0 +1,80 @@
+using Dapper;
+using Npgsql;
+using WorkflowControl.Airflow;
+using WorkflowControl.Dags;
+
+namespace WorkflowControl.Api.Features.Deployments;
+
+/// <summary>
+/// Follows written deployments until Airflow has parsed them (or reports an import error naming the file), asks
+/// Airflow 3 to re-parse files it already knows, and unpauses DAGs deployed as active. Timing is on TimeProvider.
+/// </summary>
+public sealed class DeploymentFollower(NpgsqlDataSource database, IAirflowClient airflow, TimeProvider time, IConfiguration configuration, ILogger<DeploymentFollower> logger)
+    : BackgroundService
+{
+    private readonly HashSet<Guid> _reparseRequested = [];
+
+    public TimeSpan Interval { get; } = configuration.GetValue("Airflow:Deployments:PollInterval", TimeSpan.FromSeconds(5));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await FollowOnceAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is AirflowException or NpgsqlException or HttpRequestException)
+            {
+                logger.LogWarning("Following deployments failed, trying again later: {Reason}", e.Message);
+            }
+
+            await Task.Delay(Interval, time, stoppingToken);
+        }
+    }
+
+    private sealed class Open
+    {
+        public Guid Id { get; init; }
+        public Guid WorkflowId { get; init; }
+        public string File { get; init; } = "";
+        public bool Active { get; init; }
+        public DateTime CreatedAt { get; init; }
+    }
+
+    public async Task FollowOnceAsync(CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var open = (await connection.QueryAsync<Open>("SELECT id, workflow_id, file, active, created_at FROM deployments WHERE state = 'written'")).ToList();
+        if (open.Count == 0)
+        {
+            return;
+        }
+
+        var importErrors = await airflow.ListImportErrorsAsync(ct);
+        foreach (var deployment in open)
+        {
+            var dagId = DagPaths.DagId(deployment.WorkflowId);
+            var dag = await airflow.GetDagAsync(dagId, ct);
+            var writtenAt = new DateTimeOffset(DateTime.SpecifyKind(deployment.CreatedAt, DateTimeKind.Utc));
+            var observed = DeploymentStates.Decide(writtenAt, deployment.File, dag, importErrors, _reparseRequested.Contains(deployment.Id));
+            if (observed.RequestReparse && dag is not null && await airflow.RequestReparseAsync(dag.FileToken, ct))
+            {
+                _reparseRequested.Add(deployment.Id);
+            }
+
+            if (observed.State == "parsed" && deployment.Active && dag!.IsPaused)
+            {
+                await airflow.SetPausedAsync(dagId, paused: false, ct);
+            }
+
+            await connection.ExecuteAsync(
+                "UPDATE deployments SET state = @state, message = @message, updated_at = @now WHERE id = @id AND state = 'written'",
+                new { id = deployment.Id, state = observed.State, message = observed.Message, now = time.GetUtcNow().UtcDateTime });
+            if (observed.State != "written")
+            {
+                _reparseRequested.Remove(deployment.Id);
+            }
+        }
+    }
+}

@@ -11,35 +11,46 @@ internal static class AirflowErrors
 {
     private const int MaxMessageLength = 300;
 
-    /// <summary>Runs one Refit call; transport failures become <see cref="AirflowUnavailableException"/>.</summary>
+    /// <summary>
+    /// Runs one Refit call. Refit hands transport failures back inside the response (ApiRequestException, no
+    /// status); they become <see cref="AirflowUnavailableException"/>, and an <see cref="AirflowException"/> raised
+    /// by the authentication handler surfaces as itself.
+    /// </summary>
     public static async Task<T> Send<T>(Func<Task<T>> call, CancellationToken ct)
         where T : IApiResponse
     {
+        T response;
         try
         {
-            return await call().ConfigureAwait(false);
-        }
-        catch (BrokenCircuitException e)
-        {
-            throw new AirflowUnavailableException("Airflow failed repeatedly; WorkflowControl pauses requests for a moment.", null, null, e);
-        }
-        catch (TimeoutRejectedException e)
-        {
-            throw new AirflowUnavailableException("Airflow did not answer in time.", null, null, e);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new AirflowUnavailableException("Airflow is not reachable.", null, null, e);
-        }
-        catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
-        {
-            throw new AirflowUnavailableException("Airflow did not answer in time.", null, null, e);
+            response = await call().ConfigureAwait(false);
         }
         catch (ApiException e)
         {
             throw FromStatus(e.StatusCode, e.Content, RetryAfter(e.Headers), "The requested item");
         }
+        catch (Exception e) when (Transport(e, ct) is { } mapped)
+        {
+            throw mapped;
+        }
+
+        if (response.Error is ApiRequestException { InnerException: { } inner } && Transport(inner, ct) is { } failure)
+        {
+            throw failure;
+        }
+
+        return response;
     }
+
+    private static Exception? Transport(Exception e, CancellationToken ct) => e switch
+    {
+        AirflowException airflow => airflow,
+        OperationCanceledException when ct.IsCancellationRequested => new OperationCanceledException(ct),
+        BrokenCircuitException => new AirflowUnavailableException("Airflow failed repeatedly; WorkflowControl pauses requests for a moment.", null, null, e),
+        TimeoutRejectedException or TaskCanceledException => new AirflowUnavailableException("Airflow did not answer in time.", null, null, e),
+        HttpRequestException => new AirflowUnavailableException("Airflow is not reachable.", null, null, e),
+        ApiRequestException { InnerException: { } inner } => Transport(inner, ct),
+        _ => null,
+    };
 
     /// <summary>Throws the matching exception unless the response succeeded.</summary>
     public static void EnsureSuccess(IApiResponse response, string what, string? dagId = null)

@@ -1,0 +1,193 @@
+using Microsoft.AspNetCore.Http;
+using WorkflowControl.Airflow.Tests.Fakes;
+
+namespace WorkflowControl.Airflow.Tests.Client;
+
+/// <summary>What users notice when Airflow misbehaves; all waiting happens on fake time.</summary>
+[TestFixture(AirflowGeneration.V1)]
+[TestFixture(AirflowGeneration.V2)]
+public class ResilienceScenarioTests(AirflowGeneration generation) : AirflowTestBase(generation)
+{
+    [Test]
+    public async Task A_trigger_whose_answer_is_lost_results_in_exactly_one_run()
+    {
+        H.Airflow.AddDag("wf_1");
+        H.Airflow.LoseNextTriggerAnswer();
+
+        var run = await H.Drive(H.Client.TriggerDagRunAsync("wf_1", "wfc_run_42", null));
+
+        Assert.That(run.DagRunId, Is.EqualTo("wfc_run_42"));
+        Assert.That(H.Airflow.Runs, Has.Count.EqualTo(1), "the retry met 409 and resolved to the run the first attempt created");
+        Assert.That(H.Airflow.Count("POST", "/dags/wf_1/dagRuns"), Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task A_429_is_retried_after_the_time_Airflow_asks_for()
+    {
+        H.Airflow.AddDag("wf_1");
+        H.Airflow.RateLimit(1, retryAfterSeconds: 20);
+
+        Task<AirflowDag?> call = H.Client.GetDagAsync("wf_1");
+        var elapsed = await H.Drive((Task)call, TimeSpan.FromSeconds(1));
+
+        Assert.That((await call)!.DagId, Is.EqualTo("wf_1"));
+        Assert.That(elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(20)).And.LessThan(TimeSpan.FromSeconds(25)), "waited Retry-After, not the default back-off");
+    }
+
+    [Test]
+    public async Task A_Retry_After_longer_than_we_hold_a_user_fails_at_once_as_busy()
+    {
+        H.Airflow.AddDag("wf_1");
+        H.Airflow.RateLimit(1, retryAfterSeconds: 600);
+
+        var call = H.Client.GetDagAsync("wf_1");
+        var e = await ThrowsDuring<AirflowUnavailableException>(call);
+
+        Assert.That(e.RetryAfter, Is.EqualTo(TimeSpan.FromSeconds(600)));
+        var problem = AirflowProblems.ToProblemDetails(e);
+        Assert.That(problem.Status, Is.EqualTo(StatusCodes.Status503ServiceUnavailable));
+        Assert.That(problem.Title, Is.EqualTo("Airflow is busy"));
+        Assert.That(problem.Detail, Does.Contain("600 s"));
+    }
+
+    [Test]
+    public async Task While_Airflow_is_down_calls_fail_fast_and_recover_when_it_is_back()
+    {
+        H.Airflow.AddDag("wf_1");
+        await H.Client.GetServerInfoAsync();
+        H.Airflow.Down = true;
+
+        var first = await ThrowsDuring<AirflowUnavailableException>(H.Client.GetDagAsync("wf_1"));
+        await ThrowsDuring<AirflowUnavailableException>(H.Client.GetDagAsync("wf_1"));
+        var reachedAirflow = H.Airflow.AllRequests.Count;
+        var second = await ThrowsDuring<AirflowUnavailableException>(H.Client.GetDagAsync("wf_1"));
+
+        Assert.That(H.Airflow.AllRequests.Count, Is.EqualTo(reachedAirflow), "the open circuit answers without calling Airflow");
+        Assert.That(AirflowProblems.ToProblemDetails(second).Title, Is.EqualTo("Airflow is not reachable"));
+        Assert.That(first.AirflowStatus is null or 503, Is.True);
+
+        H.Airflow.Down = false;
+        H.Time.Advance(TimeSpan.FromMinutes(2));
+        var dag = await H.Drive(H.Client.GetDagAsync("wf_1"));
+
+        Assert.That(dag, Is.Not.Null, "the circuit closes again once Airflow answers");
+    }
+
+    [Test]
+    public async Task A_trigger_pending_while_Airflow_is_down_for_two_minutes_creates_one_run_when_repeated_after()
+    {
+        H.Airflow.AddDag("wf_1");
+        await H.Client.GetServerInfoAsync();
+        H.Airflow.Down = true;
+        var start = H.Time.GetUtcNow();
+
+        // The caller (the run tracker, see RunTrackerTests) keeps the stored run id and repeats until Airflow answers.
+        AirflowDagRun? run = null;
+        while (run is null)
+        {
+            try
+            {
+                run = await H.Drive(H.Client.TriggerDagRunAsync("wf_1", "wfc_run_7", null), TimeSpan.FromSeconds(1));
+            }
+            catch (AirflowUnavailableException)
+            {
+                H.Time.Advance(TimeSpan.FromSeconds(10));
+                H.Airflow.Down = H.Time.GetUtcNow() - start < TimeSpan.FromMinutes(2);
+            }
+        }
+
+        Assert.That(H.Time.GetUtcNow() - start, Is.GreaterThanOrEqualTo(TimeSpan.FromMinutes(2)));
+        Assert.That(H.Airflow.Runs.Select(r => r.DagRunId), Is.EqualTo(new[] { "wfc_run_7" }), "exactly one run");
+    }
+
+    [Test]
+    public async Task Clearing_a_task_is_never_repeated_by_a_retry()
+    {
+        H.Airflow.AddDag("wf_1");
+        H.Airflow.AddRun("wf_1", "r1", "failed");
+        await H.Client.GetDagAsync("wf_1"); // detection done and, on 3.x, a token in hand
+        H.Airflow.Down = true;
+
+        await ThrowsDuring<AirflowUnavailableException>(H.Client.ClearTaskAsync("wf_1", "r1", "extract"));
+
+        Assert.That(H.Airflow.Count("POST", "/clearTaskInstances"), Is.EqualTo(1), "not idempotent, so one attempt only");
+    }
+
+    [Test]
+    public async Task Wrong_credentials_become_a_problem_naming_the_configuration_not_the_password()
+    {
+        using var wrong = new AirflowHarness(Generation, settings: new() { ["Airflow:Password"] = "not-the-password" });
+        wrong.Airflow.AddDag("wf_1");
+
+        var e = await ThrowsDuring<AirflowUnauthorizedException>(wrong.Client.GetDagAsync("wf_1"), wrong);
+        var problem = AirflowProblems.ToProblemDetails(e);
+
+        Assert.That(problem.Status, Is.EqualTo(StatusCodes.Status502BadGateway), "our configuration, not the user's sign-in");
+        Assert.That(problem.Detail, Does.Contain("Airflow__Password"));
+        Assert.That(problem.Detail + problem.Title, Does.Not.Contain("not-the-password"));
+        Assert.That(wrong.ContractProblems(), Is.Empty);
+    }
+
+    [Test]
+    public async Task A_dag_not_parsed_yet_and_an_import_error_read_as_user_problems()
+    {
+        var notParsed = await ThrowsDuring<AirflowNotFoundException>(H.Client.TriggerDagRunAsync("wf_new", "r1", null));
+        H.Airflow.AddDag("wf_broken").HasImportErrors = true;
+        var broken = await ThrowsDuring<AirflowImportErrorException>(H.Client.TriggerDagRunAsync("wf_broken", "r1", null));
+
+        var p1 = AirflowProblems.ToProblemDetails(notParsed);
+        var p2 = AirflowProblems.ToProblemDetails(broken);
+        Assert.That(p1.Status, Is.EqualTo(404));
+        Assert.That(p1.Detail, Does.Contain("wf_new").And.Contain("not found in Airflow"));
+        Assert.That(p2.Status, Is.EqualTo(409));
+        Assert.That(p2.Title, Is.EqualTo("The workflow's DAG file has an import error"));
+    }
+
+    private async Task<T> ThrowsDuring<T>(Task task, AirflowHarness? harness = null)
+        where T : Exception
+    {
+        try
+        {
+            await (harness ?? H).Drive(task, TimeSpan.FromSeconds(1));
+        }
+        catch (T expected)
+        {
+            return expected;
+        }
+
+        Assert.Fail($"expected {typeof(T).Name}");
+        return null!;
+    }
+}
+
+/// <summary>3.x bearer tokens: fetched once, fetched again when Airflow says the token expired.</summary>
+public class TokenScenarioTests() : AirflowTestBase(AirflowGeneration.V2)
+{
+    [Test]
+    public async Task A_token_that_expires_mid_poll_is_renewed_once_and_the_poll_goes_on()
+    {
+        H.Airflow.AddDag("wf_1");
+        H.Airflow.AddRun("wf_1", "r1");
+        await H.Client.GetDagRunAsync("wf_1", "r1");
+        await H.Client.GetDagRunAsync("wf_1", "r1");
+        Assert.That(H.Airflow.Count("POST", "/auth/token"), Is.EqualTo(1), "one token for many requests");
+
+        H.Airflow.ExpireTokens();
+        var polls = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => H.Client.GetDagRunAsync("wf_1", "r1")));
+
+        Assert.That(polls.Select(r => r!.State), Is.All.EqualTo("running"));
+        Assert.That(H.Airflow.Count("POST", "/auth/token"), Is.EqualTo(2), "concurrent 401s share one renewal");
+    }
+
+    [Test]
+    public async Task Configured_v2_skips_detection()
+    {
+        using var configured = new AirflowHarness(AirflowGeneration.V2, AirflowApiVersion.V2);
+        configured.Airflow.AddDag("wf_1");
+
+        await configured.Client.GetDagAsync("wf_1");
+
+        Assert.That(configured.Airflow.Count("GET", "/version"), Is.Zero);
+        Assert.That(configured.ContractProblems(), Is.Empty);
+    }
+}

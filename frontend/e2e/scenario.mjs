@@ -166,13 +166,29 @@ try {
     await shot("06b-deployed");
   });
 
-  await step("undo and redo a deletion", async () => {
+  await step("undo a deletion, copy and paste, arrange", async () => {
     await page.locator('.react-flow__node[data-id="file"] .head').click();
     await page.keyboard.press("Delete");
     await page.locator('.react-flow__node[data-id="file"]').waitFor({ state: "detached" });
     await page.keyboard.press("Control+z");
     await page.locator('.react-flow__node[data-id="file"]').waitFor();
     assert.equal(await page.locator(".react-flow__edge").count(), 2, "undo restores the connection too");
+    // Copy and paste everything, then undo the paste.
+    await page.keyboard.press("Control+a");
+    await page.keyboard.press("Control+c");
+    await page.keyboard.press("Control+v");
+    await page.locator('.react-flow__node[data-id="filter_copy"]').waitFor();
+    assert.equal(await page.locator(".react-flow__node").count(), 6);
+    assert.equal(await page.locator(".react-flow__edge").count(), 4, "pasted steps keep their connections");
+    await page.keyboard.press("Control+z");
+    await page.locator('.react-flow__node[data-id="filter_copy"]').waitFor({ state: "detached" });
+    // Arrange lays the chain out left to right.
+    await page.getByRole("button", { name: "Arrange" }).click();
+    await page.waitForFunction(() => {
+      const x = (id) => document.querySelector(`.react-flow__node[data-id="${id}"]`)?.getBoundingClientRect().x ?? 0;
+      const y = (id) => document.querySelector(`.react-flow__node[data-id="${id}"]`)?.getBoundingClientRect().y ?? 0;
+      return x("csv") < x("filter") && x("filter") < x("file") && Math.abs(y("csv") - y("file")) < 2;
+    });
     await page.keyboard.press("?");
     await page.getByRole("heading", { name: "Keyboard shortcuts" }).waitFor();
     await shot("07-shortcuts");

@@ -19,7 +19,6 @@ import { freeTaskId, type Operation, type Position } from "./document/operations
 import { countIssues, mapProblems, mergeIssues, type IssueMap } from "./document/validation";
 import { schemaIssues } from "./config/schemaIssues";
 import { Canvas } from "./canvas/Canvas";
-import { autoLayout } from "./canvas/layout";
 import { Palette } from "./palette/Palette";
 import { ConfigPanel } from "./config/ConfigPanel";
 import { SettingsPanel } from "./settings/SettingsPanel";
@@ -182,7 +181,8 @@ function EditorInner({ workflowId }: { workflowId: string }) {
     }
   };
 
-  const layout = useCallback(() => {
+  const layout = useCallback(async () => {
+    const { autoLayout } = await import("./canvas/layout"); // dagre loads only when asked for
     const st = useEditor.getState();
     if (!st.doc || st.doc.spec.tasks.length === 0) return;
     const pos = autoLayout(st.doc.spec.tasks);

@@ -51,6 +51,18 @@ export interface ViewSlice {
 
 export type EditorState = DocumentSlice & SelectionSlice & ViewSlice;
 
+/** Drops selected nodes and edges the document no longer has (after undo, a paste undone, a remote delete). */
+export function pruneSelection(doc: WorkflowDocument, nodes: string[], edges: string[]): { selectedNodes: string[]; selectedEdges: string[] } {
+  const ids = new Set(doc.spec.tasks.map((t) => t.id));
+  const edgeIds = new Set(doc.spec.tasks.flatMap((t) => t.dependsOn.map((d) => `${d}->${t.id}`)));
+  const keptNodes = nodes.filter((n) => ids.has(n));
+  const keptEdges = edges.filter((e) => edgeIds.has(e));
+  return {
+    selectedNodes: keptNodes.length === nodes.length ? nodes : keptNodes,
+    selectedEdges: keptEdges.length === edges.length ? edges : keptEdges,
+  };
+}
+
 const documentSlice: StateCreator<EditorState, [], [], DocumentSlice> = (set, get) => ({
   workflowId: null,
   version: 0,
@@ -84,7 +96,7 @@ const documentSlice: StateCreator<EditorState, [], [], DocumentSlice> = (set, ge
       set({ refusal: result.reason });
       return false;
     }
-    set({ doc: result.doc, history: result.history, unsaved: [...unsaved, op], refusal: null });
+    set({ doc: result.doc, history: result.history, unsaved: [...unsaved, op], refusal: null, ...pruneSelection(result.doc, get().selectedNodes, get().selectedEdges) });
     return true;
   },
   undo: () => {
@@ -93,7 +105,7 @@ const documentSlice: StateCreator<EditorState, [], [], DocumentSlice> = (set, ge
     const entry = history.past[history.past.length - 1];
     const result = undo(doc, history);
     if (!result.ok) return set({ refusal: result.reason });
-    set({ doc: result.doc, history: result.history, unsaved: entry ? [...unsaved, entry.inverse] : unsaved, refusal: null });
+    set({ doc: result.doc, history: result.history, unsaved: entry ? [...unsaved, entry.inverse] : unsaved, refusal: null, ...pruneSelection(result.doc, get().selectedNodes, get().selectedEdges) });
   },
   redo: () => {
     const { doc, history, unsaved } = get();
@@ -101,7 +113,7 @@ const documentSlice: StateCreator<EditorState, [], [], DocumentSlice> = (set, ge
     const entry = history.future[history.future.length - 1];
     const result = redo(doc, history);
     if (!result.ok) return set({ refusal: result.reason });
-    set({ doc: result.doc, history: result.history, unsaved: entry ? [...unsaved, entry.op] : unsaved, refusal: null });
+    set({ doc: result.doc, history: result.history, unsaved: entry ? [...unsaved, entry.op] : unsaved, refusal: null, ...pruneSelection(result.doc, get().selectedNodes, get().selectedEdges) });
   },
   clearRefusal: () => set({ refusal: null }),
 });

@@ -1,9 +1,10 @@
 // One SignalR connection to /hubs/workflows per page, reconnecting by itself; listeners re-fetch state on any news.
 "use client";
-import { HubConnectionBuilder, HubConnectionState, LogLevel, type HubConnection } from "@microsoft/signalr";
+import type { HubConnection } from "@microsoft/signalr";
 import { apiBaseUrl, currentToken } from "@/lib/api/client";
 
-let connection: HubConnection | null = null;
+// The SignalR client is loaded on first use, keeping it out of the editor's first load.
+let connection: Promise<HubConnection> | null = null;
 let starting: Promise<void> | null = null;
 const joined = new Set<string>();
 
@@ -32,31 +33,36 @@ async function joinWorkflow(c: HubConnection, workflowId: string) {
   }
 }
 
-export function hubConnection(): HubConnection {
-  if (!connection) {
-    connection = new HubConnectionBuilder()
+export function hubConnection(): Promise<HubConnection> {
+  connection ??= import("@microsoft/signalr").then(({ HubConnectionBuilder, LogLevel }) => {
+    const c = new HubConnectionBuilder()
       .withUrl(`${apiBaseUrl()}/hubs/workflows`, { accessTokenFactory: () => currentToken() ?? "" })
       .withAutomaticReconnect([0, 1000, 2000, 5000, 10000, 10000, 30000])
       .configureLogging(LogLevel.None)
       .build();
-    connection.onreconnecting(() => setStatus("reconnecting"));
-    connection.onreconnected(async () => {
+    c.onreconnecting(() => setStatus("reconnecting"));
+    c.onreconnected(async () => {
       setStatus("connected");
-      for (const id of joined) await joinWorkflow(connection as HubConnection, id);
+      for (const id of joined) await joinWorkflow(c, id);
     });
-    connection.onclose(() => setStatus("offline"));
-  }
+    c.onclose(() => setStatus("offline"));
+    return c;
+  });
   return connection;
 }
 
 /** Joins the workflow's group and calls onEvent for every run or deployment event; returns the unsubscribe. */
 export function subscribeWorkflow(workflowId: string, onEvent: (payload: unknown) => void): () => void {
-  const c = hubConnection();
-  for (const e of RUN_EVENTS) c.on(e, onEvent);
+  let active = true;
+  let conn: HubConnection | null = null;
   joined.add(workflowId);
   void (async () => {
     try {
-      if (c.state === HubConnectionState.Disconnected) {
+      const c = await hubConnection();
+      if (!active) return;
+      conn = c;
+      for (const e of RUN_EVENTS) c.on(e, onEvent);
+      if (c.state === "Disconnected") {
         setStatus("connecting");
         starting ??= c.start().finally(() => (starting = null));
         await starting;
@@ -68,8 +74,11 @@ export function subscribeWorkflow(workflowId: string, onEvent: (payload: unknown
     }
   })();
   return () => {
-    for (const e of RUN_EVENTS) c.off(e, onEvent);
+    active = false;
     joined.delete(workflowId);
-    if (c.state === HubConnectionState.Connected) void c.invoke("LeaveWorkflow", workflowId).catch(() => undefined);
+    const c = conn;
+    if (!c) return;
+    for (const e of RUN_EVENTS) c.off(e, onEvent);
+    if (c.state === "Connected") void c.invoke("LeaveWorkflow", workflowId).catch(() => undefined);
   };
 }

@@ -1,0 +1,27 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { useEditor } from "./store";
+import { pipeline } from "./document/testing";
+
+describe("editor store", () => {
+  beforeEach(() => {
+    useEditor.getState().load({ id: "w", version: 1, role: "owner", ownerId: "o", ownerName: "O", createdAt: "", updatedAt: "", document: pipeline() });
+  });
+
+  it("forgets the selection of steps that an undo removed", () => {
+    const s = useEditor.getState();
+    s.apply({ kind: "addNode", task: { id: "extra", type: "transform.filter", config: {}, dependsOn: ["extract"] }, position: { x: 0, y: 0 } });
+    s.select(["extra", "filter"], ["extract->extra"]);
+    useEditor.getState().undo();
+    expect(useEditor.getState().selectedNodes).toEqual(["filter"]);
+    expect(useEditor.getState().selectedEdges).toEqual([]);
+  });
+
+  it("tracks unsaved operations, including undo steps, and reports refusals", () => {
+    const s = useEditor.getState();
+    expect(s.apply({ kind: "moveNode", id: "extract", position: { x: 9, y: 9 } })).toBe(true);
+    useEditor.getState().undo();
+    expect(useEditor.getState().unsaved).toHaveLength(2);
+    expect(useEditor.getState().apply({ kind: "addEdge", source: "export", target: "extract" })).toBe(false);
+    expect(useEditor.getState().refusal).toMatch(/cycle/);
+  });
+});

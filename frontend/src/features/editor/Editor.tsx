@@ -322,7 +322,10 @@ function EditorInner({ workflowId }: { workflowId: string }) {
             </div>
           ))}
         {tab === "settings" && <SettingsPanel issues={issues.settings} readOnly={!canEdit} />}
-        {tab === "run" && <RunPanel workflowId={workflowId} params={s.doc.spec.params} canExecute={rank >= roleRank.execute} dirty={dirty} />}
+        {/* Stays mounted on other tabs so the graph keeps showing the run's task states. */}
+        <div hidden={tab !== "run"}>
+          <RunPanel workflowId={workflowId} params={s.doc.spec.params} canExecute={rank >= roleRank.execute} dirty={dirty} />
+        </div>
       </aside>
       <Dialog title="Keyboard shortcuts" open={help} onClose={() => setHelp(false)}>
         <dl className="shortcut-list">

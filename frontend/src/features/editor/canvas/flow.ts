@@ -24,22 +24,28 @@ export function buildNodes(input: FlowInputs, cache: NodeCache): TaskNode[] {
   const nodes = input.doc.spec.tasks.map((task) => {
     seen.add(task.id);
     const position = input.dragging[task.id] ?? input.doc.layout.nodes[task.id] ?? { x: 0, y: 0 };
-    const key = [task, position, input.catalog.get(task.type), input.issues[task.id], input.runStates[task.id], input.locks[task.id], input.selected.has(task.id), input.sizes[task.id]];
+    const dataKey = [task, input.catalog.get(task.type), input.issues[task.id], input.runStates[task.id], input.locks[task.id]];
+    const key = [...dataKey, position, input.selected.has(task.id), input.sizes[task.id]];
     const hit = cache.get(task.id);
     if (hit && hit.key.every((v, i) => v === key[i])) return hit.node;
+    // Keep the data object when only position, selection or size changed, so the memoised node view skips rendering.
+    const sameData = hit !== undefined && dataKey.every((v, i) => v === hit.key[i]);
     const node: TaskNode = {
       id: task.id,
       type: "task",
       position,
       selected: input.selected.has(task.id),
       measured: input.sizes[task.id],
-      data: {
-        task,
-        taskType: input.catalog.get(task.type),
-        issues: input.issues[task.id],
-        run: input.runStates[task.id],
-        lockedBy: input.locks[task.id]?.displayName,
-      },
+      data:
+        sameData && hit
+          ? hit.node.data
+          : {
+              task,
+              taskType: input.catalog.get(task.type),
+              issues: input.issues[task.id],
+              run: input.runStates[task.id],
+              lockedBy: input.locks[task.id]?.displayName,
+            },
     };
     cache.set(task.id, { key, node });
     return node;

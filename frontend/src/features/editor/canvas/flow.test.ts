@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { applyOperation } from "../document/operations";
+import { pipeline, testCatalog } from "../document/testing";
+import { buildEdges, buildNodes, type FlowInputs, type NodeCache } from "./flow";
+
+function inputs(over: Partial<FlowInputs> = {}): FlowInputs {
+  return { doc: pipeline(), catalog: testCatalog, dragging: {}, selected: new Set(), selectedEdges: new Set(), issues: {}, runStates: {}, locks: {}, sizes: {}, ...over };
+}
+
+describe("canvas view model", () => {
+  it("rebuilds only the node that changed and keeps data when only its position changed", () => {
+    const cache: NodeCache = new Map();
+    const base = inputs();
+    const first = buildNodes(base, cache);
+    const moved = applyOperation(base.doc, { kind: "moveNode", id: "filter", position: { x: 1, y: 2 } });
+    if (!moved.ok) throw new Error(moved.reason);
+    const second = buildNodes({ ...base, doc: moved.doc }, cache);
+    expect(second[0]).toBe(first[0]);
+    expect(second[1]).not.toBe(first[1]);
+    expect(second[1]?.position).toEqual({ x: 1, y: 2 });
+    expect(second[1]?.data).toBe(first[1]?.data);
+  });
+
+  it("shows run state and issues from the view model, never from the document", () => {
+    const cache: NodeCache = new Map();
+    const nodes = buildNodes(
+      inputs({
+        runStates: { extract: { taskId: "extract", state: "success", tryNumber: 1, startedAt: null, endedAt: null, durationSeconds: 3 } },
+        issues: { filter: [{ message: "bad", source: "server" }] },
+      }),
+      cache,
+    );
+    expect(nodes[0]?.data.run?.state).toBe("success");
+    expect(nodes[1]?.data.issues).toHaveLength(1);
+    expect(JSON.stringify(pipeline())).not.toContain("success");
+  });
+
+  it("draws one edge per dependency into the matching input port", () => {
+    const doc = pipeline();
+    doc.spec.tasks.push({ id: "join", type: "transform.join", config: {}, dependsOn: ["filter", "extract"] });
+    const edges = buildEdges(doc, testCatalog, new Set(), {});
+    expect(edges.filter((e) => e.target === "join").map((e) => [e.source, e.targetHandle])).toEqual([["filter", "in:left"], ["extract", "in:right"]]);
+  });
+});

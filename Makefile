@@ -5,7 +5,7 @@ DOTNET ?= dotnet
 API_URL ?= http://127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build run test test-dotnet test-python rerender-dags bench-api compose-config
+.PHONY: help deps build run test test-dotnet test-python test-web rerender-dags bench-api compose-config
 
 help: ## List the commands
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -19,10 +19,10 @@ build: ## Build the .NET solution
 run: ## Start PostgreSQL (installed when missing) and the API on :8000
 	bash backend/scripts/run-native.sh
 
-test: test-dotnet test-python ## Run every test suite
+test: test-dotnet test-python compose-config ## Run every test suite
 
 test-dotnet: ## .NET tests (API, DAG rendering, Airflow client) against a throwaway PostgreSQL
-	$(DOTNET) test WorkflowControl.sln -c Release --logger "console;verbosity=normal"
+	$(DOTNET) test WorkflowControl.sln -c Release --logger "console;verbosity=minimal"
 
 test-python: ## Task library tests (real PostgreSQL, HTTP, SFTP, FTP and SMTP servers started by fixtures)
 	cd airflow && $(PYTHON) -m pytest -q
@@ -32,3 +32,10 @@ rerender-dags: ## Re-render the deployed version of every workflow after a templ
 
 bench-api: ## Load-test GET, list and update of workflows (needs wrk)
 	bash bench/api_load/run.sh
+
+compose-config: ## Check docker-compose.yaml (both Airflow generations) with docker-compose config
+	docker-compose -f docker-compose.yaml config -q
+	AIRFLOW_IMAGE=apache/airflow:2.10.4-python3.12 docker-compose -f docker-compose.yaml config -q
+
+test-web: ## Web editor: type check, Vitest, and the end-to-end scenario in headless Chromium against the real API
+	cd frontend && npm run type-check && npm test && npm run e2e

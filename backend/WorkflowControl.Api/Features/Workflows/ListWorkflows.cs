@@ -43,7 +43,7 @@ public static class ListWorkflows
 
     public static async Task<Results<Ok<WorkflowPage>, ProblemHttpResult>> Handle(
         ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken ct,
-        string? search = null, string? tag = null, Guid? owner = null, Guid? organisation = null, string? sort = null, int page = 1, int pageSize = 20)
+        string? search = null, string? key = null, string? tag = null, Guid? owner = null, Guid? organisation = null, string? sort = null, int page = 1, int pageSize = 20)
     {
         if (page < 1 || pageSize < 1 || pageSize > MaxPageSize)
         {
@@ -72,6 +72,7 @@ public static class ListWorkflows
               AND (@tokenOrg::uuid IS NULL OR w.organisation_id = @tokenOrg)
               AND (@tokenWorkflows::uuid[] IS NULL OR w.id = ANY(@tokenWorkflows))
               AND (@search::text IS NULL OR w.name ILIKE '%' || @search || '%' OR w.key ILIKE '%' || @search || '%' OR w.description ILIKE '%' || @search || '%')
+              AND (@key::text IS NULL OR w.key = @key)
               AND (@tag::text IS NULL OR @tag = ANY(w.tags))
               AND (@owner::uuid IS NULL OR w.owner_id = @owner)
               AND (@organisation::uuid IS NULL OR w.organisation_id = @organisation)
@@ -84,6 +85,7 @@ public static class ListWorkflows
                 tokenOrg = caller.Token?.OrganisationId,
                 tokenWorkflows = caller.Token?.WorkflowIds?.ToArray(),
                 search = string.IsNullOrWhiteSpace(search) ? null : EscapeLike(search.Trim()),
+                key,
                 tag,
                 owner,
                 organisation,

@@ -176,7 +176,9 @@ public sealed class WorkflowCrudTests
         var other = await TestUser.SignUpAsync();
         var othersOwn = await other.Client.PostAsync("/workflows", TestUser.Json(Documents.Simple("Mine", key: "daily-sales")));
 
+        var byKey = await user.Client.GetFromJsonAsync<JsonElement>("/workflows?key=daily-sales");
         Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That(byKey.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("name").GetString()), Is.EqualTo(new[] { "One" }), "the key filter matches exactly");
         Assert.That(othersOwn.StatusCode, Is.EqualTo(HttpStatusCode.Created));
     }
 

@@ -19,7 +19,7 @@ build: ## Build the .NET solution
 run: ## Start PostgreSQL (installed when missing) and the API on :8000
 	bash backend/scripts/run-native.sh
 
-test: test-dotnet test-python compose-config ## Run every test suite
+test: test-dotnet test-python test-web compose-config ## Run every test suite
 
 test-dotnet: ## .NET tests (API, DAG rendering, Airflow client) against a throwaway PostgreSQL
 	$(DOTNET) test WorkflowControl.sln -c Release --logger "console;verbosity=minimal"

@@ -25,13 +25,14 @@ public class ResilienceScenarioTests(AirflowGeneration generation) : AirflowTest
     public async Task A_429_is_retried_after_the_time_Airflow_asks_for()
     {
         H.Airflow.AddDag("wf_1");
+        await H.Client.GetDagAsync("wf_1"); // warm: the measured time is the wait, not the first call's set-up
         H.Airflow.RateLimit(1, retryAfterSeconds: 20);
 
         Task<AirflowDag?> call = H.Client.GetDagAsync("wf_1");
         var elapsed = await H.Drive((Task)call, TimeSpan.FromSeconds(1));
 
         Assert.That((await call)!.DagId, Is.EqualTo("wf_1"));
-        Assert.That(elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(20)).And.LessThan(TimeSpan.FromSeconds(25)), "waited Retry-After, not the default back-off");
+        Assert.That(elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(20)).And.LessThan(TimeSpan.FromSeconds(40)), "waited Retry-After, not the default back-off of about a second");
     }
 
     [Test]

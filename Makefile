@@ -37,5 +37,5 @@ compose-config: ## Check docker-compose.yaml (both Airflow generations) with doc
 	docker-compose -f docker-compose.yaml config -q
 	AIRFLOW_IMAGE=apache/airflow:2.10.4-python3.12 docker-compose -f docker-compose.yaml config -q
 
-test-web: ## Web editor: type check, Vitest, and the end-to-end scenario in headless Chromium against the real API
-	cd frontend && npm run type-check && npm test && npm run e2e
+test-web: ## Web editor: lint, type check, Vitest, and the end-to-end scenario in headless Chromium against the real API
+	cd frontend && npm run lint && npm run type-check && npm test && npm run e2e

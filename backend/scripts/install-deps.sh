@@ -11,7 +11,7 @@ apt_packages=(
   python3-pytest python3-requests python3-openpyxl python3-pyftpdlib python3-aiosmtpd python3-jsonschema
   python3-lxml python3-joblib
   # browser tests and the compose file check
-  chromium docker-compose
+  chromium fonts-dejavu-core docker-compose
 )
 missing=()
 for p in "${apt_packages[@]}"; do

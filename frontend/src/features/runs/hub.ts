@@ -8,8 +8,8 @@ let connection: Promise<HubConnection> | null = null;
 let starting: Promise<void> | null = null;
 const joined = new Set<string>();
 
-/** Hub events the API sends about runs and deployments; any of them makes listeners refresh. */
-export const RUN_EVENTS = ["RunUpdated", "TaskUpdated", "RunStateChanged", "TaskStateChanged", "DeploymentUpdated"];
+/** Hub events the API sends (WorkflowHub / SignalRRunNotifier); any of them makes listeners refresh. */
+export const RUN_EVENTS = ["runChanged", "taskChanged"];
 
 export type HubStatus = "connecting" | "connected" | "reconnecting" | "offline";
 const statusListeners = new Set<(s: HubStatus) => void>();
@@ -27,9 +27,19 @@ export function onHubStatus(listener: (s: HubStatus) => void): () => void {
 
 async function joinWorkflow(c: HubConnection, workflowId: string) {
   try {
-    await c.invoke("JoinWorkflow", workflowId);
+    await c.invoke("Subscribe", workflowId);
   } catch {
-    // Older hubs push run events to every subscriber of the user; polling covers the rest.
+    // Refused (no access) or the hub is unreachable: the page's polling still shows the state.
+  }
+}
+
+/** Asks the API to follow this run's task instances closely while someone is looking at it. */
+export async function watchRun(workflowId: string, runId: string): Promise<void> {
+  try {
+    const c = await hubConnection();
+    if (c.state === "Connected") await c.invoke("WatchRun", workflowId, runId);
+  } catch {
+    // Polling covers it.
   }
 }
 
@@ -79,6 +89,6 @@ export function subscribeWorkflow(workflowId: string, onEvent: (payload: unknown
     const c = conn;
     if (!c) return;
     for (const e of RUN_EVENTS) c.off(e, onEvent);
-    if (c.state === "Connected") void c.invoke("LeaveWorkflow", workflowId).catch(() => undefined);
+    if (c.state === "Connected") void c.invoke("Unsubscribe", workflowId).catch(() => undefined);
   };
 }

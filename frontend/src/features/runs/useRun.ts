@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from "react";
 import { api } from "@/lib/api/client";
 import type { RunDetail } from "@/lib/api/types";
-import { subscribeWorkflow } from "./hub";
+import { subscribeWorkflow, watchRun } from "./hub";
 
 export const ACTIVE_STATES = new Set(["queued", "running", "scheduled", "restarting", "up_for_retry", "up_for_reschedule", "deferred"]);
 
@@ -34,6 +34,8 @@ export function useRun(workflowId: string, runId: string | null): { run: RunDeta
     refreshRef.current = () => void refresh();
     void refresh();
     const unsubscribe = subscribeWorkflow(workflowId, () => void refresh());
+    // Task instances are fetched by the API only for runs someone watches.
+    void watchRun(workflowId, runId);
     return () => {
       live = false;
       clearTimeout(timer);

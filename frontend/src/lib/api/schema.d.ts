@@ -308,6 +308,134 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/workflows/{id}/deployments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ListDeployments"];
+        put?: never;
+        post: operations["DeployWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/render": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["RenderWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ListRuns"];
+        put?: never;
+        post: operations["TriggerRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/runs/{runId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["GetRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/runs/{runId}/tasks/{taskId}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["GetTaskLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/runs/{runId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["CancelRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/runs/{runId}/tasks/{taskId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["RetryTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["PauseWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tokens": {
         parameters: {
             query?: never;
@@ -437,6 +565,29 @@ export interface components {
              */
             expiresInDays: number | string;
         };
+        Deployment: {
+            /** Format: uuid */
+            id: string;
+            /** Format: int32 */
+            version: number | string;
+            state: string;
+            file: string;
+            contentHash: string;
+            active: boolean;
+            message: null | string;
+            /** Format: uuid */
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        DeployRequest: {
+            /** Format: int32 */
+            version?: null | number | string;
+            /** @default false */
+            active: boolean;
+        };
         DiffResult: {
             /** Format: int32 */
             from: number | string;
@@ -445,6 +596,7 @@ export interface components {
             changes: components["schemas"]["WorkflowChange"][];
         };
         JsonElement: unknown;
+        JsonObject: Record<string, never>;
         Member: {
             /** Format: uuid */
             userId: string;
@@ -464,10 +616,59 @@ export interface components {
             name: string;
             role: string;
         };
+        PauseRequest: {
+            paused: boolean;
+        };
+        RenderedFile: {
+            /** Format: int32 */
+            version: number | string;
+            path: string;
+            contentHash: string;
+            content: string;
+        };
+        RenderRequest: {
+            /** Format: int32 */
+            version?: null | number | string;
+        };
+        RunDetail: {
+            runId: string;
+            state: string;
+            runType: string;
+            /** Format: uuid */
+            triggeredBy: null | string;
+            /** Format: int32 */
+            version: null | number | string;
+            /** Format: date-time */
+            startedAt: null | string;
+            /** Format: date-time */
+            endedAt: null | string;
+            params: null | components["schemas"]["JsonObject"];
+            tasks: components["schemas"]["TaskRunState"][];
+        };
+        RunPage: {
+            items: components["schemas"]["RunSummaryItem"][];
+            /** Format: int32 */
+            total: number | string;
+        };
         RunSummary: {
             state: string;
             /** Format: date-time */
             startedAt: null | string;
+        };
+        RunSummaryItem: {
+            runId: string;
+            state: string;
+            runType: string;
+            /** Format: uuid */
+            triggeredBy: null | string;
+            /** Format: int32 */
+            version: null | number | string;
+            /** Format: date-time */
+            logicalDate: null | string;
+            /** Format: date-time */
+            startedAt: null | string;
+            /** Format: date-time */
+            endedAt: null | string;
         };
         SessionResponse: {
             token: string;
@@ -490,6 +691,11 @@ export interface components {
             /** Format: int32 */
             retryDelaySeconds?: number | string;
         };
+        TaskLog: {
+            content: string;
+            continuationToken: null | string;
+            done: boolean;
+        };
         TaskOutput: {
             name: string;
             kind: string;
@@ -499,6 +705,18 @@ export interface components {
             title: string;
             /** @default false */
             many: boolean;
+        };
+        TaskRunState: {
+            taskId: string;
+            state: null | string;
+            /** Format: int32 */
+            tryNumber: number | string;
+            /** Format: date-time */
+            startedAt: null | string;
+            /** Format: date-time */
+            endedAt: null | string;
+            /** Format: double */
+            durationSeconds: null | number | string;
         };
         TaskType: {
             id: string;
@@ -528,6 +746,13 @@ export interface components {
             revokedAt: null | string;
             /** Format: date-time */
             lastUsedAt: null | string;
+        };
+        TriggeredRun: {
+            runId: string;
+            state: string;
+        };
+        TriggerRequest: {
+            params?: null | Record<string, never>;
         };
         UserInfo: {
             /** Format: uuid */
@@ -730,6 +955,7 @@ export interface operations {
         parameters: {
             query?: {
                 search?: string;
+                key?: string;
                 tag?: string;
                 owner?: string;
                 organisation?: string;
@@ -1215,6 +1441,254 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Collaborator"][];
+                };
+            };
+        };
+    };
+    ListDeployments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"][];
+                };
+            };
+        };
+    };
+    DeployWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeployRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"];
+                };
+            };
+        };
+    };
+    RenderWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenderRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RenderedFile"];
+                };
+            };
+        };
+    };
+    ListRuns: {
+        parameters: {
+            query?: {
+                offset?: number | string;
+                limit?: number | string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunPage"];
+                };
+            };
+        };
+    };
+    TriggerRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriggerRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggeredRun"];
+                };
+            };
+        };
+    };
+    GetRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+        };
+    };
+    GetTaskLog: {
+        parameters: {
+            query?: {
+                try?: number | string;
+                token?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+                runId: string;
+                taskId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskLog"];
+                };
+            };
+        };
+    };
+    CancelRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggeredRun"];
+                };
+            };
+        };
+    };
+    RetryTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                runId: string;
+                taskId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string[];
+                };
+            };
+        };
+    };
+    PauseWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PauseRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PauseRequest"];
                 };
             };
         };

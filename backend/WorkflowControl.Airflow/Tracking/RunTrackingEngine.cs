@@ -8,7 +8,8 @@ namespace WorkflowControl.Airflow.Tracking;
 /// that finished since the last good cycle, task instances of watched runs only, and a single GET for a run
 /// that vanished from both lists. Requests grow with pages of runs, not with runs. Changes are computed
 /// against the store, saved, then notified; a failed cycle changes nothing, so the next one catches up
-/// without losing or repeating a change.
+/// without losing or repeating a change. Not for concurrent use: <see cref="RunTracker"/> is its one caller
+/// (ask it for an early cycle with <see cref="IRunTrackerSignal.PollSoon"/>).
 /// </summary>
 public sealed partial class RunTrackingEngine(
     IAirflowClient airflow,

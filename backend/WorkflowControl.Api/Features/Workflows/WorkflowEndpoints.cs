@@ -177,7 +177,9 @@ public static class WorkflowEndpoints
         return (await WorkflowRows.DetailAsync(connection, id, role), null);
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, ClaimsPrincipal user, NpgsqlDataSource database, WorkflowControl.Dags.DagPublisher dags, TimeProvider time, CancellationToken ct)
+    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(
+        Guid id, ClaimsPrincipal user, NpgsqlDataSource database, WorkflowControl.Dags.DagPublisher dags, WorkflowControl.Airflow.IAirflowClient airflow,
+        ILogger<WorkflowDocument> logger, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Manage);
@@ -192,6 +194,15 @@ public static class WorkflowEndpoints
         await transaction.CommitAsync(ct);
         // Only after the commit: a failed delete must not leave Airflow without the DAG of a workflow that still exists.
         dags.Remove(owner, id);
+        try
+        {
+            await airflow.DeleteDagAsync(WorkflowControl.Dags.DagPaths.DagId(id), ct);
+        }
+        catch (WorkflowControl.Airflow.AirflowException e)
+        {
+            // The workflow is gone either way; without its file Airflow marks the DAG inactive by itself.
+            logger.LogWarning("Deleted workflow {WorkflowId}, but Airflow kept its DAG's history: {Reason}", id, e.Message);
+        }
         return TypedResults.NoContent();
     }
 

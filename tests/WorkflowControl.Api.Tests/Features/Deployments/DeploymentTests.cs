@@ -85,15 +85,22 @@ public sealed class DeploymentTests
     }
 
     [Test]
-    public async Task Deleting_a_workflow_removes_its_DAG_file()
+    public async Task Deleting_a_workflow_removes_its_DAG_file_and_the_DAG_in_Airflow()
     {
         var user = await TestUser.SignUpAsync();
         var id = await user.CreateWorkflowIdAsync();
         var file = Path.Combine(ApiFixture.DagsRoot, (await DeployAsync(user, id)).GetProperty("file").GetString()!);
 
-        await user.Client.DeleteAsync($"/workflows/{id}");
+        var dagPath = "/api/v1/dags/wf_" + id.ToString().Replace('-', '_');
+        AirflowStub.Server.Given(WireMock.RequestBuilders.Request.Create().WithPath(dagPath).UsingDelete())
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(204));
 
+        var deleted = await user.Client.DeleteAsync($"/workflows/{id}");
+
+        Assert.That(deleted.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
         Assert.That(File.Exists(file), Is.False);
+        Assert.That(AirflowStub.Server.LogEntries.Count(e => e.RequestMessage?.Path == dagPath && e.RequestMessage.Method == "DELETE"), Is.EqualTo(1),
+            "the DAG's history is deleted in Airflow too");
     }
 
     [Test]

@@ -5,7 +5,7 @@ DOTNET ?= dotnet
 API_URL ?= http://127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build run test test-dotnet test-python test-web rerender-dags bench-api compose-config
+.PHONY: help deps build run test test-dotnet test-python test-web rerender-dags bench-api bench-dags bench-airflow bench-tasks bench-web compose-config
 
 help: ## List the commands
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -39,3 +39,15 @@ compose-config: ## Check docker-compose.yaml (both Airflow generations) with doc
 
 test-web: ## Web editor: lint, type check, Vitest, and the end-to-end scenario in headless Chromium against the real API
 	cd frontend && npm run lint && npm run type-check && npm test && npm run e2e
+
+bench-dags: ## Render and write 10,000 workflows of 20 tasks, and one of 500 tasks
+	$(DOTNET) run -c Release --project bench/dag_rendering -- --workflows 10000 --tasks 20 --large 500
+
+bench-airflow: ## Track 5,000 active runs against a stub Airflow: requests per poll, CPU, memory, notification delay
+	$(DOTNET) run -c Release --project bench/airflow_tracking -- runs=5000 dags=50 watched=20 cycles=10 seconds=30 interval=2
+
+bench-tasks: ## Task library overhead over plain pandas on 5 million rows
+	$(PYTHON) bench/task_library/overhead.py --rows 5000000 --repeat 2
+
+bench-web: ## Open and pan a 500-node workflow in Chromium
+	cd frontend && RUNS=5 bash bench/run.sh

@@ -1,0 +1,44 @@
+namespace WorkflowControl.Cli;
+
+/// <summary>Everything wfctl takes from the outside world, so tests can run it in-process against an in-memory API.</summary>
+public sealed record CliEnvironment(TextWriter Out, TextWriter Error, Func<string, string?> Variable, Func<HttpMessageHandler> CreateHandler)
+{
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>How often <c>run --wait</c> asks for the run's state.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    public static CliEnvironment FromProcess() =>
+        new(Console.Out, Console.Error, Environment.GetEnvironmentVariable, () => new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(15) });
+}
+
+/// <summary>Exit codes a pipeline can branch on; listed in <c>wfctl --help</c> and docs/ci.md.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int ValidationFailed = 1;
+    public const int Usage = 2;
+    public const int Auth = 3;
+    public const int Conflict = 4;
+    public const int RunFailed = 5;
+    public const int Timeout = 6;
+    public const int Unavailable = 7;
+
+    public const string Help = """
+        Exit codes: 0 ok, 1 validation failed or request refused (not found, invalid), 2 usage, 3 authentication or
+        permission, 4 conflict (a newer version on the server, or not deployed yet), 5 run failed, 6 timeout,
+        7 server unavailable.
+        Environment: WFCTL_SERVER (or --server), WFCTL_TOKEN or WFCTL_TOKEN_FILE (or --token-file).
+        """;
+}
+
+/// <summary>An outcome that ends the command with a message on stderr and an exit code.</summary>
+public sealed class CliException(int exitCode, string message, IReadOnlyList<string>? details = null, int? status = null) : Exception(message)
+{
+    /// <summary>The HTTP status when the server refused, so a caller can handle 412 or 404 itself.</summary>
+    public int? Status { get; } = status;
+
+    public int ExitCode { get; } = exitCode;
+
+    public IReadOnlyList<string> Details { get; } = details ?? [];
+}

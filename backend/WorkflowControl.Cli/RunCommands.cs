@@ -1,0 +1,258 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace WorkflowControl.Cli;
+
+/// <summary>Commands on a workflow on the server, named by its metadata.key: deploy, run, status, logs.</summary>
+internal static class RunCommands
+{
+    public static IEnumerable<Command> Create(CliContext context)
+    {
+        yield return Deploy(context);
+        yield return Run(context);
+        yield return Status(context);
+        yield return Logs(context);
+    }
+
+    private static Argument<string> KeyArgument() => new("KEY") { Description = "The workflow's metadata.key" };
+
+    private static Command Deploy(CliContext context)
+    {
+        var key = KeyArgument();
+        var version = new Option<int?>("--version") { Description = "Version to deploy (default: the latest)" };
+        var active = new Option<bool>("--active") { Description = "Unpause the DAG once Airflow has parsed it" };
+        var command = new Command("deploy", "Render the workflow to its DAG file and record the deployment.") { key, version, active };
+        command.SetAction(context.Handle(async (parsed, ct) =>
+        {
+            using var api = context.Connect(parsed);
+            var id = await api.ResolveAsync(parsed.GetRequiredValue(key), ct);
+            var body = new JsonObject { ["version"] = parsed.GetValue(version), ["active"] = parsed.GetValue(active) };
+            var deployment = await api.SendJsonAsync(HttpMethod.Post, $"/workflows/{id}/deployments", body.ToJsonString(), ct);
+            if (context.IsJson(parsed))
+            {
+                await context.WriteJsonAsync(deployment);
+            }
+            else
+            {
+                await context.Env.Out.WriteLineAsync(
+                    $"{parsed.GetRequiredValue(key)}: deployed version {deployment.GetProperty("version").GetInt32()} to {deployment.GetProperty("file").GetString()} ({deployment.GetProperty("state").GetString()})");
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Run(CliContext context)
+    {
+        var key = KeyArgument();
+        var parameters = new Option<string[]>("--param") { Description = "A run parameter k=v (v read as JSON when it parses, else as text); repeatable" };
+        var wait = new Option<bool>("--wait") { Description = "Wait for the run to finish; exit 0 success, 5 failed, 6 timeout" };
+        var timeout = new Option<TimeSpan>("--timeout")
+        {
+            Description = "How long --wait waits, e.g. 90s, 10m, 1h",
+            DefaultValueFactory = _ => TimeSpan.FromMinutes(10),
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Single().Value;
+                var duration = ParseDuration(text);
+                if (duration is null)
+                {
+                    r.AddError($"--timeout '{text}' is not a duration like 90s, 10m or 1h.");
+                }
+
+                return duration ?? TimeSpan.Zero;
+            },
+        };
+        var command = new Command("run", "Trigger a run of the deployed workflow, and with --wait follow it to the end.") { key, parameters, wait, timeout };
+        command.SetAction(context.Handle(async (parsed, ct) =>
+        {
+            var conf = new JsonObject();
+            foreach (var pair in parsed.GetValue(parameters) ?? [])
+            {
+                var at = pair.IndexOf('=', StringComparison.Ordinal);
+                if (at < 1)
+                {
+                    throw new CliException(ExitCodes.Usage, $"--param '{pair}' is not k=v.");
+                }
+
+                conf[pair[..at]] = ParamValue(pair[(at + 1)..]);
+            }
+
+            using var api = context.Connect(parsed);
+            var id = await api.ResolveAsync(parsed.GetRequiredValue(key), ct);
+            var triggered = await api.SendJsonAsync(HttpMethod.Post, $"/workflows/{id}/runs", new JsonObject { ["params"] = conf }.ToJsonString(), ct);
+            var runId = triggered.GetProperty("runId").GetString()!;
+            if (!parsed.GetValue(wait))
+            {
+                await (context.IsJson(parsed)
+                    ? context.WriteJsonAsync(triggered)
+                    : context.Env.Out.WriteLineAsync($"run {runId}: {triggered.GetProperty("state").GetString()}"));
+                return ExitCodes.Ok;
+            }
+
+            return await WaitAsync(context, api, id, runId, parsed.GetValue(timeout), context.IsJson(parsed), ct);
+        }));
+        return command;
+    }
+
+    /// <summary>Polls the run until it ends, printing the run's and each task's state when it changes.</summary>
+    private static async Task<int> WaitAsync(CliContext context, ApiClient api, Guid id, string runId, TimeSpan timeout, bool json, CancellationToken ct)
+    {
+        var time = context.Env.Time;
+        var started = time.GetTimestamp();
+        var seen = new Dictionary<string, string?>(StringComparer.Ordinal);
+        string? runState = null;
+        JsonElement detail = default;
+        while (true)
+        {
+            try
+            {
+                detail = await api.GetAsync($"/workflows/{id}/runs/{runId}", ct);
+            }
+            catch (CliException e) when (e.Status == 404)
+            {
+                // Airflow has not created the run yet (the API triggers it again once Airflow answers): keep waiting.
+            }
+
+            if (detail.ValueKind == JsonValueKind.Object)
+            {
+                var state = detail.GetProperty("state").GetString();
+                foreach (var task in detail.GetProperty("tasks").EnumerateArray())
+                {
+                    var taskId = task.GetProperty("taskId").GetString()!;
+                    var taskState = task.GetProperty("state").GetString() ?? "none";
+                    if (!json && (!seen.TryGetValue(taskId, out var before) || before != taskState))
+                    {
+                        await context.Env.Out.WriteLineAsync($"  {taskId}: {taskState}");
+                    }
+
+                    seen[taskId] = taskState;
+                }
+
+                if (!json && state != runState)
+                {
+                    await context.Env.Out.WriteLineAsync($"run {runId}: {state}");
+                }
+
+                runState = state;
+                if (state is "success" or "failed")
+                {
+                    if (json)
+                    {
+                        await context.WriteJsonAsync(detail);
+                    }
+
+                    return state == "success" ? ExitCodes.Ok : ExitCodes.RunFailed;
+                }
+            }
+
+            var waited = time.GetElapsedTime(started);
+            if (waited >= timeout)
+            {
+                throw new CliException(ExitCodes.Timeout, $"Run {runId} did not finish within {timeout}; it is still {runState ?? "pending"}.");
+            }
+
+            var pause = context.Env.PollInterval < timeout - waited ? context.Env.PollInterval : timeout - waited;
+            await Task.Delay(pause, time, ct);
+        }
+    }
+
+    internal static TimeSpan? ParseDuration(string text)
+    {
+        var units = new (string Suffix, double Seconds)[] { ("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600) };
+        foreach (var (suffix, seconds) in units)
+        {
+            if (text.EndsWith(suffix, StringComparison.Ordinal)
+                && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount > 0)
+            {
+                return TimeSpan.FromSeconds(amount * seconds);
+            }
+        }
+
+        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero ? span : null;
+    }
+
+    private static JsonNode? ParamValue(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return JsonValue.Create(text);
+        }
+    }
+
+    private static Command Status(CliContext context)
+    {
+        var key = KeyArgument();
+        var command = new Command("status", "Show the workflow's deployments and latest runs.") { key };
+        command.SetAction(context.Handle(async (parsed, ct) =>
+        {
+            using var api = context.Connect(parsed);
+            var name = parsed.GetRequiredValue(key);
+            var id = await api.ResolveAsync(name, ct);
+            var workflow = await api.GetAsync($"/workflows/{id}", ct);
+            var deployments = await api.GetAsync($"/workflows/{id}/deployments", ct);
+            var runs = await api.GetAsync($"/workflows/{id}/runs?limit=10", ct);
+            if (context.IsJson(parsed))
+            {
+                await context.WriteJsonAsync(new { id, key = name, version = workflow.GetProperty("version").GetInt32(), deployments, runs = runs.GetProperty("items") });
+                return ExitCodes.Ok;
+            }
+
+            var output = context.Env.Out;
+            await output.WriteLineAsync($"{name} ({id}), version {workflow.GetProperty("version").GetInt32()}");
+            await output.WriteLineAsync("deployments:");
+            foreach (var d in deployments.EnumerateArray())
+            {
+                await output.WriteLineAsync($"  version {d.GetProperty("version").GetInt32()}  {d.GetProperty("state").GetString()}  {d.GetProperty("createdAt").GetDateTimeOffset():u}");
+            }
+
+            await output.WriteLineAsync("runs:");
+            foreach (var r in runs.GetProperty("items").EnumerateArray())
+            {
+                await output.WriteLineAsync($"  {r.GetProperty("runId").GetString()}  {r.GetProperty("state").GetString()}  {r.GetProperty("runType").GetString()}");
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Logs(CliContext context)
+    {
+        var key = KeyArgument();
+        var run = new Option<string>("--run") { Description = "Run id", Required = true };
+        var task = new Option<string>("--task") { Description = "Task id", Required = true };
+        var attempt = new Option<int?>("--try") { Description = "Try number (default: the latest)" };
+        var command = new Command("logs", "Print a task's log from one run.") { key, run, task, attempt };
+        command.SetAction(context.Handle(async (parsed, ct) =>
+        {
+            using var api = context.Connect(parsed);
+            var id = await api.ResolveAsync(parsed.GetRequiredValue(key), ct);
+            var path = $"/workflows/{id}/runs/{Uri.EscapeDataString(parsed.GetRequiredValue(run))}/tasks/{Uri.EscapeDataString(parsed.GetRequiredValue(task))}/logs";
+            var query = parsed.GetValue(attempt) is { } n ? $"?try={n}&" : "?";
+            string? next = null;
+            // Airflow hands long logs out in chunks; a bound keeps a log that never ends from looping forever.
+            for (var chunk = 0; chunk < 1000; chunk++)
+            {
+                var log = await api.GetAsync(path + query + (next is null ? "" : "token=" + Uri.EscapeDataString(next)), ct);
+                await context.Env.Out.WriteAsync(log.GetProperty("content").GetString());
+                next = log.GetProperty("continuationToken").GetString();
+                if (log.GetProperty("done").GetBoolean() || next is null)
+                {
+                    break;
+                }
+            }
+
+            await context.Env.Out.WriteLineAsync();
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}

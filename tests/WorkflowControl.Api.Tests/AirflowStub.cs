@@ -14,17 +14,9 @@ namespace WorkflowControl.Api.Tests;
 /// </summary>
 public static class AirflowStub
 {
-    private const string RecordedDag = "rec_ok";
-    private const string RecordedRun = "rec_ok_run_1";
-
     public static WireMockServer Server { get; } = WireMockServer.Start();
 
-    public static JsonNode Recorded(string file, string dagId, string runId)
-    {
-        var path = RepositoryRoot.Combine("tests", "WorkflowControl.Airflow.Tests", "contract", "recorded-2.10.0", file);
-        var body = JsonNode.Parse(File.ReadAllText(path))!["response"]!["body"]!.ToJsonString();
-        return JsonNode.Parse(body.Replace(RecordedRun, runId, StringComparison.Ordinal).Replace(RecordedDag, dagId, StringComparison.Ordinal))!;
-    }
+    public static JsonNode Recorded(string file, string dagId, string runId) => RecordedAirflow.Body(file, dagId, runId);
 
     public static void Json(string method, string path, int status, JsonNode body) =>
         Server.Given(Request.Create().WithPath(path).UsingMethod(method))

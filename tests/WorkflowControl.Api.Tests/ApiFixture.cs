@@ -63,19 +63,7 @@ public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<stri
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
-        builder.UseSetting("ConnectionStrings:WorkflowControl", connectionString);
-        builder.UseSetting("Auth:SigningKey", ApiFixture.SigningKey);
-        builder.UseSetting("Dags:Root", ApiFixture.DagsRoot);
-        builder.UseSetting("Airflow:BaseUrl", AirflowStub.Server.Url);
-        builder.UseSetting("Airflow:ApiVersion", "V1");
-        builder.UseSetting("Airflow:Username", "admin");
-        builder.UseSetting("Airflow:Password", "admin");
-        builder.UseSetting("Airflow:MaxRetries", "1");
-        builder.UseSetting("Airflow:RetryBaseDelay", "00:00:00.050");
-        // The tracker polls every deployed workflow; only the tracking tests switch it on, in a host of their own.
-        builder.UseSetting("Airflow:Tracking:Enabled", "false");
-        builder.UseSetting("Airflow:Deployments:Enabled", "false");
+        builder.UseTestSettings(connectionString, ApiFixture.SigningKey, ApiFixture.DagsRoot, AirflowStub.Server.Url!);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);

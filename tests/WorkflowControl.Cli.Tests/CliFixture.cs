@@ -32,18 +32,7 @@ public sealed class CliFixture
         var connectionString = await _postgres.CreateDatabaseAsync("wfctl_tests");
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
-            builder.UseEnvironment("Testing");
-            builder.UseSetting("ConnectionStrings:WorkflowControl", connectionString);
-            builder.UseSetting("Auth:SigningKey", "wfctl-test-signing-key-that-is-long-enough-0123456789");
-            builder.UseSetting("Dags:Root", DagsRoot);
-            builder.UseSetting("Airflow:BaseUrl", Airflow.Url);
-            builder.UseSetting("Airflow:ApiVersion", "V1");
-            builder.UseSetting("Airflow:Username", "admin");
-            builder.UseSetting("Airflow:Password", "admin");
-            builder.UseSetting("Airflow:MaxRetries", "1");
-            builder.UseSetting("Airflow:RetryBaseDelay", "00:00:00.050");
-            builder.UseSetting("Airflow:Tracking:Enabled", "false");
-            builder.UseSetting("Airflow:Deployments:Enabled", "false");
+            builder.UseTestSettings(connectionString, "wfctl-test-signing-key-that-is-long-enough-0123456789", DagsRoot, Airflow.Url!);
             builder.ConfigureLogging(logging => logging.ClearProviders());
         });
         _ = _factory.Server;
@@ -70,12 +59,7 @@ public sealed class CliFixture
     }
 
     /// <summary>A recorded Airflow 2.10.0 response body, re-addressed to the DAG and run under test.</summary>
-    public static JsonNode Recorded(string file, string dagId, string runId)
-    {
-        var path = RepositoryRoot.Combine("tests", "WorkflowControl.Airflow.Tests", "contract", "recorded-2.10.0", file);
-        var body = JsonNode.Parse(File.ReadAllText(path))!["response"]!["body"]!.ToJsonString();
-        return JsonNode.Parse(body.Replace("rec_ok_run_1", runId, StringComparison.Ordinal).Replace("rec_ok", dagId, StringComparison.Ordinal))!;
-    }
+    public static JsonNode Recorded(string file, string dagId, string runId) => RecordedAirflow.Body(file, dagId, runId);
 
     public static void StubJson(string method, string path, JsonNode body, int status = 200) =>
         Airflow.Given(Request.Create().WithPath(path).UsingMethod(method))

@@ -5,6 +5,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/stack.sh"
 trap stack_stop EXIT
 stack_start_postgres
+stack_start_airflow_stub
 stack_start_api
 stack_start_web
 echo "stack: api $API_URL, web $WEB_URL, logs $STACK_DIR"

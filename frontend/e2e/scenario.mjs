@@ -166,13 +166,44 @@ try {
     await shot("06b-deployed");
   });
 
+  await step("Airflow parses the deployed DAG", async () => {
+    await page.getByTestId("deploy-state").filter({ hasText: "v2: live in Airflow" }).waitFor({ timeout: 20000 });
+    await shot("06c-parsed");
+  });
+
+  await step("start a run and watch every task on the graph turn green", async () => {
+    await page.getByRole("tab", { name: "Run" }).click();
+    await page.getByRole("button", { name: "Start run" }).click();
+    const current = page.getByRole("region", { name: "Current run" });
+    // The stub runs the tasks one after another over a few seconds: the graph shows the run in progress first.
+    await page.locator(".task-node.state-running").first().waitFor({ timeout: 20000 });
+    await shot("06d-running");
+    await current.getByTestId("run-state").filter({ hasText: "success" }).waitFor({ timeout: 30000 });
+    for (const id of ["csv", "filter", "file"]) await page.locator(`.react-flow__node[data-id="${id}"] .task-node.state-success`).waitFor();
+    assert.equal(await page.locator(".task-node:not(.state-success)").count(), 0, "every task of the run is green");
+    for (const id of ["csv", "filter", "file"]) await current.getByRole("row", { name: new RegExp(`^${id}\\b`) }).getByText("success").waitFor();
+    assert.match((await current.locator("code").getAttribute("title")) ?? "", /^wfc_/, "the run shows its Airflow run id");
+    await shot("06e-run-success");
+  });
+
+  await step("open a task's log", async () => {
+    await page.getByRole("region", { name: "Current run" }).getByRole("row", { name: /^filter\b/ }).getByRole("button", { name: "Log" }).click();
+    const log = page.getByRole("region", { name: "Log of filter" });
+    await log.getByTestId("log-content").filter({ hasText: `Stub Airflow ran task filter of ` }).waitFor();
+    assert.match(await log.getByTestId("log-content").innerText(), /Marking task as SUCCESS\. dag_id=wf_\w+, task_id=filter/);
+    await log.getByText("Following while the task runs").waitFor({ state: "detached" });
+    await shot("06f-task-log");
+  });
+
   await step("undo a deletion, copy and paste, arrange", async () => {
     await page.locator('.react-flow__node[data-id="file"] .head').click();
     await page.keyboard.press("Delete");
     await page.locator('.react-flow__node[data-id="file"]').waitFor({ state: "detached" });
     await page.keyboard.press("Control+z");
     await page.locator('.react-flow__node[data-id="file"]').waitFor();
-    assert.equal(await page.locator(".react-flow__edge").count(), 2, "undo restores the connection too");
+    // The edge is drawn a frame after its node, once the node has been measured.
+    await page.waitForFunction(() => document.querySelectorAll(".react-flow__edge").length === 2, null, { timeout: 3000 })
+      .catch(() => assert.fail("undo restores the connection too"));
     // Copy and paste everything, then undo the paste.
     await page.keyboard.press("Control+a");
     await page.keyboard.press("Control+c");

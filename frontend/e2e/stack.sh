@@ -35,6 +35,17 @@ stack_start_postgres() {
   export CONNECTION_STRING="Host=127.0.0.1;Port=$PG_PORT;Database=workflowcontrol;Username=postgres"
 }
 
+# A stand-in for Airflow 2.10 (e2e/airflow-stub.mjs) reading the DAG files the API writes; exports AIRFLOW_URL.
+stack_start_airflow_stub() {
+  local port
+  port="$(free_port)"
+  mkdir -p "$STACK_DIR/dags"
+  DAGS_ROOT="$STACK_DIR/dags" PORT="$port" setsid node "$FRONTEND_DIR/e2e/airflow-stub.mjs" >"$STACK_DIR/airflow-stub.log" 2>&1 &
+  PIDS+=($!)
+  export AIRFLOW_URL="http://127.0.0.1:$port"
+  wait_http "http://admin:admin@127.0.0.1:$port/api/v1/version" 20 airflow-stub
+}
+
 stack_start_api() {
   API_PORT="$(free_port)"
   WEB_PORT="${WEB_PORT:-$(free_port)}"
@@ -48,7 +59,10 @@ stack_start_api() {
     export Dags__Root="$STACK_DIR/dags" SharedData__Root="$STACK_DIR/shared"
     export Urls="http://127.0.0.1:$API_PORT"
     export Cors__Origins="http://127.0.0.1:$WEB_PORT,http://localhost:$WEB_PORT"
-    if [ -n "${AIRFLOW_URL:-}" ]; then export Airflow__BaseUrl="$AIRFLOW_URL" Airflow__Username=admin Airflow__Password=admin; fi
+    if [ -n "${AIRFLOW_URL:-}" ]; then
+      export Airflow__BaseUrl="$AIRFLOW_URL" Airflow__Username=admin Airflow__Password=admin Airflow__ApiVersion=V1
+      export Airflow__Deployments__PollInterval=00:00:01 Airflow__Tracking__PollInterval=00:00:01
+    fi
     exec dotnet run --project backend/WorkflowControl.Api -c Release --no-build --no-launch-profile
   ' >"$STACK_DIR/api.log" 2>&1 &
   PIDS+=($!)

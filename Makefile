@@ -5,7 +5,7 @@ DOTNET ?= dotnet
 API_URL ?= http://127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build run test test-dotnet test-python test-web rerender-dags bench-api bench-dags bench-airflow bench-tasks bench-web compose-config
+.PHONY: help deps build run wfctl test test-dotnet test-python test-web rerender-dags bench-api bench-dags bench-airflow bench-tasks bench-web compose-config
 
 help: ## List the commands
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -18,6 +18,9 @@ build: ## Build the .NET solution
 
 run: ## Start PostgreSQL (installed when missing) and the API on :8000
 	bash backend/scripts/run-native.sh
+
+wfctl: ## Pack the wfctl command-line tool into .wfctl-pack/ (then: dotnet tool install --global --add-source .wfctl-pack WorkflowControl.Cli)
+	$(DOTNET) pack backend/WorkflowControl.Cli -c Release -o .wfctl-pack
 
 test: test-dotnet test-python test-web compose-config ## Run every test suite
 

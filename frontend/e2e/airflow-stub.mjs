@@ -73,9 +73,8 @@ function dagRun(run) {
 
 function taskInstances(run, now = Date.now()) {
   return progress(run, now).windows.map((w, i) => {
-    // Real Airflow reports state null for a task the scheduler has not looked at yet; the graph cannot show a null
-    // state today (TaskNodeView calls run.state.replace), so the stub says "scheduled" from the start.
-    const state = now >= w.end ? "success" : now >= w.start ? "running" : "scheduled";
+    // Like real Airflow: state null until the scheduler has looked at the task.
+    const state = now >= w.end ? "success" : now >= w.start ? "running" : null;
     return {
       dag_id: run.dagId, dag_run_id: run.runId, duration: state === "success" ? (w.end - w.start) / 1000 : null,
       end_date: state === "success" ? iso(w.end) : null, execution_date: iso(run.triggeredAt), executor: null,

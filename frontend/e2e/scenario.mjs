@@ -56,6 +56,7 @@ async function openNode(id) {
 }
 
 const email = `analyst-${Date.now()}@example.com`;
+let lastRunId = "";
 let workflowUrl = "";
 
 try {
@@ -182,7 +183,8 @@ try {
     for (const id of ["csv", "filter", "file"]) await page.locator(`.react-flow__node[data-id="${id}"] .task-node.state-success`).waitFor();
     assert.equal(await page.locator(".task-node:not(.state-success)").count(), 0, "every task of the run is green");
     for (const id of ["csv", "filter", "file"]) await current.getByRole("row", { name: new RegExp(`^${id}\\b`) }).getByText("success").waitFor();
-    assert.match((await current.locator("code").getAttribute("title")) ?? "", /^wfc_/, "the run shows its Airflow run id");
+    lastRunId = (await current.locator("code").getAttribute("title")) ?? "";
+    assert.match(lastRunId, /^wfc_/, "the run shows its Airflow run id");
     await shot("06e-run-success");
   });
 
@@ -289,6 +291,8 @@ try {
   await step("history page", async () => {
     await page.goto(`${workflowUrl}/runs`);
     await page.getByRole("heading", { name: /Run history/ }).waitFor();
+    const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: lastRunId, exact: true }) });
+    await row.getByText("success", { exact: true }).waitFor();
     await shot("10-history");
   });
 

@@ -126,7 +126,17 @@ public static class RunEndpoints
             return denied;
         }
 
-        var page = await airflow.ListDagRunsAsync(DagPaths.DagId(id), new AirflowPaging(offset, limit), ct);
+        AirflowPage<AirflowDagRun> page;
+        try
+        {
+            page = await airflow.ListDagRunsAsync(DagPaths.DagId(id), new AirflowPaging(offset, limit), ct);
+        }
+        catch (AirflowNotFoundException)
+        {
+            // Airflow does not know the DAG yet (never deployed, or not parsed yet): no runs, not an error.
+            return TypedResults.Ok(new RunPage([], 0));
+        }
+
         var ours = (await connection.QueryAsync<(string DagRunId, Guid? TriggeredBy, int? Version)>(
             "SELECT dag_run_id, triggered_by, version FROM runs WHERE workflow_id = @id AND dag_run_id = ANY(@ids)",
             new { id, ids = page.Items.Select(r => r.DagRunId).ToArray() })).ToDictionary(r => r.DagRunId);

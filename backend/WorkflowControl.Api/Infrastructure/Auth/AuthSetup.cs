@@ -163,14 +163,15 @@ public static class AuthSetup
         },
     };
 
-    public static Task WriteUnauthorized(HttpContext context, string detail)
+    public static async Task WriteUnauthorized(HttpContext context, string detail)
     {
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        // TryWrite: a client that accepts no JSON (SignalR's negotiate from a browser) still gets its plain 401.
+        await context.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
             ProblemDetails = { Status = 401, Title = "Not signed in", Detail = detail },
-        }).AsTask();
+        });
     }
 
     private static void AddUserId(ClaimsPrincipal principal, Guid? userId, TokenValidatedContext context)

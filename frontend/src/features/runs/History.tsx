@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from "react";
 import Link from "next/link";
 import { createColumnHelper, flexRender, getCoreRowModel, getFilteredRowModel, getPaginationRowModel, getSortedRowModel, useReactTable, type SortingState } from "@tanstack/react-table";
 import { api } from "@/lib/api/client";
-import type { RunSummary, WorkflowDetail } from "@/lib/api/types";
+import type { RunPage, RunSummary, WorkflowDetail } from "@/lib/api/types";
 import { ErrorMessage } from "@/features/shared/ErrorMessage";
 import { durationBetween, formatDateTime, formatDuration } from "@/features/shared/format";
 import { subscribeWorkflow } from "./hub";
@@ -19,7 +19,7 @@ export function History({ workflowId }: { workflowId: string }) {
 
   useEffect(() => {
     api.get<WorkflowDetail>(`/workflows/${workflowId}`).then((d) => setName(d.document.metadata.name), () => undefined);
-    const load = () => api.get<RunSummary[]>(`/workflows/${workflowId}/runs`).then(setRuns, setError);
+    const load = () => api.get<RunPage>(`/workflows/${workflowId}/runs`).then((page) => setRuns(page.items), setError);
     void load();
     return subscribeWorkflow(workflowId, () => void load());
   }, [workflowId]);

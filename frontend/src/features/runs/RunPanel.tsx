@@ -2,7 +2,7 @@
 import { useEffect, useState } from "react";
 import Link from "next/link";
 import { api } from "@/lib/api/client";
-import type { ParamSpec, RunSummary } from "@/lib/api/types";
+import type { ParamSpec, RunPage } from "@/lib/api/types";
 import { ErrorMessage } from "@/features/shared/ErrorMessage";
 import { formatDuration } from "@/features/shared/format";
 import { coerceParam } from "@/features/editor/settings/SettingsPanel";
@@ -21,8 +21,8 @@ export function RunPanel({ workflowId, params, canExecute, dirty }: { workflowId
   const setRun = useEditor((s) => s.setRun);
 
   useEffect(() => {
-    api.get<RunSummary[]>(`/workflows/${workflowId}/runs`).then(
-      (runs) => setRunId((current) => current ?? runs[0]?.runId ?? null),
+    api.get<RunPage>(`/workflows/${workflowId}/runs`).then(
+      (page) => setRunId((current) => current ?? page.items[0]?.runId ?? null),
       () => undefined,
     );
   }, [workflowId]);
@@ -109,7 +109,7 @@ export function RunPanel({ workflowId, params, canExecute, dirty }: { workflowId
               {run.tasks.map((t) => (
                 <tr key={t.taskId}>
                   <td>{t.taskId}</td>
-                  <td><span className={`badge ${t.state}`}>{t.state}</span></td>
+                  <td><span className={`badge ${t.state ?? "none"}`}>{t.state ?? "no status"}</span></td>
                   <td className="hint">{formatDuration(t.durationSeconds)}</td>
                   <td>
                     <div className="row">

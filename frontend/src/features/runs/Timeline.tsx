@@ -7,15 +7,15 @@ export interface TimelineBar { taskId: string; state: string; left: number; widt
 /** Places each task of a run on one time axis, as percentages of the run's span. */
 export function timelineBars(tasks: TaskRun[], now = Date.now()): TimelineBar[] {
   const started = tasks.filter((t) => t.startedAt);
-  if (started.length === 0) return tasks.map((t) => ({ taskId: t.taskId, state: t.state, left: 0, width: 0, seconds: null }));
+  if (started.length === 0) return tasks.map((t) => ({ taskId: t.taskId, state: t.state ?? "none", left: 0, width: 0, seconds: null }));
   const start = Math.min(...started.map((t) => new Date(t.startedAt as string).getTime()));
   const end = Math.max(...started.map((t) => (t.endedAt ? new Date(t.endedAt).getTime() : now)));
   const span = Math.max(1, end - start);
   return tasks.map((t) => {
-    if (!t.startedAt) return { taskId: t.taskId, state: t.state, left: 0, width: 0, seconds: null };
+    if (!t.startedAt) return { taskId: t.taskId, state: t.state ?? "none", left: 0, width: 0, seconds: null };
     const s = new Date(t.startedAt).getTime();
     const e = t.endedAt ? new Date(t.endedAt).getTime() : now;
-    return { taskId: t.taskId, state: t.state, left: ((s - start) / span) * 100, width: Math.max(0.5, ((e - s) / span) * 100), seconds: t.durationSeconds ?? (e - s) / 1000 };
+    return { taskId: t.taskId, state: t.state ?? "none", left: ((s - start) / span) * 100, width: Math.max(0.5, ((e - s) / span) * 100), seconds: t.durationSeconds ?? (e - s) / 1000 };
   });
 }
 

@@ -23,7 +23,7 @@ export function useRun(workflowId: string, runId: string | null): { run: RunDeta
         if (!live) return;
         setRun(r);
         setError(null);
-        if (ACTIVE_STATES.has(r.state) || r.tasks.some((t) => ACTIVE_STATES.has(t.state))) timer = setTimeout(refresh, 3000);
+        if (ACTIVE_STATES.has(r.state) || r.tasks.some((t) => t.state === null || ACTIVE_STATES.has(t.state))) timer = setTimeout(refresh, 3000);
       } catch (e) {
         if (live) {
           setError(e);

@@ -113,13 +113,16 @@ export interface Deployment {
 }
 
 export interface TaskRun {
-  taskId: string; state: RunState; tryNumber: number;
+  /** null until Airflow's scheduler has looked at the task. */
+  taskId: string; state: RunState | null; tryNumber: number;
   startedAt: string | null; endedAt: string | null; durationSeconds: number | null;
 }
 export interface RunSummary {
-  runId: string; state: RunState; startedAt: string | null; endedAt: string | null;
+  runId: string; state: RunState; runType?: string; startedAt: string | null; endedAt: string | null;
   triggeredBy: string | null; version: number | null; source?: string | null;
 }
+/** GET /workflows/{id}/runs: one page of runs, newest first, including runs Airflow's scheduler started. */
+export interface RunPage { items: RunSummary[]; total: number }
 export interface RunDetail extends RunSummary { tasks: TaskRun[] }
 export interface LogChunk { content: string; continuationToken: string | null; done: boolean }
 

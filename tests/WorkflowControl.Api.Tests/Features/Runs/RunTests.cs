@@ -55,6 +55,18 @@ public sealed class RunTests
     }
 
     [Test]
+    public async Task A_workflow_Airflow_does_not_know_yet_has_no_runs_rather_than_an_error()
+    {
+        var user = await TestUser.SignUpAsync();
+        var id = await user.CreateWorkflowIdAsync();
+
+        var list = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/runs");
+
+        Assert.That(list.GetProperty("items").GetArrayLength(), Is.Zero);
+        Assert.That(list.GetProperty("total").GetInt32(), Is.Zero);
+    }
+
+    [Test]
     public async Task Viewers_cannot_run_and_strangers_do_not_see_runs()
     {
         var (owner, id, _) = await DeployedWorkflowAsync();

@@ -87,6 +87,17 @@ public sealed class RunTrackingTests
         await connection.DisposeAsync();
     }
 
+    [Test]
+    public async Task A_browser_negotiating_without_a_token_gets_401_not_500()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/hubs/workflows/negotiate?negotiateVersion=1");
+        request.Headers.TryAddWithoutValidation("Accept", "*/*");
+
+        var response = await _api.CreateClient().SendAsync(request);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+    }
+
     private async Task<HubConnection> ConnectAsync(TestUser user)
     {
         var connection = new HubConnectionBuilder()

@@ -6,7 +6,7 @@ import { formatDuration } from "@/features/shared/format";
 import { CategoryIcon } from "./icons";
 import type { TaskNode } from "./types";
 
-function RunIcon({ state }: { state: string }) {
+function RunIcon({ state }: { state: string | null }) {
   if (state === "success") return <CheckCircle2 size={13} color="var(--ok)" aria-hidden="true" />;
   if (state === "failed" || state === "upstream_failed") return <XCircle size={13} color="var(--danger)" aria-hidden="true" />;
   if (state === "running") return <Loader2 size={13} color="var(--run)" aria-hidden="true" />;
@@ -17,7 +17,7 @@ function TaskNodeViewImpl({ data, selected }: NodeProps<TaskNode>) {
   const { task, taskType, issues, run, lockedBy } = data;
   const inputs = taskType?.inputs ?? [{ name: "data", title: "Input", many: false }];
   const producesData = !taskType || taskType.outputs.some((o) => o.kind !== "none");
-  const classes = ["task-node", selected ? "selected" : "", issues?.length ? "invalid" : "", run ? `state-${run.state}` : ""].join(" ");
+  const classes = ["task-node", selected ? "selected" : "", issues?.length ? "invalid" : "", run ? `state-${run.state ?? "none"}` : ""].join(" ");
   return (
     <div className={classes} data-testid={`node-${task.id}`} aria-label={`Task ${task.id}${issues?.length ? `, ${issues.length} problem(s)` : ""}`}>
       {inputs.length > 0 &&
@@ -53,7 +53,7 @@ function TaskNodeViewImpl({ data, selected }: NodeProps<TaskNode>) {
         {run && (
           <div className="run">
             <RunIcon state={run.state} />
-            <span>{run.state.replace("_", " ")}</span>
+            <span>{(run.state ?? "no status").replace("_", " ")}</span>
             {run.durationSeconds !== null && <span className="hint">{formatDuration(run.durationSeconds)}</span>}
           </div>
         )}

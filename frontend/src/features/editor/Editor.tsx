@@ -26,6 +26,9 @@ import { ConflictDialog } from "./ConflictDialog";
 import { clearDraft, readDraft, saveWorkflow, writeDraft } from "./save";
 import { copySelection, deleteOperations, pasteOperations } from "./clipboard";
 import { SHORTCUTS, isTyping } from "./shortcuts";
+import { startLive } from "@/features/collab/live";
+import { useCollab } from "@/features/collab/store";
+import { Avatars, useNodeLock } from "@/features/collab/Presence";
 
 type Tab = "step" | "settings" | "run";
 
@@ -58,6 +61,10 @@ function EditorInner({ workflowId }: { workflowId: string }) {
   const [sharing, setSharing] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [draftOffer, setDraftOffer] = useState<ReturnType<typeof readDraft>>(null);
+  const live = useCollab(useShallow((c) => ({ status: c.status, pendingCount: c.pendingCount, actions: c.actions })));
+  // Live: changes go to the hub as they are made. Otherwise (no hub, Join refused) the Save button and the conflict dialog.
+  const liveMode = live.status === "live" || live.status === "reconnecting";
+  const loaded = s.workflowId === workflowId && s.doc !== null;
 
   useEffect(() => {
     if (types) useEditor.getState().setCatalog(types);
@@ -78,6 +85,9 @@ function EditorInner({ workflowId }: { workflowId: string }) {
       live = false;
     };
   }, [workflowId]);
+
+  // Join the workflow's live session once the page shows it; leave it when the page goes.
+  useEffect(() => (loaded ? startLive(workflowId) : undefined), [loaded, workflowId]);
 
   // Keep a local draft of unsaved work.
   useEffect(() => {
@@ -106,6 +116,14 @@ function EditorInner({ workflowId }: { workflowId: string }) {
   const rank = roleRank[s.role] ?? 0;
   const canEdit = rank >= roleRank.edit;
   const dirty = s.unsaved.length > 0;
+
+  // Others see which step this user selected, and the open configuration holds the step's edit lock.
+  const selected = s.selectedNodes.length === 1 ? s.doc?.spec.tasks.find((t) => t.id === s.selectedNodes[0]) : undefined;
+  const selectedId = selected?.id ?? null;
+  useEffect(() => {
+    live.actions?.select(selectedId);
+  }, [selectedId, live.actions]);
+  useNodeLock(tab === "step" && canEdit && liveMode ? selectedId : null);
 
   const addTask = useCallback(
     (typeId: string, position?: Position) => {
@@ -197,7 +215,7 @@ function EditorInner({ workflowId }: { workflowId: string }) {
       const mod = e.ctrlKey || e.metaKey;
       if (mod && e.key.toLowerCase() === "s") {
         e.preventDefault();
-        if (canEdit) void save();
+        if (canEdit && !liveMode) void save();
         return;
       }
       if (isTyping(e.target) || !st.doc) return;
@@ -220,7 +238,7 @@ function EditorInner({ workflowId }: { workflowId: string }) {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [canEdit, save, layout, fitView]);
+  }, [canEdit, liveMode, save, layout, fitView]);
 
   // Warn before leaving with unsaved changes.
   useEffect(() => {
@@ -231,10 +249,17 @@ function EditorInner({ workflowId }: { workflowId: string }) {
     return () => window.removeEventListener("beforeunload", onLeave);
   }, []);
 
+  if (live.status === "revoked") {
+    return (
+      <main className="page">
+        <p className="error-box" role="alert">Your access to this workflow was removed by its owner or a manager, so it was closed. Ask them to share it again if you still need it.</p>
+        <Link href="/">Back to workflows</Link>
+      </main>
+    );
+  }
   if (loadError) return <main className="page"><ErrorMessage error={loadError} doing="open this workflow" /><Link href="/">Back to workflows</Link></main>;
   if (!s.doc || s.workflowId !== workflowId) return <p className="page-pad muted" role="status">Opening the workflow…</p>;
 
-  const selected = s.selectedNodes.length === 1 ? s.doc.spec.tasks.find((t) => t.id === s.selectedNodes[0]) : undefined;
   const total = countIssues(issues);
 
   return (
@@ -243,8 +268,9 @@ function EditorInner({ workflowId }: { workflowId: string }) {
         <Link href="/" aria-label="Back to workflows">←</Link>
         <h1 title={s.doc.metadata.name}>{s.doc.metadata.name}</h1>
         <span className="status hint" data-testid="save-status">
-          v{s.version} · {dirty ? "unsaved changes" : "saved"} · {s.role}
+          v{s.version} · {liveMode ? "live" : dirty ? "unsaved changes" : "saved"} · {s.role}
         </span>
+        <Avatars />
         <span className={`badge ${total ? "failed" : "success"}`} data-testid="validity" title={[...issues.general, ...issues.settings].map((i) => i.message).join("\n")}>
           {total ? `${total} problem${total > 1 ? "s" : ""}` : "valid"}
         </span>
@@ -257,9 +283,13 @@ function EditorInner({ workflowId }: { workflowId: string }) {
         <button type="button" className="small" onClick={() => setSharing(true)}><Users size={14} /> Share</button>
         <Link href={`/workflows/${workflowId}/runs`} className="small">History</Link>
         {canEdit && <DeployControl workflowId={workflowId} canDeploy={canEdit} dirty={dirty} version={s.version} />}
-        <button type="button" className="primary" onClick={save} disabled={!canEdit || saving || !dirty} title={canEdit ? "Save (Ctrl+S)" : "Your role cannot change this workflow"}>
-          <Save size={14} /> {saving ? "Saving…" : "Save"}
-        </button>
+        {liveMode && canEdit ? (
+          <LiveSaveState offline={live.status === "reconnecting"} pending={live.pendingCount} />
+        ) : (
+          <button type="button" className="primary" onClick={save} disabled={!canEdit || saving || !dirty} title={canEdit ? "Save (Ctrl+S)" : "Your role cannot change this workflow"}>
+            <Save size={14} /> {saving ? "Saving…" : "Save"}
+          </button>
+        )}
       </header>
       <Palette types={types} disabled={!canEdit} onAdd={(id) => addTask(id)} />
       <Canvas issues={issues} readOnly={!canEdit} onAddTask={addTask} />
@@ -283,7 +313,11 @@ function EditorInner({ workflowId }: { workflowId: string }) {
                 <div className="row">
                   <button type="button" className="small primary" onClick={() => {
                     const st = useEditor.getState();
-                    if (st.doc) {
+                    if (liveMode) {
+                      // Live: each restored change is a new operation sent like any other.
+                      const refused = draftOffer.unsaved.filter((op) => !useEditor.getState().apply(op)).length;
+                      if (refused) setNotice(`${refused} earlier change(s) no longer apply.`);
+                    } else if (st.doc) {
                       const { doc, refused } = rebase(st.doc, draftOffer.unsaved);
                       useEditor.setState({ doc, unsaved: draftOffer.unsaved });
                       if (refused.length) setNotice(`Some earlier changes no longer apply: ${refused.join(" ")}`);
@@ -303,7 +337,14 @@ function EditorInner({ workflowId }: { workflowId: string }) {
         )}
         {tab === "step" &&
           (selected ? (
-            <ConfigPanel task={selected} type={s.catalog.get(selected.type)} issues={issues.byNode[selected.id] ?? []} readOnly={!canEdit} lockedBy={s.locks[selected.id]?.displayName} />
+            <ConfigPanel
+              task={selected}
+              type={s.catalog.get(selected.type)}
+              issues={issues.byNode[selected.id] ?? []}
+              readOnly={!canEdit}
+              lockedBy={s.locks[selected.id]?.displayName}
+              onTakeOver={liveMode && rank >= roleRank.manage ? () => void live.actions?.breakLock(selected.id) : undefined}
+            />
           ) : (
             <div className="panel">
               <p className="muted">
@@ -341,5 +382,15 @@ function EditorInner({ workflowId }: { workflowId: string }) {
       <CollaboratorsDialog workflowId={workflowId} open={sharing} onClose={() => setSharing(false)} canManage={rank >= roleRank.manage} />
       <ConflictDialog current={conflict} base={s.baseDoc} mine={s.doc} onKeepMine={resolveKeepMine} onReload={resolveReload} onSaveCopy={resolveCopy} onClose={() => setConflict(null)} />
     </div>
+  );
+}
+
+/** In live editing there is nothing to save by hand: this says whether the server has every change. */
+function LiveSaveState({ offline, pending }: { offline: boolean; pending: number }) {
+  const [text, kind] = offline ? ["Offline: changes kept locally", "offline"] : pending > 0 ? ["Saving…", "busy"] : ["All changes saved", ""];
+  return (
+    <span className={`live-state ${kind}`} role="status" data-testid="live-state" title={offline ? "Your changes are sent when the connection is back." : "Changes are saved as you make them and shown to everyone here."}>
+      {text}
+    </span>
   );
 }

@@ -24,4 +24,25 @@ describe("editor store", () => {
     expect(useEditor.getState().apply({ kind: "addEdge", source: "export", target: "extract" })).toBe(false);
     expect(useEditor.getState().refusal).toMatch(/cycle/);
   });
+
+  it("hands every local change, undo and redo included, to the live session", () => {
+    const sent: string[] = [];
+    useEditor.setState({ localOps: (op) => sent.push(op.kind === "moveNode" ? `move ${op.position.x}` : op.kind) });
+    const s = useEditor.getState();
+    s.apply({ kind: "moveNode", id: "extract", position: { x: 9, y: 9 } });
+    useEditor.getState().undo();
+    useEditor.getState().redo();
+    useEditor.getState().apply({ kind: "addEdge", source: "export", target: "extract" }); // refused: nothing sent
+    expect(sent).toEqual(["move 9", "move 0", "move 9"]);
+    useEditor.setState({ localOps: null });
+  });
+
+  it("shows a remote document without losing the selection of steps that still exist", () => {
+    useEditor.getState().select(["filter", "export"]);
+    const doc = pipeline();
+    const withoutExport = { ...doc, spec: { ...doc.spec, tasks: doc.spec.tasks.filter((t) => t.id !== "export") } };
+    useEditor.getState().showLive(withoutExport, 9, [], withoutExport);
+    expect(useEditor.getState().version).toBe(9);
+    expect(useEditor.getState().selectedNodes).toEqual(["filter"]);
+  });
 });

@@ -6,6 +6,7 @@ import type { RunState, TaskRun, TaskType, WorkflowDetail, WorkflowDocument } fr
 import { emptyHistory, perform, redo, undo, type History } from "./document/history";
 import { applyOperation, type Operation, type Position } from "./document/operations";
 import type { IssueMap } from "./document/validation";
+import type { SelectionMarker } from "@/features/collab/presence";
 
 export interface DocumentSlice {
   workflowId: string | null;
@@ -18,12 +19,16 @@ export interface DocumentSlice {
   unsaved: Operation[];
   history: History;
   refusal: string | null;
+  /** Set while the page is live: every operation applied here (apply, undo, redo) is handed to it to send. */
+  localOps: ((op: Operation) => void) | null;
   load: (detail: WorkflowDetail) => void;
   markSaved: (detail: WorkflowDetail) => void;
   apply: (op: Operation, coalesceKey?: string) => boolean;
   undo: () => void;
   redo: () => void;
   clearRefusal: () => void;
+  /** Shows what the live session computed: the confirmed document with this page's pending operations on top. */
+  showLive: (doc: WorkflowDocument, version: number, pending: Operation[], confirmed: WorkflowDocument) => void;
 }
 
 export interface SelectionSlice {
@@ -39,8 +44,10 @@ export interface ViewSlice {
   serverIssues: IssueMap | null;
   runStates: Record<string, TaskRun>;
   runState: RunState | null;
-  /** Who holds the edit lock of each node (filled by the collaboration hub). */
-  locks: Record<string, { userId: string; displayName: string }>;
+  /** Who else holds the edit lock of each node (filled by the collaboration hub; this page's own locks are not here). */
+  locks: Record<string, { userId: string; displayName: string; connectionId?: string }>;
+  /** Nodes other people selected, with their colours and initials. */
+  remoteSelections: Record<string, SelectionMarker[]>;
   /** Positions of nodes while they are being dragged, before the move becomes an operation. */
   dragging: Record<string, Position>;
   setCatalog: (types: TaskType[]) => void;
@@ -72,6 +79,7 @@ const documentSlice: StateCreator<EditorState, [], [], DocumentSlice> = (set, ge
   unsaved: [],
   history: emptyHistory,
   refusal: null,
+  localOps: null,
   load: (detail) =>
     set({
       workflowId: detail.id,
@@ -97,6 +105,7 @@ const documentSlice: StateCreator<EditorState, [], [], DocumentSlice> = (set, ge
       return false;
     }
     set({ doc: result.doc, history: result.history, unsaved: [...unsaved, op], refusal: null, ...pruneSelection(result.doc, get().selectedNodes, get().selectedEdges) });
+    get().localOps?.(op);
     return true;
   },
   undo: () => {
@@ -106,6 +115,7 @@ const documentSlice: StateCreator<EditorState, [], [], DocumentSlice> = (set, ge
     const result = undo(doc, history);
     if (!result.ok) return set({ refusal: result.reason });
     set({ doc: result.doc, history: result.history, unsaved: entry ? [...unsaved, entry.inverse] : unsaved, refusal: null, ...pruneSelection(result.doc, get().selectedNodes, get().selectedEdges) });
+    if (entry) get().localOps?.(entry.inverse);
   },
   redo: () => {
     const { doc, history, unsaved } = get();
@@ -114,8 +124,14 @@ const documentSlice: StateCreator<EditorState, [], [], DocumentSlice> = (set, ge
     const result = redo(doc, history);
     if (!result.ok) return set({ refusal: result.reason });
     set({ doc: result.doc, history: result.history, unsaved: entry ? [...unsaved, entry.op] : unsaved, refusal: null, ...pruneSelection(result.doc, get().selectedNodes, get().selectedEdges) });
+    if (entry) get().localOps?.(entry.op);
   },
   clearRefusal: () => set({ refusal: null }),
+  showLive: (doc, version, pending, confirmed) => {
+    const st = get();
+    // Positions being dragged stay in the view slice, so a remote change never yanks a node from under the pointer.
+    set({ doc, version, unsaved: pending, baseDoc: confirmed, ...pruneSelection(doc, st.selectedNodes, st.selectedEdges) });
+  },
 });
 
 const selectionSlice: StateCreator<EditorState, [], [], SelectionSlice> = (set) => ({
@@ -132,6 +148,7 @@ const viewSlice: StateCreator<EditorState, [], [], ViewSlice> = (set) => ({
   runStates: {},
   runState: null,
   locks: {},
+  remoteSelections: {},
   dragging: {},
   setCatalog: (types) => set({ catalog: new Map(types.map((t) => [t.id, t])) }),
   setServerIssues: (serverIssues) => set({ serverIssues }),

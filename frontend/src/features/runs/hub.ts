@@ -61,6 +61,23 @@ export function hubConnection(): Promise<HubConnection> {
   return connection;
 }
 
+/** The connection, started (or being started by someone else); rejects when the hub cannot be reached. */
+export async function startedHub(): Promise<HubConnection> {
+  const c = await hubConnection();
+  try {
+    if (c.state === "Disconnected") {
+      setStatus("connecting");
+      starting ??= c.start().finally(() => (starting = null));
+      await starting;
+      setStatus("connected");
+    } else if (starting) await starting;
+  } catch (e) {
+    setStatus("offline");
+    throw e;
+  }
+  return c;
+}
+
 /** Joins the workflow's group and calls onEvent for every run or deployment event; returns the unsubscribe. */
 export function subscribeWorkflow(workflowId: string, onEvent: (payload: unknown) => void): () => void {
   let active = true;
@@ -72,15 +89,10 @@ export function subscribeWorkflow(workflowId: string, onEvent: (payload: unknown
       if (!active) return;
       conn = c;
       for (const e of RUN_EVENTS) c.on(e, onEvent);
-      if (c.state === "Disconnected") {
-        setStatus("connecting");
-        starting ??= c.start().finally(() => (starting = null));
-        await starting;
-        setStatus("connected");
-      } else if (starting) await starting;
+      await startedHub();
       await joinWorkflow(c, workflowId);
     } catch {
-      setStatus("offline");
+      // startedHub reported the hub offline; the page's polling still shows the state.
     }
   })();
   return () => {

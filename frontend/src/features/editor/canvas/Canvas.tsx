@@ -16,6 +16,7 @@ import { connectionProblem } from "../document/graph";
 import type { Operation, Position } from "../document/operations";
 import type { IssueMap } from "../document/validation";
 import { buildEdges, buildNodes, type NodeCache } from "./flow";
+import { RemoteCursors, useCursorBroadcast } from "@/features/collab/Presence";
 import { TaskNodeView } from "./TaskNodeView";
 import type { DependencyEdge, TaskNode } from "./types";
 
@@ -30,6 +31,8 @@ export function Canvas({ issues, readOnly, onAddTask }: { issues: IssueMap; read
   const selectedEdges = useEditor((s) => s.selectedEdges);
   const runStates = useEditor((s) => s.runStates);
   const locks = useEditor((s) => s.locks);
+  const remoteSelections = useEditor((s) => s.remoteSelections);
+  const onPointerMove = useCursorBroadcast();
   const apply = useEditor((s) => s.apply);
   const select = useEditor((s) => s.select);
   const setDragging = useEditor((s) => s.setDragging);
@@ -43,8 +46,8 @@ export function Canvas({ issues, readOnly, onAddTask }: { issues: IssueMap; read
   const selectedSet = useMemo(() => new Set(selectedNodes), [selectedNodes]);
   const selectedEdgeSet = useMemo(() => new Set(selectedEdges), [selectedEdges]);
   const nodes = useMemo(
-    () => (doc ? buildNodes({ doc, catalog, dragging, selected: selectedSet, selectedEdges: selectedEdgeSet, issues: issues.byNode, runStates, locks, sizes }, cache.current) : []),
-    [doc, catalog, dragging, selectedSet, selectedEdgeSet, issues.byNode, runStates, locks, sizes],
+    () => (doc ? buildNodes({ doc, catalog, dragging, selected: selectedSet, selectedEdges: selectedEdgeSet, issues: issues.byNode, runStates, locks, remoteSelections, sizes }, cache.current) : []),
+    [doc, catalog, dragging, selectedSet, selectedEdgeSet, issues.byNode, runStates, locks, remoteSelections, sizes],
   );
   const edges = useMemo(() => (doc ? buildEdges(doc, catalog, selectedEdgeSet, runStates) : []), [doc, catalog, selectedEdgeSet, runStates]);
 
@@ -140,7 +143,7 @@ export function Canvas({ issues, readOnly, onAddTask }: { issues: IssueMap; read
 
   const large = nodes.length > 1000;
   return (
-    <div className="canvas" onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "copy"; }} onDrop={onDrop} data-testid="canvas">
+    <div className="canvas" onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "copy"; }} onDrop={onDrop} onPointerMove={onPointerMove} data-testid="canvas">
       <ReactFlow<TaskNode, DependencyEdge>
         nodes={nodes}
         edges={edges}
@@ -165,6 +168,7 @@ export function Canvas({ issues, readOnly, onAddTask }: { issues: IssueMap; read
         <Background gap={16} />
         <MiniMap pannable zoomable ariaLabel="Overview of the workflow" nodeColor={(n) => minimapColor(n as TaskNode)} />
         <Controls showInteractive={false} />
+        <RemoteCursors />
       </ReactFlow>
       {nodes.length === 0 && (
         <div className="canvas-empty">

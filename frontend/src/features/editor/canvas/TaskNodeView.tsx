@@ -14,12 +14,25 @@ function RunIcon({ state }: { state: string | null }) {
 }
 
 function TaskNodeViewImpl({ data, selected }: NodeProps<TaskNode>) {
-  const { task, taskType, issues, run, lockedBy } = data;
+  const { task, taskType, issues, run, lockedBy, selectedBy } = data;
   const inputs = taskType?.inputs ?? [{ name: "data", title: "Input", many: false }];
   const producesData = !taskType || taskType.outputs.some((o) => o.kind !== "none");
-  const classes = ["task-node", selected ? "selected" : "", issues?.length ? "invalid" : "", run ? `state-${run.state ?? "none"}` : ""].join(" ");
+  const classes = ["task-node", selected ? "selected" : "", issues?.length ? "invalid" : "", run ? `state-${run.state ?? "none"}` : "", selectedBy?.length ? "remote-selected" : ""].join(" ");
+  const others = selectedBy?.map((m) => m.displayName).join(", ");
   return (
-    <div className={classes} data-testid={`node-${task.id}`} aria-label={`Task ${task.id}${issues?.length ? `, ${issues.length} problem(s)` : ""}`}>
+    <div
+      className={classes}
+      data-testid={`node-${task.id}`}
+      style={selectedBy?.[0] ? { outlineColor: selectedBy[0].colour } : undefined}
+      aria-label={`Task ${task.id}${issues?.length ? `, ${issues.length} problem(s)` : ""}${others ? `, selected by ${others}` : ""}`}
+    >
+      {selectedBy && selectedBy.length > 0 && (
+        <div className="selected-by" aria-hidden="true">
+          {selectedBy.map((m) => (
+            <span key={m.connectionId} style={{ background: m.colour }} title={`${m.displayName} selected this step`}>{m.initials}</span>
+          ))}
+        </div>
+      )}
       {inputs.length > 0 &&
         taskType?.inputs.length !== 0 &&
         inputs.map((port, i) => (

@@ -3,6 +3,7 @@
 import type { TaskRun, TaskType, WorkflowDocument } from "@/lib/api/types";
 import type { Position } from "../document/operations";
 import type { Issue } from "../document/validation";
+import type { SelectionMarker } from "@/features/collab/presence";
 import { inputHandleId, type DependencyEdge, type TaskNode } from "./types";
 
 export interface FlowInputs {
@@ -14,6 +15,8 @@ export interface FlowInputs {
   issues: Record<string, Issue[]>;
   runStates: Record<string, TaskRun>;
   locks: Record<string, { displayName: string }>;
+  /** Nodes other people selected (absent outside live editing). */
+  remoteSelections?: Record<string, SelectionMarker[]>;
   sizes: Record<string, { width: number; height: number }>;
 }
 
@@ -24,7 +27,7 @@ export function buildNodes(input: FlowInputs, cache: NodeCache): TaskNode[] {
   const nodes = input.doc.spec.tasks.map((task) => {
     seen.add(task.id);
     const position = input.dragging[task.id] ?? input.doc.layout.nodes[task.id] ?? { x: 0, y: 0 };
-    const dataKey = [task, input.catalog.get(task.type), input.issues[task.id], input.runStates[task.id], input.locks[task.id]];
+    const dataKey = [task, input.catalog.get(task.type), input.issues[task.id], input.runStates[task.id], input.locks[task.id], input.remoteSelections?.[task.id]];
     const key = [...dataKey, position, input.selected.has(task.id), input.sizes[task.id]];
     const hit = cache.get(task.id);
     if (hit && hit.key.every((v, i) => v === key[i])) return hit.node;
@@ -45,6 +48,7 @@ export function buildNodes(input: FlowInputs, cache: NodeCache): TaskNode[] {
               issues: input.issues[task.id],
               run: input.runStates[task.id],
               lockedBy: input.locks[task.id]?.displayName,
+              selectedBy: input.remoteSelections?.[task.id],
             },
     };
     cache.set(task.id, { key, node });

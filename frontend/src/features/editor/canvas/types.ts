@@ -1,6 +1,7 @@
 import type { Edge, Node } from "@xyflow/react";
 import type { TaskRun, TaskType, WorkflowTask } from "@/lib/api/types";
 import type { Issue } from "../document/validation";
+import type { SelectionMarker } from "@/features/collab/presence";
 
 /** What a task node shows: the saved task plus its view model (type, issues, run state, lock). */
 export type TaskNodeData = {
@@ -9,6 +10,8 @@ export type TaskNodeData = {
   issues: Issue[] | undefined;
   run: TaskRun | undefined;
   lockedBy: string | undefined;
+  /** Other people who selected this node: an outline in the first one's colour and everyone's initials. */
+  selectedBy?: SelectionMarker[];
 };
 export type TaskNode = Node<TaskNodeData, "task">;
 export type DependencyEdge = Edge<Record<string, never>>;

@@ -26,7 +26,16 @@ function uiSchemaFor(type: TaskType): UiSchema {
   return ui;
 }
 
-export function ConfigPanel({ task, type, issues, readOnly, lockedBy }: { task: WorkflowTask; type: TaskType | undefined; issues: Issue[]; readOnly: boolean; lockedBy?: string }) {
+export function ConfigPanel({ task, type, issues, readOnly, lockedBy, onTakeOver }: {
+  task: WorkflowTask;
+  type: TaskType | undefined;
+  issues: Issue[];
+  readOnly: boolean;
+  /** Someone else editing this step right now (live editing); the form is read-only meanwhile. */
+  lockedBy?: string;
+  /** Offered to managers: break that person's lock and edit the step. */
+  onTakeOver?: () => void;
+}) {
   const apply = useEditor((s) => s.apply);
   const [idDraft, setIdDraft] = useState(task.id);
   useEffect(() => setIdDraft(task.id), [task.id]);
@@ -49,7 +58,16 @@ export function ConfigPanel({ task, type, issues, readOnly, lockedBy }: { task: 
     <div className="panel" aria-label={`Configure ${task.id}`}>
       <h2>{type?.title ?? task.type}</h2>
       {type && <p className="muted">{type.description}</p>}
-      {lockedBy && <p className="warn-box">{lockedBy} is editing this step; you can edit it when they close it.</p>}
+      {lockedBy && (
+        <div className="warn-box" role="status" data-testid="locked-by">
+          {lockedBy} is editing this step; you can edit it when they close it.
+          {onTakeOver && !readOnly && (
+            <button type="button" className="small" style={{ marginLeft: 8 }} onClick={onTakeOver} title={`Stop ${lockedBy}'s edit lock and edit this step yourself`}>
+              Take over
+            </button>
+          )}
+        </div>
+      )}
       <label>
         Step id
         <input

@@ -55,9 +55,27 @@ async function openNode(id) {
   await page.getByLabel(`Configure ${id}`).waitFor();
 }
 
+/** Polls until check returns something truthy (the server gets live changes a moment after they are made). */
+async function until(check, what, timeout = 10000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > end) assert.fail(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The version the header shows (every live change makes one). */
+async function shownVersion(p = page) {
+  const text = await p.getByTestId("save-status").innerText();
+  return Number(/v(\d+)/.exec(text)?.[1]);
+}
+
 const email = `analyst-${Date.now()}@example.com`;
 let lastRunId = "";
 let workflowUrl = "";
+let deployedVersion = 0;
 
 try {
   await step("sign up and land on an empty dashboard", async () => {
@@ -135,9 +153,10 @@ try {
     await shot("04-editor-settings");
   });
 
-  await step("save", async () => {
-    await page.getByRole("button", { name: "Save", exact: true }).click();
-    await page.getByTestId("save-status").filter({ hasText: "saved" }).filter({ hasNotText: "unsaved" }).waitFor();
+  await step("every change is saved as it is made", async () => {
+    // Live editing: no Save button; the header says when the server has every change.
+    await page.getByTestId("live-state").filter({ hasText: "All changes saved" }).waitFor();
+    assert.equal(await page.getByRole("button", { name: "Save", exact: true }).count(), 0, "live editing has nothing to save by hand");
     await shot("05-editor-saved");
   });
 
@@ -159,8 +178,9 @@ try {
   });
 
   await step("deploy writes the DAG file and shows its state", async () => {
+    deployedVersion = await shownVersion();
     await page.getByRole("button", { name: "Deploy", exact: true }).click();
-    await page.getByTestId("deploy-state").filter({ hasText: "v2" }).waitFor();
+    await page.getByTestId("deploy-state").filter({ hasText: `v${deployedVersion}:` }).waitFor();
     const state = await page.getByTestId("deploy-state").innerText();
     // Without an Airflow to parse it the file stays "written"; with one it moves on to parsed or import error.
     assert.match(state, /written|live in Airflow|import error/);
@@ -168,7 +188,7 @@ try {
   });
 
   await step("Airflow parses the deployed DAG", async () => {
-    await page.getByTestId("deploy-state").filter({ hasText: "v2: live in Airflow" }).waitFor({ timeout: 20000 });
+    await page.getByTestId("deploy-state").filter({ hasText: `v${deployedVersion}: live in Airflow` }).waitFor({ timeout: 20000 });
     await shot("06c-parsed");
   });
 
@@ -228,8 +248,8 @@ try {
     await page.keyboard.press("Escape");
   });
 
-  await step("a save over someone else's newer version shows both changes and keeps mine", async () => {
-    // Someone else renames the workflow through the API while this tab still holds the old version.
+  await step("a colleague's save through the API shows up at once and my change stays on top", async () => {
+    await page.getByTestId("live-state").filter({ hasText: "All changes saved" }).waitFor();
     const token = await page.evaluate(() => JSON.parse(localStorage.getItem("wfc.session")).token);
     const id = workflowUrl.split("/").pop();
     const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
@@ -239,17 +259,54 @@ try {
     assert.equal(put.status, 200, "the colleague's save is accepted");
     await openNode("file");
     await page.locator("#root_path").fill("out/mine.csv");
-    await page.getByRole("button", { name: "Save", exact: true }).click();
-    await page.getByRole("heading", { name: "Someone else saved this workflow" }).waitFor();
-    await page.getByRole("region", { name: "Their changes" }).getByText("Changed by a colleague").waitFor();
-    await page.getByRole("region", { name: "Your changes" }).getByText("out/mine.csv").waitFor();
-    await shot("07b-conflict");
-    await page.getByRole("button", { name: "Apply my changes on top of theirs" }).click();
-    await page.getByRole("button", { name: "Save", exact: true }).click();
-    await page.getByTestId("save-status").filter({ hasText: "v4 · saved" }).waitFor();
+    await page.getByRole("tab", { name: /Settings/ }).click();
+    await page.waitForFunction(() => [...document.querySelectorAll("textarea")].some((t) => t.value === "Changed by a colleague"));
+    const saved = await until(async () => {
+      const d = await (await fetch(`${process.env.API_URL}/workflows/${id}`, { headers })).json();
+      return d.document.spec.tasks.find((t) => t.id === "file").config.path === "out/mine.csv" && d;
+    }, "the server has my change");
+    assert.equal(saved.document.metadata.description, "Changed by a colleague", "my change did not undo theirs");
+    await page.getByTestId("live-state").filter({ hasText: "All changes saved" }).waitFor();
+    await page.getByTestId("save-status").filter({ hasText: `v${saved.version} ` }).waitFor();
+  });
+
+  await step("without the live connection, a save over someone else's newer version shows both changes and keeps mine", async () => {
+    await page.getByTestId("live-state").filter({ hasText: "All changes saved" }).waitFor();
+    // A browser that cannot reach the hub falls back to saving by hand with If-Match.
+    const session = await page.evaluate(() => localStorage.getItem("wfc.session"));
+    const offline = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await offline.route(/\/hubs\//, (route) => route.abort());
+    await offline.addInitScript((s) => localStorage.setItem("wfc.session", s), session);
+    const op = await offline.newPage();
+    op.setDefaultTimeout(15000);
+    await op.goto(workflowUrl);
+    await op.getByRole("button", { name: "Save", exact: true }).waitFor();
+    const token = JSON.parse(session).token;
+    const id = workflowUrl.split("/").pop();
+    const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
+    const current = await (await fetch(`${process.env.API_URL}/workflows/${id}`, { headers })).json();
+    const theirs = { ...current.document, metadata: { ...current.document.metadata, description: "Changed again by a colleague" } };
+    const put = await fetch(`${process.env.API_URL}/workflows/${id}`, { method: "PUT", headers: { ...headers, "If-Match": `"${current.version}"` }, body: JSON.stringify(theirs) });
+    assert.equal(put.status, 200, "the colleague's save is accepted");
+    await op.locator('.react-flow__node[data-id="file"] .head').click();
+    await op.getByLabel("Configure file").waitFor();
+    await op.locator("#root_path").fill("out/by-hand.csv");
+    await op.getByRole("button", { name: "Save", exact: true }).click();
+    await op.getByRole("heading", { name: "Someone else saved this workflow" }).waitFor();
+    await op.getByRole("region", { name: "Their changes" }).getByText("Changed again by a colleague").waitFor();
+    await op.getByRole("region", { name: "Your changes" }).getByText("out/by-hand.csv").waitFor();
+    await op.screenshot({ path: `${shots}07b-conflict.png` });
+    await op.getByRole("button", { name: "Apply my changes on top of theirs" }).click();
+    await op.getByRole("button", { name: "Save", exact: true }).click();
+    await op.getByTestId("save-status").filter({ hasText: `v${current.version + 2} · saved` }).waitFor();
     const saved = await (await fetch(`${process.env.API_URL}/workflows/${id}`, { headers })).json();
-    assert.equal(saved.document.metadata.description, "Changed by a colleague");
-    assert.equal(saved.document.spec.tasks.find((t) => t.id === "file").config.path, "out/mine.csv");
+    assert.equal(saved.document.metadata.description, "Changed again by a colleague");
+    assert.equal(saved.document.spec.tasks.find((t) => t.id === "file").config.path, "out/by-hand.csv");
+    await offline.close();
+    // The live page follows the save made by hand.
+    await page.getByRole("tab", { name: "Step" }).click();
+    await openNode("file");
+    await page.waitForFunction(() => document.querySelector("#root_path")?.value === "out/by-hand.csv");
   });
 
   await step("a viewer sees the workflow read-only", async () => {

@@ -77,7 +77,9 @@ describe("collaboration session", () => {
     s = addLocal(s, move("extract", 1));
     s = addLocal(s, move("extract", 2));
     s = addLocal(s, setField("filter", "other", 1));
-    expect(pendingOperations(s)).toEqual([setField("filter", "condition", "amo"), move("extract", 2), setField("filter", "other", 1)]);
+    s = addLocal(s, { kind: "updateSettings", changes: { name: "S" } });
+    s = addLocal(s, { kind: "updateSettings", changes: { name: "Sales" } });
+    expect(pendingOperations(s)).toEqual([setField("filter", "condition", "amo"), move("extract", 2), setField("filter", "other", 1), { kind: "updateSettings", changes: { name: "Sales" } }]);
     // Once the first is on its way, typing more becomes a new operation instead of changing the one sent.
     let t = addLocal(joined(), setField("filter", "condition", "a"));
     t = markSending(t, nextToSend(t)!.seq);

@@ -47,10 +47,14 @@ export function createSession(clientId: string): Session {
   return { clientId, nextSeq: 1, confirmed: null, confirmedVersion: 0, pending: [], held: [], gapSince: null, synced: false, diverged: false, refusals: [] };
 }
 
-/** Consecutive changes of one field or one node's position replace each other while still unsent. */
+/** Consecutive changes of one field (config or settings) or one node's position replace each other while still unsent. */
 function sameTarget(a: Operation, b: Operation): boolean {
   if (a.kind === "updateConfig" && b.kind === "updateConfig") return a.id === b.id && a.path.length === b.path.length && a.path.every((k, i) => k === b.path[i]);
   if (a.kind === "moveNode" && b.kind === "moveNode") return a.id === b.id;
+  if (a.kind === "updateSettings" && b.kind === "updateSettings") {
+    const keys = Object.keys(a.changes);
+    return keys.length === Object.keys(b.changes).length && keys.every((k) => k in b.changes);
+  }
   return false;
 }
 

@@ -270,7 +270,9 @@ public sealed partial class WorkflowValidator(ITaskCatalog catalog)
     private static string LastSegment(string pointer) =>
         pointer[(pointer.LastIndexOf('/') + 1)..].Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
 
-    private static string Shorten(string value) => value.Length <= 80 ? value : value[..77] + "...";
+    internal static string Shorten(string value) => value.Length <= 80 ? value : value[..77] + "...";
+
+    internal static bool IsTaskId(string id) => TaskIdPattern().IsMatch(id);
 
     [GeneratedRegex(@"^[a-z][a-z0-9_]{0,63}\z", RegexOptions.CultureInvariant)]
     private static partial Regex TaskIdPattern();

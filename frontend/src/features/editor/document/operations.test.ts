@@ -65,6 +65,11 @@ describe("applyOperation", () => {
     expect(nested.spec.tasks[2]?.config).toEqual({ options: { header: true } });
   });
 
+  it("undoes setting a config field named like an inherited property by removing it", () => {
+    const next = expectRoundTrip(pipeline(), { kind: "updateConfig", id: "export", path: ["constructor"], value: "x" });
+    expect(next.spec.tasks[2]?.config).toEqual({ constructor: "x" });
+  });
+
   it("adds an edge at a given input position and removes it on undo", () => {
     let doc = pipeline();
     doc = apply(doc, { kind: "addNode", task: { id: "other", type: "extract.csv", config: {}, dependsOn: [] }, position: { x: 0, y: 0 } }).doc;

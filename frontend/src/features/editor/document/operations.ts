@@ -55,7 +55,8 @@ function replaceTask(doc: WorkflowDocument, id: string, update: (t: WorkflowTask
 function getIn(value: unknown, path: string[]): unknown {
   let current = value;
   for (const key of path) {
-    if (current === null || typeof current !== "object") return undefined;
+    // Own fields only: config.constructor is not a field just because every object inherits one.
+    if (current === null || typeof current !== "object" || !Object.hasOwn(current, key)) return undefined;
     current = (current as Record<string, unknown>)[key];
   }
   return current;
@@ -185,6 +186,9 @@ export function applyOperation(doc: WorkflowDocument, op: Operation): ApplyResul
       const task = find(op.id);
       if (!task) return fail(`Task "${op.id}" no longer exists.`);
       if (op.path.length === 0) return fail("A config change needs a field name.");
+      // Assigning "__proto__" would replace an object's prototype instead of adding a field, and the server
+      // (which stores it as a field) would end with a different document.
+      if (op.path.includes("__proto__")) return fail('"__proto__" cannot be a config field name.');
       // Undo removes the outermost object this change had to create, so undo leaves no empty {} behind.
       let undoPath = op.path;
       for (let i = 1; i < op.path.length; i++) {

@@ -42,6 +42,8 @@ import {
 import { initialCollab, useCollab, type LiveActions } from "./store";
 
 const CURSOR_INTERVAL_MS = 50;
+/** The hub closes a connection whose message exceeds 64 KB; a larger change is refused here instead of looping on reconnects. */
+const MAX_MESSAGE_CHARS = 60_000;
 
 /** The sentence a HubException carries, without SignalR's wrapping. */
 export function hubMessage(error: unknown): string {
@@ -70,6 +72,8 @@ export function startLive(workflowId: string): () => void {
   let gapTimer: ReturnType<typeof setTimeout> | null = null;
   let lockTable: Record<string, NodeLock> = {};
   const myLocks = new Set<string>();
+  // What the editor was last given, so an answer that changes nothing visible does not redraw the page.
+  let shownFrom: { confirmed: Session["confirmed"]; pending: Session["pending"] } | null = null;
   useCollab.setState({ ...initialCollab, status: "joining" });
 
   const me = () => useCollab.getState().me?.connectionId ?? null;
@@ -80,8 +84,7 @@ export function startLive(workflowId: string): () => void {
   function publish() {
     const [next, refusals] = takeRefusals(session);
     session = next;
-    const shown = shownDocument(session);
-    if (shown && session.confirmed) useEditor.getState().showLive(shown, session.confirmedVersion, pendingOperations(session), session.confirmed);
+    showSession();
     if (refusals.length > 0) useEditor.setState({ refusal: `Your change was not kept: ${refusals.join(" ")}` });
     useCollab.setState({ pendingCount: session.pending.length });
     if (needsResync(session, Date.now())) {
@@ -96,10 +99,23 @@ export function startLive(workflowId: string): () => void {
     pump();
   }
 
+  function showSession() {
+    if (shownFrom && shownFrom.confirmed === session.confirmed && shownFrom.pending.length === session.pending.length && shownFrom.pending.every((p, i) => p.op === session.pending[i]?.op)) return;
+    const shown = shownDocument(session);
+    if (!shown || !session.confirmed) return;
+    shownFrom = { confirmed: session.confirmed, pending: session.pending };
+    useEditor.getState().showLive(shown, session.confirmedVersion, pendingOperations(session), session.confirmed);
+  }
+
   function pump() {
     const msg = nextToSend(session);
     const c = conn;
     if (!msg || !c || !connected() || !canEdit()) return;
+    if (JSON.stringify(msg).length > MAX_MESSAGE_CHARS) {
+      session = receiveOutcome(session, msg.seq, { accepted: false, reason: "This change is too large to send in one piece; make it in smaller steps." });
+      publish();
+      return;
+    }
     session = markSending(session, msg.seq);
     c.invoke<ApplyOutcome>("Apply", workflowId, msg).then(
       (outcome) => {
@@ -118,6 +134,8 @@ export function startLive(workflowId: string): () => void {
 
   function onLocalOp(op: Operation) {
     session = addLocal(session, op);
+    // The editor already shows this change (it applied it): only the list of unconfirmed operations changes.
+    shownFrom = { confirmed: session.confirmed, pending: session.pending };
     useEditor.setState({ unsaved: pendingOperations(session) });
     useCollab.setState({ pendingCount: session.pending.length });
     pump();
@@ -137,10 +155,8 @@ export function startLive(workflowId: string): () => void {
   /** Back to saving by hand: what is pending becomes the unsaved changes on top of the confirmed version. */
   function fallBackToManual() {
     useEditor.setState({ localOps: null, locks: {}, remoteSelections: {} });
-    if (session.confirmed) {
-      const shown = shownDocument(session);
-      if (shown) useEditor.getState().showLive(shown, session.confirmedVersion, pendingOperations(session), session.confirmed);
-    }
+    shownFrom = null;
+    showSession();
     useCollab.setState({ status: "unavailable", participants: [], cursors: {}, me: null, actions: null });
   }
 

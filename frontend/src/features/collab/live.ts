@@ -72,6 +72,7 @@ export function startLive(workflowId: string): () => void {
   let gapTimer: ReturnType<typeof setTimeout> | null = null;
   let lockTable: Record<string, NodeLock> = {};
   const myLocks = new Set<string>();
+  let selectedNode: string | null = null;
   // What the editor was last given, so an answer that changes nothing visible does not redraw the page.
   let shownFrom: { confirmed: Session["confirmed"]; pending: Session["pending"] } | null = null;
   useCollab.setState({ ...initialCollab, status: "joining" });
@@ -180,6 +181,11 @@ export function startLive(workflowId: string): () => void {
       setParticipants(r.participants);
       setLocks(locksOfOthers(r.locks, r.you.connectionId));
       publish();
+      if (!first) {
+        // A new connection has neither this page's selection nor its locks: take them again now, not at the next renewal.
+        if (selectedNode) actions.select(selectedNode);
+        for (const nodeId of [...myLocks]) void actions.lock(nodeId);
+      }
     } catch (error) {
       if (stopped || attempt !== joinCount) return;
       if (!connected()) return; // the reconnect joins again
@@ -197,6 +203,7 @@ export function startLive(workflowId: string): () => void {
   const actions: LiveActions = {
     moveCursor: (x, y) => sendCursor.push({ x: Math.round(x), y: Math.round(y) }),
     select: (nodeId) => {
+      selectedNode = nodeId;
       if (connected()) void conn?.invoke("Select", workflowId, nodeId).catch(() => undefined);
     },
     lock: async (nodeId) => {

@@ -4,7 +4,7 @@
 "use client";
 import type { HubConnection } from "@microsoft/signalr";
 import { roleRank, type Role } from "@/lib/api/types";
-import { onHubStatus, startedHub, type HubStatus } from "@/features/runs/hub";
+import { holdWorkflowGroup, onHubStatus, startedHub, type HubStatus } from "@/features/runs/hub";
 import { useEditor } from "@/features/editor/store";
 import type { Operation } from "@/features/editor/document/operations";
 import {
@@ -76,6 +76,8 @@ export function startLive(workflowId: string): () => void {
   // What the editor was last given, so an answer that changes nothing visible does not redraw the page.
   let shownFrom: { confirmed: Session["confirmed"]; pending: Session["pending"] } | null = null;
   useCollab.setState({ ...initialCollab, status: "joining" });
+  // Keeps run views on this page from leaving the group (and so cutting off these events) while the session runs.
+  const releaseGroup = holdWorkflowGroup(workflowId);
 
   const me = () => useCollab.getState().me?.connectionId ?? null;
   const canEdit = () => (roleRank[useEditor.getState().role] ?? 0) >= roleRank.edit;
@@ -302,6 +304,7 @@ export function startLive(workflowId: string): () => void {
   function stop(leave: boolean) {
     if (stopped) return;
     stopped = true;
+    releaseGroup();
     sendCursor.cancel();
     clearInterval(cursorSweep);
     if (gapTimer) clearTimeout(gapTimer);

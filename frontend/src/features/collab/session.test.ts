@@ -168,6 +168,17 @@ describe("collaboration session", () => {
     expect(config(shownDocument(s), "filter")).toEqual({ condition: "b", x: 3 });
   });
 
+  it("drops an accepted operation that changed nothing once the confirmed version reaches the one it was answered with", () => {
+    let s = addLocal(joined(), setField("filter", "condition", "amount > 0"));
+    const a = send(s);
+    // Someone else's change (version 6) is on its way to us; ours changed nothing at that version, so no event follows.
+    s = receiveOutcome(a.s, a.msg.seq, { accepted: true, version: 6, duplicate: false, changed: false });
+    expect(s.pending).toHaveLength(1);
+    s = receiveApplied(s, event(6, move("extract", 6)), 0);
+    expect(s.pending).toEqual([]);
+    expect(shownDocument(s)).toEqual(s.confirmed);
+  });
+
   it("a failed send is retried after the next snapshot", () => {
     let s = addLocal(joined(), move("extract", 1));
     const a = send(s);
@@ -211,7 +222,7 @@ function random(seed: number) {
 class Server {
   doc: WorkflowDocument = pipeline();
   version = 1;
-  private outcomes = new Map<string, { accepted: true; version: number } | { accepted: false; reason: string }>();
+  private outcomes = new Map<string, { accepted: true; version: number; changed?: boolean } | { accepted: false; reason: string }>();
   constructor(private broadcast: (e: AppliedEvent) => void) {}
   snapshot() {
     return { version: this.version, document: this.doc };
@@ -225,6 +236,12 @@ class Server {
       const refused = { accepted: false as const, reason: r.reason };
       this.outcomes.set(key, refused);
       return refused;
+    }
+    if (JSON.stringify(r.doc) === JSON.stringify(this.doc)) {
+      // Like the real hub: nothing changed, so no version and no event.
+      const unchanged = { accepted: true as const, version: this.version };
+      this.outcomes.set(key, unchanged);
+      return { ...unchanged, duplicate: false, changed: false };
     }
     this.doc = r.doc;
     this.version++;

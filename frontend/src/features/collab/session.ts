@@ -12,14 +12,16 @@ export interface Snapshot { version: number; document: WorkflowDocument }
 /** `operationApplied` as the hub sends it. */
 export interface AppliedEvent { workflowId: string; version: number; clientId: string; seq: number; userId: string; op: Operation }
 
-export type ApplyOutcome = { accepted: true; version: number; duplicate?: boolean } | { accepted: false; reason: string };
+/** changed: false means the operation changed nothing (the value was already set): no version was made and no event follows. */
+export type ApplyOutcome = { accepted: true; version: number; duplicate?: boolean; changed?: boolean } | { accepted: false; reason: string };
 
 /** What `Apply` carries after the workflow id. */
 export interface ApplyMessage { clientId: string; seq: number; baseVersion: number; op: Operation }
 
 /**
  * unsent: waiting its turn (or to be sent again after a reconnect); sending: the one Apply in flight;
- * accepted: the server took it at a version this client has not reached yet.
+ * accepted: the server took it at a version this client has not reached yet; it is dropped when the
+ * confirmed version gets there (by its own event, or by later ones when it changed nothing).
  */
 export type PendingState = "unsent" | "sending" | "accepted";
 export interface PendingOp { seq: number; baseVersion: number; op: Operation; state: PendingState; acceptedAt?: number }
@@ -119,6 +121,7 @@ function drain(s: Session, now: number): Session {
     progressed = true;
     if (event.clientId === s.clientId) pending = pending.filter((p) => p.seq !== event.seq);
   }
+  if (progressed) pending = pending.filter((p) => !(p.state === "accepted" && (p.acceptedAt ?? 0) <= confirmedVersion));
   const gapSince = held.length === 0 ? null : progressed || s.gapSince === null ? now : s.gapSince;
   return { ...s, confirmed, confirmedVersion, pending, held, diverged, gapSince };
 }

@@ -6,7 +6,23 @@ import { apiBaseUrl, currentToken } from "@/lib/api/client";
 // The SignalR client is loaded on first use, keeping it out of the editor's first load.
 let connection: Promise<HubConnection> | null = null;
 let starting: Promise<void> | null = null;
-const joined = new Set<string>();
+// How many listeners on this page need each workflow's group (run views and the editor's live session):
+// the group is left only when the last one goes, so closing one panel never cuts off the others' events.
+const holders = new Map<string, number>();
+
+/** Counts one more listener of the workflow's group; the returned function says whether it was the last. */
+export function holdWorkflowGroup(workflowId: string): () => boolean {
+  holders.set(workflowId, (holders.get(workflowId) ?? 0) + 1);
+  let released = false;
+  return () => {
+    if (released) return false;
+    released = true;
+    const left = (holders.get(workflowId) ?? 1) - 1;
+    if (left > 0) holders.set(workflowId, left);
+    else holders.delete(workflowId);
+    return left <= 0;
+  };
+}
 
 /** Hub events the API sends (WorkflowHub / SignalRRunNotifier); any of them makes listeners refresh. */
 export const RUN_EVENTS = ["runChanged", "taskChanged"];
@@ -53,7 +69,7 @@ export function hubConnection(): Promise<HubConnection> {
     c.onreconnecting(() => setStatus("reconnecting"));
     c.onreconnected(async () => {
       setStatus("connected");
-      for (const id of joined) await joinWorkflow(c, id);
+      for (const id of [...holders.keys()]) await joinWorkflow(c, id);
     });
     c.onclose(() => setStatus("offline"));
     return c;
@@ -82,7 +98,7 @@ export async function startedHub(): Promise<HubConnection> {
 export function subscribeWorkflow(workflowId: string, onEvent: (payload: unknown) => void): () => void {
   let active = true;
   let conn: HubConnection | null = null;
-  joined.add(workflowId);
+  const release = holdWorkflowGroup(workflowId);
   void (async () => {
     try {
       const c = await hubConnection();
@@ -97,10 +113,10 @@ export function subscribeWorkflow(workflowId: string, onEvent: (payload: unknown
   })();
   return () => {
     active = false;
-    joined.delete(workflowId);
+    const last = release();
     const c = conn;
     if (!c) return;
     for (const e of RUN_EVENTS) c.off(e, onEvent);
-    if (c.state === "Connected") void c.invoke("Unsubscribe", workflowId).catch(() => undefined);
+    if (last && c.state === "Connected") void c.invoke("Unsubscribe", workflowId).catch(() => undefined);
   };
 }

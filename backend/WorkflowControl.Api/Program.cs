@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Json;
 using WorkflowControl.Api.Features.Auth;
 using WorkflowControl.Api.Features.Catalog;
+using WorkflowControl.Api.Features.Collaboration;
 using WorkflowControl.Api.Features.Collaborators;
 using WorkflowControl.Api.Features.Deployments;
 using WorkflowControl.Api.Features.Organisations;
@@ -43,7 +44,19 @@ builder.Services.AddSingleton<ITaskCatalog>(EmbeddedTaskCatalog.Instance);
 builder.Services.AddSingleton<WorkflowValidator>();
 builder.Services.AddDagGeneration(builder.Configuration);
 builder.Services.AddAirflowClient(builder.Configuration);
-builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024);
+var signalR = builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024);
+if (builder.Configuration["SignalR:Redis"] is { Length: > 0 } redis)
+{
+    // Several API instances: hub messages and group membership travel through Redis (docs/collaboration.md).
+    signalR.AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal("workflowcontrol"));
+}
+
+builder.Services.Configure<CollaborationOptions>(builder.Configuration.GetSection("Collaboration"));
+builder.Services.AddSingleton<LiveConnections>();
+builder.Services.AddSingleton<CollaborationStore>();
+builder.Services.AddSingleton<OperationLog>();
+builder.Services.AddSingleton<AccessChanges>();
+builder.Services.AddHostedService<CollaborationSessionsKeeper>();
 builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunStore, PostgresRunStore>();
 builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunNotifier, SignalRRunNotifier>();
 if (builder.Configuration.GetValue("Airflow:Deployments:Enabled", true))

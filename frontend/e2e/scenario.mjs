@@ -163,6 +163,8 @@ try {
   await step("reload and find it unchanged", async () => {
     await page.reload();
     await page.locator('.react-flow__node[data-id="file"]').waitFor();
+    // React Flow draws edges once it has measured the nodes, a frame or two after they appear.
+    await page.locator(".react-flow__edge").nth(1).waitFor();
     assert.equal(await page.locator(".react-flow__edge").count(), 2);
     assert.equal(await page.locator(".react-flow__node").count(), 3);
     await openNode("filter");

@@ -59,7 +59,7 @@ public sealed class ApiFixture
     }
 }
 
-public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null) : WebApplicationFactory<Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -70,7 +70,11 @@ public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<stri
         }
 
         builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(new ProgressLoggerProvider()));
-        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<ITaskCatalog>(TestCatalog.Instance)));
+        builder.ConfigureServices(s =>
+        {
+            s.Replace(ServiceDescriptor.Singleton<ITaskCatalog>(TestCatalog.Instance));
+            services?.Invoke(s);
+        });
     }
 }
 

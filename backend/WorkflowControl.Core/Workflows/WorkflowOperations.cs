@@ -43,10 +43,10 @@ public static class WorkflowOperations
     }
 
     /// <summary>
-    /// Ids of the nodes whose configuration or id the operation changes (updateConfig, updateNode, also inside
+    /// Ids of the nodes whose configuration or id the operation changes or that it deletes (updateConfig, updateNode, deleteNode, also inside
     /// batches), in order of first mention; empty for a malformed operation, which <see cref="Apply"/> refuses anyway.
     /// </summary>
-    public static IReadOnlyList<string> NodesWhoseConfigChanges(JsonNode? operation)
+    public static IReadOnlyList<string> NodesAnEditLockProtects(JsonNode? operation)
     {
         if (TryParse(operation, out var op) is not null)
         {
@@ -66,6 +66,10 @@ public static class WorkflowOperations
                     break;
                 case UpdateNodeOp u when u.SetsConfig || (u.NewId is not null && u.NewId != u.Id):
                     Add(u.Id);
+                    break;
+                case DeleteNodeOp d:
+                    // Deleting a node someone is configuring would throw their work away under them.
+                    Add(d.Id);
                     break;
                 case BatchOp b:
                     foreach (var inner in b.Steps)

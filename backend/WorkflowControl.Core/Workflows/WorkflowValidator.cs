@@ -57,7 +57,16 @@ public sealed partial class WorkflowValidator(ITaskCatalog catalog)
         }
     }
 
-    public WorkflowValidation Validate(JsonElement root)
+    public WorkflowValidation Validate(JsonElement root) => Validate(root, draft: false);
+
+    /// <summary>
+    /// The check for a document still being edited (the collaboration hub's result of an operation): structure,
+    /// ids, edges, cycles, types, schedule. A step's config and its number of inputs may still be incomplete;
+    /// <see cref="Validate(JsonElement)"/> reports those, and deploying needs a document that passes it.
+    /// </summary>
+    public WorkflowValidation ValidateDraft(JsonElement root) => Validate(root, draft: true);
+
+    private WorkflowValidation Validate(JsonElement root, bool draft)
     {
         var problems = new List<ValidationProblem>();
         FindNulCharacters(root, "", problems);
@@ -74,14 +83,14 @@ public sealed partial class WorkflowValidator(ITaskCatalog catalog)
         }
 
         var document = root.Deserialize<WorkflowDocument>(WorkflowJson.Options)!;
-        CheckMeaning(document, problems);
+        CheckMeaning(document, draft, problems);
         return new WorkflowValidation(problems.Count == 0 ? document : null, Distinct(problems));
     }
 
     /// <summary>Checks an already-typed document, e.g. one built by the collaboration hub from operations.</summary>
     public WorkflowValidation Validate(WorkflowDocument document) => Validate(WorkflowJson.ToElement(document));
 
-    private void CheckMeaning(WorkflowDocument document, List<ValidationProblem> problems)
+    private void CheckMeaning(WorkflowDocument document, bool draft, List<ValidationProblem> problems)
     {
         var spec = document.Spec;
         if (spec.Tasks.Count > MaxTasks)
@@ -112,7 +121,7 @@ public sealed partial class WorkflowValidator(ITaskCatalog catalog)
         var known = spec.Tasks.Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
         for (var i = 0; i < spec.Tasks.Count; i++)
         {
-            CheckTask(spec.Tasks[i], $"/spec/tasks/{i}", ids, known, problems);
+            CheckTask(spec.Tasks[i], $"/spec/tasks/{i}", ids, known, draft, problems);
         }
 
         if (WorkflowGraph.FindCycle(spec.Tasks) is { } cycle)
@@ -130,7 +139,7 @@ public sealed partial class WorkflowValidator(ITaskCatalog catalog)
         }
     }
 
-    private void CheckTask(WorkflowTask task, string at, HashSet<string> seen, HashSet<string> known, List<ValidationProblem> problems)
+    private void CheckTask(WorkflowTask task, string at, HashSet<string> seen, HashSet<string> known, bool draft, List<ValidationProblem> problems)
     {
         if (!TaskIdPattern().IsMatch(task.Id))
         {
@@ -163,6 +172,11 @@ public sealed partial class WorkflowValidator(ITaskCatalog catalog)
         if (type is null)
         {
             problems.Add(new($"{at}/type", $"Unknown task type '{Shorten(task.Type)}'. See GET /task-types for the available types."));
+            return;
+        }
+
+        if (draft)
+        {
             return;
         }
 

@@ -96,7 +96,7 @@ public sealed class WorkflowOperationsTests
         var outcome = WorkflowOperations.Apply(Pipeline(), op);
 
         Assert.That(outcome.Refusal, Is.EqualTo("An operation must be valid JSON without repeated property names."));
-        Assert.That(WorkflowOperations.NodesWhoseConfigChanges(op), Is.Empty);
+        Assert.That(WorkflowOperations.NodesAnEditLockProtects(op), Is.Empty);
     }
 
     [Test]
@@ -188,7 +188,7 @@ public sealed class WorkflowOperationsTests
             }
 
             Assert.DoesNotThrow(() => WorkflowOperations.Apply(Pipeline(), op), op.ToJsonString());
-            Assert.DoesNotThrow(() => WorkflowOperations.NodesWhoseConfigChanges(op), op.ToJsonString());
+            Assert.DoesNotThrow(() => WorkflowOperations.NodesAnEditLockProtects(op), op.ToJsonString());
         }
     }
 
@@ -198,7 +198,7 @@ public sealed class WorkflowOperationsTests
     [TestCase("""{"kind":"updateNode","id":"filter","newId":"filter"}""", new string[0])]
     [TestCase("""{"kind":"moveNode","id":"filter","position":{"x":1,"y":1}}""", new string[0])]
     [TestCase("""{"kind":"addEdge","source":"extract","target":"export"}""", new string[0])]
-    [TestCase("""{"kind":"deleteNode","id":"filter"}""", new string[0])]
+    [TestCase("""{"kind":"deleteNode","id":"filter"}""", new[] { "filter" })]
     [TestCase("""{"kind":"foo"}""", new string[0])]
     [TestCase("""
         {"kind":"batch","ops":[
@@ -208,7 +208,7 @@ public sealed class WorkflowOperationsTests
         ]}
         """, new[] { "export", "filter" })]
     public void Nodes_whose_config_changes_are_those_an_edit_lock_protects(string operation, string[] expected) =>
-        Assert.That(WorkflowOperations.NodesWhoseConfigChanges(JsonNode.Parse(operation)), Is.EqualTo(expected));
+        Assert.That(WorkflowOperations.NodesAnEditLockProtects(JsonNode.Parse(operation)), Is.EqualTo(expected));
 
     private static JsonObject Pipeline() => Fixture["documents"]!["pipeline"]!.DeepClone().AsObject();
 

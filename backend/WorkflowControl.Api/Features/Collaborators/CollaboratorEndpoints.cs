@@ -3,6 +3,7 @@ using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using WorkflowControl.Api.Features.Audit;
+using WorkflowControl.Api.Features.Collaboration;
 using WorkflowControl.Api.Features.Workflows;
 using WorkflowControl.Api.Infrastructure.Auth;
 using WorkflowControl.Api.Infrastructure.Http;
@@ -36,7 +37,7 @@ public static class CollaboratorEndpoints
     }
 
     public static async Task<Results<Ok<List<Collaborator>>, ProblemHttpResult>> Add(
-        Guid id, AddCollaboratorRequest request, ClaimsPrincipal user, NpgsqlDataSource database, TimeProvider time, CancellationToken ct)
+        Guid id, AddCollaboratorRequest request, ClaimsPrincipal user, NpgsqlDataSource database, AccessChanges editors, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         var target = await connection.ExecuteScalarAsync<Guid?>(
@@ -47,26 +48,26 @@ public static class CollaboratorEndpoints
             return deniedFirst ?? Problems.BadRequest("No user has that e-mail address. Ask them to sign up first.");
         }
 
-        return await ChangeAsync(connection, id, target.Value, request.Role, user, time, "collaborator.added", ct);
+        return await ChangeAsync(connection, id, target.Value, request.Role, user, editors, time, "collaborator.added", ct);
     }
 
     public static async Task<Results<Ok<List<Collaborator>>, ProblemHttpResult>> Change(
-        Guid id, Guid userId, ChangeRoleRequest request, ClaimsPrincipal user, NpgsqlDataSource database, TimeProvider time, CancellationToken ct)
+        Guid id, Guid userId, ChangeRoleRequest request, ClaimsPrincipal user, NpgsqlDataSource database, AccessChanges editors, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        return await ChangeAsync(connection, id, userId, request.Role, user, time, "collaborator.changed", ct);
+        return await ChangeAsync(connection, id, userId, request.Role, user, editors, time, "collaborator.changed", ct);
     }
 
     public static async Task<Results<Ok<List<Collaborator>>, ProblemHttpResult>> Remove(
-        Guid id, Guid userId, ClaimsPrincipal user, NpgsqlDataSource database, TimeProvider time, CancellationToken ct)
+        Guid id, Guid userId, ClaimsPrincipal user, NpgsqlDataSource database, AccessChanges editors, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        return await ChangeAsync(connection, id, userId, null, user, time, "collaborator.removed", ct);
+        return await ChangeAsync(connection, id, userId, null, user, editors, time, "collaborator.removed", ct);
     }
 
     /// <summary>Grants, changes or (with a null role) removes a collaborator, under a lock so two managers cannot both demote each other.</summary>
     private static async Task<Results<Ok<List<Collaborator>>, ProblemHttpResult>> ChangeAsync(
-        NpgsqlConnection connection, Guid id, Guid target, string? roleName, ClaimsPrincipal user, TimeProvider time, string action, CancellationToken ct)
+        NpgsqlConnection connection, Guid id, Guid target, string? roleName, ClaimsPrincipal user, AccessChanges editors, TimeProvider time, string action, CancellationToken ct)
     {
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var owner = await connection.ExecuteScalarAsync<Guid?>("SELECT owner_id FROM workflows WHERE id = @id FOR UPDATE", new { id }, transaction);
@@ -119,6 +120,8 @@ public static class CollaboratorEndpoints
         await AuditLog.WriteAsync(connection, transaction, user, action, id, new { userId = target, role = newRole?.ToWire() }, now);
         var result = await ReadAsync(connection, id, transaction);
         await transaction.CommitAsync(ct);
+        // After the commit: an editor that lost access is closed only once the change is certain.
+        await editors.RoleChangedAsync(id, target);
         return TypedResults.Ok(result);
     }
 

@@ -36,7 +36,7 @@ public static class DeploymentEndpoints
     }
 
     public static async Task<Results<Created<Deployment>, ProblemHttpResult>> Deploy(
-        Guid id, DeployRequest request, ClaimsPrincipal user, NpgsqlDataSource database, DagPublisher publisher, TimeProvider time, CancellationToken ct)
+        Guid id, DeployRequest request, ClaimsPrincipal user, NpgsqlDataSource database, DagPublisher publisher, WorkflowValidator validator, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Edit);
@@ -49,6 +49,12 @@ public static class DeploymentEndpoints
         if (pinned is null)
         {
             return Problems.NotFound("version");
+        }
+
+        // Collaborative edits store drafts whose steps may still be incomplete; only a complete workflow reaches Airflow.
+        if (validator.Validate(pinned.Document) is { IsValid: false } validation)
+        {
+            return Problems.Invalid(validation.Problems);
         }
 
         PublishedDag published;

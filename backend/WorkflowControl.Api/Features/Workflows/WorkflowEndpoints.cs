@@ -2,7 +2,9 @@ using System.Security.Claims;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using Microsoft.AspNetCore.SignalR;
 using WorkflowControl.Api.Features.Audit;
+using WorkflowControl.Api.Features.Collaboration;
 using WorkflowControl.Api.Infrastructure.Auth;
 using WorkflowControl.Api.Infrastructure.Http;
 using WorkflowControl.Core.Permissions;
@@ -90,7 +92,7 @@ public static class WorkflowEndpoints
     }
 
     public static async Task<Results<Ok<WorkflowDetail>, ProblemHttpResult>> Update(
-        Guid id, HttpRequest request, ClaimsPrincipal user, WorkflowValidator validator, NpgsqlDataSource database, TimeProvider time, CancellationToken ct)
+        Guid id, HttpRequest request, ClaimsPrincipal user, WorkflowValidator validator, NpgsqlDataSource database, IHubContext<WorkflowHub> hub, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Edit);
@@ -123,7 +125,8 @@ public static class WorkflowEndpoints
             return outcome.Problem;
         }
 
-        request.HttpContext.Response.Headers.ETag = ETags.For(outcome.Detail!.Version);
+        await CollaborationBroadcasts.DocumentChangedAsync(hub.Clients, id, outcome.Detail!.Version);
+        request.HttpContext.Response.Headers.ETag = ETags.For(outcome.Detail.Version);
         return TypedResults.Ok(outcome.Detail);
     }
 

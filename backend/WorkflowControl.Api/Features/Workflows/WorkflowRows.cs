@@ -29,15 +29,19 @@ internal static class WorkflowRows
             Utc(row.CreatedAt), Utc(row.UpdatedAt), row.ContentHash, Parse(row.Document));
     }
 
-    /// <summary>Stores <paramref name="document"/> as version <paramref name="version"/> and makes it current.</summary>
-    public static async Task AppendVersionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid workflowId, int version, WorkflowDocument document, Guid userId, DateTimeOffset now)
+    /// <summary>
+    /// Stores <paramref name="document"/> as version <paramref name="version"/> and makes it current. <paramref name="json"/>,
+    /// when given, is stored as the text instead (the collaboration hub keeps exactly what its clients computed).
+    /// </summary>
+    public static async Task AppendVersionAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid workflowId, int version, WorkflowDocument document, Guid userId, DateTimeOffset now, string? json = null)
     {
         await connection.ExecuteAsync(
             """
             INSERT INTO workflow_versions (workflow_id, version, document, content_hash, created_by, created_at)
             VALUES (@workflowId, @version, @document::json, @hash, @userId, @now)
             """,
-            new { workflowId, version, document = WorkflowJson.Serialize(document), hash = WorkflowJson.ContentHash(document), userId, now = now.UtcDateTime },
+            new { workflowId, version, document = json ?? WorkflowJson.Serialize(document), hash = WorkflowJson.ContentHash(document), userId, now = now.UtcDateTime },
             transaction);
         await connection.ExecuteAsync(
             """

@@ -2,6 +2,8 @@ using System.Security.Claims;
 using System.Text.Json;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.SignalR;
+using WorkflowControl.Api.Features.Collaboration;
 using Npgsql;
 using WorkflowControl.Api.Infrastructure.Http;
 using WorkflowControl.Core.Permissions;
@@ -58,7 +60,7 @@ public static class WorkflowVersions
     }
 
     public static async Task<Results<Ok<WorkflowDetail>, ProblemHttpResult>> Restore(
-        Guid id, int version, HttpContext http, ClaimsPrincipal user, NpgsqlDataSource database, TimeProvider time, CancellationToken ct)
+        Guid id, int version, HttpContext http, ClaimsPrincipal user, NpgsqlDataSource database, IHubContext<WorkflowHub> hub, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Edit);
@@ -81,7 +83,8 @@ public static class WorkflowVersions
             return problem;
         }
 
-        http.Response.Headers.ETag = ETags.For(detail!.Version);
+        await CollaborationBroadcasts.DocumentChangedAsync(hub.Clients, id, detail!.Version);
+        http.Response.Headers.ETag = ETags.For(detail.Version);
         return TypedResults.Ok(detail);
     }
 

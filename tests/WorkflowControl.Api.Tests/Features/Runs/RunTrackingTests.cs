@@ -98,17 +98,5 @@ public sealed class RunTrackingTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
     }
 
-    private async Task<HubConnection> ConnectAsync(TestUser user)
-    {
-        var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(_api.Server.BaseAddress, "hubs/workflows"), o =>
-            {
-                o.HttpMessageHandlerFactory = _ => _api.Server.CreateHandler();
-                o.Transports = HttpTransportType.LongPolling;
-                o.AccessTokenProvider = () => Task.FromResult<string?>(user.Token);
-            })
-            .Build();
-        await connection.StartAsync();
-        return connection;
-    }
+    private Task<HubConnection> ConnectAsync(TestUser user) => HubClients.ConnectAsync(_api, user);
 }

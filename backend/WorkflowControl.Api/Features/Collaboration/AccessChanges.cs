@@ -1,0 +1,91 @@
+using Microsoft.AspNetCore.SignalR;
+using Npgsql;
+using WorkflowControl.Api.Features.Workflows;
+using WorkflowControl.Api.Infrastructure.Auth;
+using WorkflowControl.Core.Permissions;
+
+namespace WorkflowControl.Api.Features.Collaboration;
+
+/// <summary>
+/// When a collaborator's role changes, their open editors learn it at once; a collaborator who lost access is
+/// taken out of the workflow's group, loses their locks, and their connections on this instance are closed.
+/// </summary>
+public sealed class AccessChanges(IHubContext<WorkflowHub> hub, CollaborationStore store, LiveConnections live, NpgsqlDataSource database, ILogger<AccessChanges> logger)
+{
+    public async Task RoleChangedAsync(Guid workflowId, Guid userId)
+    {
+        var connections = await store.ConnectionsOfAsync(workflowId, userId);
+        if (connections.Count == 0)
+        {
+            return;
+        }
+
+        Role role;
+        await using (var connection = await database.OpenConnectionAsync())
+        {
+            role = await WorkflowAccess.RoleOfAsync(connection, new Caller(userId), workflowId);
+        }
+
+        if (role != Role.None)
+        {
+            await hub.Clients.Clients(connections).SendAsync("roleChanged", new { workflowId, role = role.ToWire() });
+            return;
+        }
+
+        var released = new List<(Guid, string)>();
+        foreach (var connectionId in connections)
+        {
+            await hub.Groups.RemoveFromGroupAsync(connectionId, WorkflowHub.Group(workflowId));
+            released.AddRange(await store.LeaveAsync(connectionId, workflowId));
+        }
+
+        await hub.Clients.Clients(connections).SendAsync("accessRevoked", new { workflowId });
+        foreach (var connectionId in connections)
+        {
+            if (live.Find(connectionId) is { } local)
+            {
+                local.Joined.TryRemove(workflowId, out _);
+                local.Context.Abort();
+            }
+        }
+
+        logger.LogInformation("Closed {Count} editor connection(s) of user {UserId} on workflow {WorkflowId}: access revoked", connections.Count, userId, workflowId);
+        await CollaborationBroadcasts.LeftAsync(hub.Clients, store, [workflowId], released);
+    }
+}
+
+/// <summary>Keeps this instance's presence rows fresh, forgets those of instances that stopped, and its own on shutdown.</summary>
+public sealed class CollaborationSessionsKeeper(CollaborationStore store, ILogger<CollaborationSessionsKeeper> logger) : BackgroundService
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(20);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await store.RefreshAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                logger.LogWarning("Could not refresh editor presence: {Reason}", e.Message);
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.ForgetInstanceAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or OperationCanceledException)
+        {
+            logger.LogWarning("Could not clear editor presence on shutdown: {Reason}", e.Message);
+        }
+
+        await base.StopAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.SignalR;
+using WorkflowControl.Airflow.Tracking;
+using WorkflowControl.Api.Features.Collaboration;
+
+namespace WorkflowControl.Api.Features.Runs;
+
+/// <summary>Pushes what the tracker saved to the browsers subscribed to each workflow.</summary>
+public sealed class SignalRRunNotifier(IHubContext<WorkflowHub> hub) : IRunNotifier
+{
+    public async Task NotifyAsync(RunPollResult result, CancellationToken ct)
+    {
+        foreach (var change in result.Runs)
+        {
+            if (PostgresRunStore.WorkflowIdOf(change.Key.DagId) is { } workflowId)
+            {
+                await hub.Clients.Group(WorkflowHub.Group(workflowId)).SendAsync("runChanged", new
+                {
+                    workflowId,
+                    runId = change.Key.DagRunId,
+                    kind = change.Kind.ToString(),
+                    oldState = change.OldState,
+                    state = change.NewState,
+                    runType = change.Run?.RunType,
+                    startedAt = change.Run?.StartDate,
+                    endedAt = change.Run?.EndDate,
+                    error = change.Error,
+                }, ct);
+            }
+        }
+
+        foreach (var task in result.Tasks)
+        {
+            if (PostgresRunStore.WorkflowIdOf(task.Run.DagId) is { } workflowId)
+            {
+                await hub.Clients.Group(WorkflowHub.Group(workflowId)).SendAsync("taskChanged", new
+                {
+                    workflowId,
+                    runId = task.Run.DagRunId,
+                    taskId = task.Task.TaskId,
+                    oldState = task.OldState,
+                    state = task.Task.State,
+                    tryNumber = task.Task.TryNumber,
+                    startedAt = task.Task.StartDate,
+                    endedAt = task.Task.EndDate,
+                    durationSeconds = task.Task.Duration,
+                }, ct);
+            }
+        }
+    }
+}
+
+/// <summary>Stands in for the tracker when tracking is switched off (Airflow:Tracking:Enabled=false).</summary>
+public sealed class NoTrackerSignal : IRunTrackerSignal
+{
+    public void PollSoon()
+    {
+    }
+}

@@ -1,5 +1,6 @@
 // Two people edit one workflow at the same time, each in their own browser (started by e2e/run.sh
-// after scenario.mjs, on the same stack): presence, pointers, live changes both ways, edit locks.
+// after scenario.mjs, on the same stack): presence, pointers, live changes both ways, edit locks,
+// and what the second one sees when the owner lowers her role and then removes her.
 import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
@@ -137,6 +138,23 @@ try {
     assert.ok(saved.document.spec.tasks.some((t) => t.id === "filter" && t.type === "transform.filter"));
     // The server's document is Ada's own view of it too: the API read with her token is the same.
     assert.deepEqual(await call("GET", `/workflows/${workflowId}`, ada.token).then((d) => d.document), saved.document);
+  });
+
+  await step("Bea's role goes down to view: her editor turns read-only at once", async () => {
+    await call("PUT", `/workflows/${workflowId}/collaborators/${bea.user.id}`, ada.token, { role: "view" });
+    await b.getByTestId("save-status").filter({ hasText: "view" }).waitFor();
+    await b.getByText("read-only", { exact: true }).waitFor();
+    assert.ok(await b.locator('[data-testid="palette-extract.csv"]').isDisabled(), "a viewer cannot add steps");
+    // A viewer still follows the changes live.
+    await a.locator("#root_source").fill("sales/for-viewers.csv");
+    await b.waitForFunction(() => document.querySelector("#root_source")?.value === "sales/for-viewers.csv");
+  });
+
+  await step("Bea loses access: her editor closes and says why", async () => {
+    await call("DELETE", `/workflows/${workflowId}/collaborators/${bea.user.id}`, ada.token);
+    await b.getByRole("alert").filter({ hasText: "Your access to this workflow was removed" }).waitFor();
+    await b.screenshot({ path: `${shots}collab-04-bea-revoked.png` });
+    await a.getByTestId("avatars").getByLabel("Bea Builder").waitFor({ state: "detached" });
   });
 } catch {
   // reported by step()

@@ -126,6 +126,18 @@ try {
     await b.screenshot({ path: `${shots}collab-03-bea-locked.png` });
   });
 
+  await step("Ada, the owner, takes over a step Bea is editing", async () => {
+    await node(b, "filter").locator(".head").click();
+    await b.getByLabel("Configure filter").waitFor();
+    await node(a, "filter").locator(".head").click();
+    await a.getByTestId("locked-by").filter({ hasText: "Bea Builder is editing this step" }).waitFor();
+    await a.getByRole("button", { name: "Take over" }).click();
+    await a.getByTestId("locked-by").waitFor({ state: "detached" });
+    await b.getByTestId("locked-by").filter({ hasText: "Ada Analyst is editing this step" }).waitFor();
+    await b.getByText('Ada Analyst took over editing of "filter".').waitFor();
+    await b.screenshot({ path: `${shots}collab-04-taken-over.png` });
+  });
+
   await step("both end with the same document as the server", async () => {
     const saved = await call("GET", `/workflows/${workflowId}`, bea.token);
     for (const p of current) {
@@ -146,6 +158,9 @@ try {
     await b.getByText("read-only", { exact: true }).waitFor();
     assert.ok(await b.locator('[data-testid="palette-extract.csv"]').isDisabled(), "a viewer cannot add steps");
     // A viewer still follows the changes live.
+    await node(b, "csv").locator(".head").click();
+    await node(a, "csv").locator(".head").click();
+    await a.getByLabel("Configure csv").waitFor();
     await a.locator("#root_source").fill("sales/for-viewers.csv");
     await b.waitForFunction(() => document.querySelector("#root_source")?.value === "sales/for-viewers.csv");
   });
@@ -153,7 +168,7 @@ try {
   await step("Bea loses access: her editor closes and says why", async () => {
     await call("DELETE", `/workflows/${workflowId}/collaborators/${bea.user.id}`, ada.token);
     await b.getByRole("alert").filter({ hasText: "Your access to this workflow was removed" }).waitFor();
-    await b.screenshot({ path: `${shots}collab-04-bea-revoked.png` });
+    await b.screenshot({ path: `${shots}collab-05-bea-revoked.png` });
     await a.getByTestId("avatars").getByLabel("Bea Builder").waitFor({ state: "detached" });
   });
 } catch {

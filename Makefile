@@ -5,7 +5,7 @@ DOTNET ?= dotnet
 API_URL ?= http://127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build run wfctl test test-dotnet test-python test-web rerender-dags bench-api bench-dags bench-airflow bench-tasks bench-web compose-config
+.PHONY: help deps build run wfctl test test-dotnet test-python test-web rerender-dags bench-api bench-dags bench-airflow bench-tasks bench-web bench-collab compose-config
 
 help: ## List the commands
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ bench-airflow: ## Track 5,000 active runs against a stub Airflow: requests per p
 
 bench-tasks: ## Task library overhead over plain pandas on 5 million rows
 	$(PYTHON) bench/task_library/overhead.py --rows 5000000 --repeat 2
+
+bench-collab: ## Collaboration hub: 50 editors on one workflow, 500 connections across 50 workflows
+	bash bench/collab_hub/run.sh 15
 
 bench-web: ## Open and pan a 500-node workflow in Chromium
 	cd frontend && RUNS=5 bash bench/run.sh

@@ -5,31 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration="${1:-20}"
-work=$(mktemp -d /tmp/wfc-bench-XXXX)
-pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-pg_port=$(free_port); api_port=$(free_port)
-[ "$(id -u)" = 0 ] && chown postgres "$work"
-api_pid=""
-cleanup() {
-  [ -n "$api_pid" ] && kill "$api_pid" 2>/dev/null || true
-  as_pg "$pg_bin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-as_pg "$pg_bin/initdb" -D "$work/pg" -U bench --auth=trust -E UTF8 --no-locale >/dev/null
-as_pg "$pg_bin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w -o "-p $pg_port -k $work -c listen_addresses=127.0.0.1" start >/dev/null
-
-dotnet build backend/WorkflowControl.Api -c Release -v q -nologo >/dev/null
-mkdir -p "$work/dags"; [ "$(id -u)" = 0 ] && chown -R postgres "$work"
-ConnectionStrings__WorkflowControl="Host=127.0.0.1;Port=$pg_port;Database=workflowcontrol;Username=bench;Maximum Pool Size=100" \
-Auth__SigningKey="benchmark-signing-key-0123456789-0123456789" Dags__Root="$work/dags" Logging__LogLevel__Default=Warning \
-  dotnet backend/WorkflowControl.Api/bin/Release/net10.0/WorkflowControl.Api.dll --urls "http://127.0.0.1:$api_port" >"$work/api.log" 2>&1 &
-api_pid=$!
-base="http://127.0.0.1:$api_port"
-for _ in $(seq 1 100); do curl -sf "$base/health" >/dev/null && break; sleep 0.3; done
+source bench/lib/api_stack.sh
 
 token=$(curl -sf "$base/auth/signup" -H 'Content-Type: application/json' \
   -d '{"email":"bench@example.com","password":"benchmark password"}' | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')

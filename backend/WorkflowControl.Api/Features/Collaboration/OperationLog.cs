@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
@@ -15,7 +16,8 @@ public sealed record AppliedOperation(ApplyResult Result, Role Role, Guid? UserI
 /// <summary>
 /// Orders and applies the operations of every editor of a workflow. The workflow row lock is the one ordering point,
 /// so it holds across API instances; each accepted operation becomes a new version, recorded with its (client, seq)
-/// so a replay after a reconnect is answered, not applied again.
+/// so a replay after a reconnect is answered, not applied again. Operations that arrive together are committed
+/// together, so a busy workflow costs one disk flush per batch rather than per keystroke.
 /// </summary>
 public sealed class OperationLog(NpgsqlDataSource database, WorkflowValidator validator, TimeProvider time)
 {
@@ -26,67 +28,171 @@ public sealed class OperationLog(NpgsqlDataSource database, WorkflowValidator va
         : request.Seq < 0 ? "seq must be zero or more."
         : request.Op.ValueKind != JsonValueKind.Object ? "op must be an operation object." : null;
 
-    public async Task<AppliedOperation> ApplyAsync(Guid workflowId, Caller caller, string connectionId, OperationRequest request, CancellationToken ct)
+    /// <summary>One editor's operation waiting for its turn.</summary>
+    private sealed record Queued(Caller Caller, string ConnectionId, OperationRequest Request, TaskCompletionSource<AppliedOperation> Outcome);
+
+    private sealed class WorkflowQueue
     {
-        await using var connection = await database.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        var current = await connection.QuerySingleOrDefaultAsync<int?>(
-            "SELECT current_version FROM workflows WHERE id = @workflowId FOR UPDATE", new { workflowId }, transaction);
-        var role = current is null ? Role.None : await WorkflowAccess.RoleOfAsync(connection, caller, workflowId, transaction);
-        if (Access.Check(role, Role.Edit) != AccessOutcome.Allowed)
+        public List<Queued> Items { get; } = [];
+
+        public bool Draining { get; set; }
+    }
+
+    private readonly ConcurrentDictionary<Guid, WorkflowQueue> _queues = new();
+
+    /// <summary>
+    /// Queues the operation behind those already waiting for the same workflow. One worker per workflow applies
+    /// everything queued in one transaction (one commit, one disk flush for the lot), in arrival order.
+    /// </summary>
+    public Task<AppliedOperation> ApplyAsync(Guid workflowId, Caller caller, string connectionId, OperationRequest request)
+    {
+        var item = new Queued(caller, connectionId, request, new TaskCompletionSource<AppliedOperation>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var queue = _queues.GetOrAdd(workflowId, _ => new WorkflowQueue());
+        lock (queue)
         {
-            return new AppliedOperation(ApplyResult.Refused(role == Role.None ? WorkflowHub.NotFound : "Editing needs the 'edit' role on this workflow."), role);
+            queue.Items.Add(item);
+            if (!queue.Draining)
+            {
+                queue.Draining = true;
+                _ = Task.Run(() => DrainAsync(workflowId, queue));
+            }
         }
 
+        return item.Outcome.Task;
+    }
+
+    private async Task DrainAsync(Guid workflowId, WorkflowQueue queue)
+    {
+        while (true)
+        {
+            List<Queued> batch;
+            lock (queue)
+            {
+                if (queue.Items.Count == 0)
+                {
+                    queue.Draining = false;
+                    return;
+                }
+
+                batch = [.. queue.Items.Take(MaxBatch)];
+                queue.Items.RemoveRange(0, batch.Count);
+            }
+
+            try
+            {
+                var outcomes = await ApplyBatchAsync(workflowId, batch);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Outcome.SetResult(outcomes[i]);
+                }
+            }
+            catch (Exception e)
+            {
+                foreach (var item in batch)
+                {
+                    item.Outcome.TrySetException(e);
+                }
+            }
+        }
+    }
+
+    private const int MaxBatch = 100;
+
+    private async Task<List<AppliedOperation>> ApplyBatchAsync(Guid workflowId, IReadOnlyList<Queued> batch)
+    {
+        await using var connection = await database.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var current = await connection.QuerySingleOrDefaultAsync<int?>(
+            "SELECT current_version FROM workflows WHERE id = @workflowId FOR UPDATE", new { workflowId }, transaction);
+        var outcomes = new List<AppliedOperation>(batch.Count);
+        if (current is null)
+        {
+            outcomes.AddRange(batch.Select(_ => new AppliedOperation(ApplyResult.Refused(WorkflowHub.NotFound), Role.None)));
+            return outcomes;
+        }
+
+        var document = Live(JsonNode.Parse(await connection.ExecuteScalarAsync<string>(
+            "SELECT document::text FROM workflow_versions WHERE workflow_id = @workflowId AND version = @current",
+            new { workflowId, current }, transaction) ?? "{}")!.AsObject());
+        var version = current.Value;
+        var roles = new Dictionary<Caller, Role>();
+        foreach (var item in batch)
+        {
+            if (!roles.TryGetValue(item.Caller, out var role))
+            {
+                roles[item.Caller] = role = await WorkflowAccess.RoleOfAsync(connection, item.Caller, workflowId, transaction);
+            }
+
+            var outcome = await ApplyOneAsync(connection, transaction, workflowId, item, role, document, version);
+            if (outcome.Result.Changed && !outcome.Result.Duplicate)
+            {
+                version = outcome.Result.Version!.Value;
+                document = outcome.Document!;
+            }
+
+            outcomes.Add(outcome.Applied);
+        }
+
+        await transaction.CommitAsync();
+        return outcomes;
+    }
+
+    private async Task<(AppliedOperation Applied, ApplyResult Result, JsonObject? Document)> ApplyOneAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid workflowId, Queued item, Role role, JsonObject before, int current)
+    {
+        (AppliedOperation, ApplyResult, JsonObject?) Answer(ApplyResult result, JsonObject? document = null, Guid? broadcastAs = null) =>
+            (new AppliedOperation(result, role, broadcastAs), result, document);
+
+        if (Access.Check(role, Role.Edit) != AccessOutcome.Allowed)
+        {
+            return Answer(ApplyResult.Refused(role == Role.None ? WorkflowHub.NotFound : "Editing needs the 'edit' role on this workflow."));
+        }
+
+        var request = item.Request;
         var earlier = await connection.QuerySingleOrDefaultAsync<int?>(
             "SELECT version FROM workflow_operations WHERE workflow_id = @workflowId AND client_id = @clientId AND client_seq = @seq",
             new { workflowId, clientId = request.ClientId, seq = request.Seq }, transaction);
-        if (earlier is { } version)
+        if (earlier is { } applied)
         {
-            return new AppliedOperation(new ApplyResult(true, version, Duplicate: true, Changed: true, null), role);
+            return Answer(new ApplyResult(true, applied, Duplicate: true, Changed: true, null));
         }
 
         var now = time.GetUtcNow();
         var operation = JsonNode.Parse(request.Op.GetRawText());
-        if (await LockedByOthersAsync(connection, transaction, workflowId, connectionId, operation, now) is { } locked)
+        if (await LockedByOthersAsync(connection, transaction, workflowId, item.ConnectionId, operation, now) is { } locked)
         {
-            return new AppliedOperation(ApplyResult.Refused(locked), role);
+            return Answer(ApplyResult.Refused(locked));
         }
 
-        var before = Live(JsonNode.Parse(await connection.ExecuteScalarAsync<string>(
-            "SELECT document::text FROM workflow_versions WHERE workflow_id = @workflowId AND version = @current",
-            new { workflowId, current }, transaction) ?? "{}")!.AsObject());
         var outcome = WorkflowOperations.Apply(before, operation);
         if (!outcome.Accepted)
         {
-            return new AppliedOperation(ApplyResult.Refused(outcome.Refusal!), role);
+            return Answer(ApplyResult.Refused(outcome.Refusal!));
         }
 
         if (JsonNode.DeepEquals(before, outcome.Document))
         {
             // Nothing changed (the same value set twice): no version, nothing to tell anyone.
-            return new AppliedOperation(new ApplyResult(true, current, Duplicate: false, Changed: false, null), role);
+            return Answer(new ApplyResult(true, current, Duplicate: false, Changed: false, null));
         }
 
         var json = outcome.Document!.ToJsonString(WorkflowJson.Options);
         var draft = validator.ValidateDraft(JsonSerializer.Deserialize<JsonElement>(json));
         if (draft.Document is null)
         {
-            var problem = draft.Problems[0];
-            return new AppliedOperation(ApplyResult.Refused($"That change would break the workflow: {problem.Message}"), role);
+            return Answer(ApplyResult.Refused($"That change would break the workflow: {draft.Problems[0].Message}"));
         }
 
-        var next = current!.Value + 1;
-        await WorkflowRows.AppendVersionAsync(connection, transaction, workflowId, next, draft.Document, caller.UserId, now, json);
+        var next = current + 1;
+        await WorkflowRows.AppendVersionAsync(connection, transaction, workflowId, next, draft.Document, item.Caller.UserId, now, json);
         await connection.ExecuteAsync(
             """
             INSERT INTO workflow_operations (workflow_id, version, client_id, client_seq, user_id, operation, applied_at)
             VALUES (@workflowId, @next, @clientId, @seq, @userId, @op::jsonb, @now)
             """,
-            new { workflowId, next, clientId = request.ClientId, seq = request.Seq, userId = caller.UserId, op = request.Op.GetRawText(), now = now.UtcDateTime },
+            new { workflowId, next, clientId = request.ClientId, seq = request.Seq, userId = item.Caller.UserId, op = request.Op.GetRawText(), now = now.UtcDateTime },
             transaction);
-        await transaction.CommitAsync(ct);
-        return new AppliedOperation(new ApplyResult(true, next, Duplicate: false, Changed: true, null), role, caller.UserId);
+        return Answer(new ApplyResult(true, next, Duplicate: false, Changed: true, null), outcome.Document, item.Caller.UserId);
     }
 
     /// <summary>

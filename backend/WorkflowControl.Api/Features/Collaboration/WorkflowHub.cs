@@ -137,17 +137,14 @@ public sealed class WorkflowHub(
 
     public async Task<ApplyResult> Apply(Guid workflowId, OperationRequest request)
     {
-        if (!Connection.Calls.TryTake())
-        {
-            return ApplyResult.Refused("Too many changes at once; this one was not applied. Try again in a moment.");
-        }
-
+        // Not rate-limited: SignalR runs one invocation per connection at a time, so a client cannot send operations
+        // faster than they are applied, and refusing one for speed would throw the user's edit away.
         if (OperationLog.RequestProblem(request) is { } problem)
         {
             return ApplyResult.Refused(problem);
         }
 
-        var applied = await operations.ApplyAsync(workflowId, Context.User!.GetCaller(), Context.ConnectionId, request, Context.ConnectionAborted);
+        var applied = await operations.ApplyAsync(workflowId, Context.User!.GetCaller(), Context.ConnectionId, request);
         if (applied.Role == Role.None)
         {
             throw new HubException(NotFound);

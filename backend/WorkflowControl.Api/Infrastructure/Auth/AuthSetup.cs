@@ -153,6 +153,12 @@ public static class AuthSetup
     private static JwtBearerEvents Events(Func<TokenValidatedContext, Task> onValidated) => new()
     {
         OnTokenValidated = onValidated,
+        // Browsers cannot set headers on WebSockets or server-sent events: on hub paths the token may come as ?access_token=.
+        OnMessageReceived = context =>
+        {
+            context.Token = BearerToken(context.Request);
+            return Task.CompletedTask;
+        },
         // Never log or echo tokens; a short reason is enough for the caller.
         OnChallenge = context =>
         {

@@ -98,5 +98,18 @@ public sealed class RunTrackingTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
     }
 
+    [Test]
+    public async Task Browsers_may_send_their_token_in_the_query_string_on_hub_paths_only()
+    {
+        var user = await TestUser.SignUpAsync(_api);
+        var anonymous = _api.CreateClient();
+
+        var hub = await anonymous.PostAsync($"/hubs/workflows/negotiate?negotiateVersion=1&access_token={user.Token}", null);
+        var elsewhere = await anonymous.GetAsync($"/workflows?access_token={user.Token}");
+
+        Assert.That(hub.StatusCode, Is.EqualTo(HttpStatusCode.OK), "WebSockets cannot carry an Authorization header");
+        Assert.That(elsewhere.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "tokens in URLs end up in logs");
+    }
+
     private Task<HubConnection> ConnectAsync(TestUser user) => HubClients.ConnectAsync(_api, user);
 }

@@ -59,7 +59,8 @@ public sealed class ApiFixture
     }
 }
 
-public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+/// <summary>The in-memory API; with the two-type test catalog unless a test needs the real one (e.g. to run the task library).</summary>
+public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<string, string?>? settings = null, ITaskCatalog? catalog = null) : WebApplicationFactory<Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -70,7 +71,7 @@ public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<stri
         }
 
         builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(new ProgressLoggerProvider()));
-        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<ITaskCatalog>(TestCatalog.Instance)));
+        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<ITaskCatalog>(catalog ?? TestCatalog.Instance)));
     }
 }
 

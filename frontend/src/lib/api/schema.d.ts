@@ -988,6 +988,7 @@ export interface operations {
                 tag?: string;
                 owner?: string;
                 organisation?: string;
+                state?: string;
                 sort?: string;
                 page?: number | string;
                 pageSize?: number | string;

@@ -10,4 +10,4 @@ stack_start_api
 stack_start_web
 echo "stack: api $API_URL, web $WEB_URL, logs $STACK_DIR"
 cd "$FRONTEND_DIR"
-WEB_URL="$WEB_URL" API_URL="$API_URL" node e2e/scenario.mjs
+WEB_URL="$WEB_URL" API_URL="$API_URL" SHARED_DATA="$STACK_DIR/shared" node e2e/scenario.mjs

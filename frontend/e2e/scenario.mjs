@@ -1,5 +1,5 @@
 // The analyst's path through the editor against the real API and PostgreSQL (started by e2e/run.sh).
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { launch } from "./browser.mjs";
@@ -156,6 +156,24 @@ try {
     assert.equal(await page.getByRole("heading", { level: 1 }).innerText(), "Positive sales");
     await page.getByTestId("validity").filter({ hasText: "valid" }).waitFor();
     await shot("06-editor-reloaded");
+  });
+
+  await step("data preview: a missing file is explained, then the rows and column types show", async () => {
+    await openNode("csv");
+    const preview = page.getByRole("region", { name: "Data preview" });
+    await preview.getByRole("button", { name: "Preview" }).click();
+    await preview.getByRole("alert").filter({ hasText: "file 'sales/2024.csv' was not found in your data folder" }).waitFor({ timeout: 30000 });
+    const { user } = await page.evaluate(() => JSON.parse(localStorage.getItem("wfc.session")));
+    const folder = `${process.env.SHARED_DATA}/${user.id}/files/sales`;
+    await mkdir(folder, { recursive: true });
+    await writeFile(`${folder}/2024.csv`, "region,amount\nnorth,5\nsouth,-3\n");
+    await openNode("filter");
+    await preview.getByRole("button", { name: "Preview" }).click();
+    const rows = preview.getByRole("table", { name: "Preview rows" });
+    await rows.waitFor({ timeout: 30000 });
+    assert.deepEqual(await rows.locator("tbody tr").allInnerTexts(), ["north\t5"], "the filter keeps positive amounts of the sample");
+    await preview.getByRole("table", { name: "Columns" }).getByRole("row", { name: "amount integer" }).waitFor();
+    await shot("06a-preview");
   });
 
   await step("deploy writes the DAG file and shows its state", async () => {

@@ -36,6 +36,9 @@ public static class ListWorkflows
         ["failed"] = ["failed"],
     };
 
+    /// <summary>The `deployment` filter: the state of the current deployment; "none" for workflows never deployed.</summary>
+    private static readonly HashSet<string> DeploymentFilters = new(StringComparer.Ordinal) { "none", "written", "parsed", "import_error" };
+
     // Settable properties rather than a positional record: Dapper cannot pick a constructor when columns are NULL.
     private sealed class Row
     {
@@ -63,7 +66,7 @@ public static class ListWorkflows
     public static async Task<Results<Ok<WorkflowPage>, ProblemHttpResult>> Handle(
         ClaimsPrincipal user, NpgsqlDataSource database, TimeProvider time, CancellationToken ct,
         string? search = null, string? key = null, string? tag = null, Guid? owner = null, Guid? organisation = null, string? state = null,
-        string? sort = null, int page = 1, int pageSize = 20)
+        string? deployment = null, string? sort = null, int page = 1, int pageSize = 20)
     {
         if (page < 1 || pageSize < 1 || pageSize > MaxPageSize)
         {
@@ -80,6 +83,11 @@ public static class ListWorkflows
         if (state is not null && !StateFilters.TryGetValue(state, out lastRunStates))
         {
             return Problems.BadRequest($"Unknown state '{state}'. Use one of {string.Join(", ", StateFilters.Keys)}.");
+        }
+
+        if (deployment is not null && !DeploymentFilters.Contains(deployment))
+        {
+            return Problems.BadRequest($"Unknown deployment '{deployment}'. Use one of {string.Join(", ", DeploymentFilters)}.");
         }
 
         var caller = user.GetCaller();
@@ -114,6 +122,7 @@ public static class ListWorkflows
               AND (@owner::uuid IS NULL OR w.owner_id = @owner)
               AND (@organisation::uuid IS NULL OR w.organisation_id = @organisation)
               AND (@stateFilter::boolean IS NOT TRUE OR (cardinality(@lastRunStates::text[]) = 0 AND lr.state IS NULL) OR lr.state = ANY(@lastRunStates))
+              AND (@deployment::text IS NULL OR (@deployment = 'none' AND ld.state IS NULL) OR ld.state = @deployment)
             ORDER BY {orderBy}
             LIMIT @pageSize OFFSET @offset
             """,
@@ -129,6 +138,7 @@ public static class ListWorkflows
                 organisation,
                 stateFilter = lastRunStates is not null,
                 lastRunStates = lastRunStates ?? [],
+                deployment,
                 pageSize,
                 offset = (page - 1) * pageSize,
             })).ToList();

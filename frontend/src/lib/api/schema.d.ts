@@ -989,6 +989,7 @@ export interface operations {
                 owner?: string;
                 organisation?: string;
                 state?: string;
+                deployment?: string;
                 sort?: string;
                 page?: number | string;
                 pageSize?: number | string;

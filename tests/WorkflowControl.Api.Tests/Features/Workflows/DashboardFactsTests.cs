@@ -52,6 +52,9 @@ public sealed class DashboardFactsTests
         Assert.That(items[0].GetProperty("lastRun").ValueKind, Is.EqualTo(JsonValueKind.Null));
         Assert.That(items[1].GetProperty("deploymentState").GetString(), Is.EqualTo("written"));
         Assert.That(items.Select(i => i.GetProperty("nextRunAt").ValueKind), Is.All.EqualTo(JsonValueKind.Null));
+        Assert.That(await IdsAsync(user, $"/workflows?search={term}&deployment=none"), Is.EqualTo(new[] { draft }));
+        Assert.That(await IdsAsync(user, $"/workflows?search={term}&deployment=written"), Is.EqualTo(new[] { paused }));
+        Assert.That(await IdsAsync(user, $"/workflows?search={term}&deployment=import_error"), Is.Empty);
     }
 
     [Test]

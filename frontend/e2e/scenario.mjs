@@ -303,7 +303,15 @@ try {
     await page.keyboard.press("Escape");
     await page.getByLabel("Back to workflows").click();
     await page.getByRole("link", { name: "Positive sales" }).waitFor();
+    const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: "Positive sales" }) });
+    await row.getByText("in Airflow").waitFor();
+    await row.getByText("success", { exact: true }).waitFor();
+    assert.notEqual(await row.locator("td").nth(5).innerText(), "none", "a deployed, scheduled workflow shows its next run");
     await shot("09-dashboard");
+    await page.getByLabel("State").selectOption({ label: "Last run failed" });
+    await page.getByText("No workflow matches these filters").waitFor();
+    await page.getByLabel("State").selectOption({ label: "Last run succeeded" });
+    await page.getByRole("link", { name: "Positive sales" }).waitFor();
   }, { soft: true });
 
   await step("history page", async () => {

@@ -15,11 +15,17 @@ export function DataPreview({ taskId, type }: { taskId: string; type: TaskType |
   const current = useEditor((s) => s.doc);
   const [state, setState] = useState<State>({ kind: "idle" });
   const runId = useRef(0);
+  const section = useRef<HTMLElement>(null);
   // Another step selected: its preview starts empty, and an answer still on its way for the old one is dropped.
   useEffect(() => {
     runId.current += 1;
     setState({ kind: "idle" });
   }, [taskId]);
+
+  // The preview sits under the form: bring its outcome into view in a long panel.
+  useEffect(() => {
+    if (state.kind === "done" || state.kind === "failed") section.current?.scrollIntoView?.({ block: "nearest" });
+  }, [state.kind]);
 
   if (!current || !workflowId) return null;
   const availability = previewAvailability(type, role, saved, current, taskId);
@@ -36,7 +42,7 @@ export function DataPreview({ taskId, type }: { taskId: string; type: TaskType |
   }
 
   return (
-    <section className="preview" aria-label="Data preview">
+    <section className="preview" aria-label="Data preview" ref={section}>
       <div className="row">
         <h3>Data preview</h3>
         <span className="spacer" />

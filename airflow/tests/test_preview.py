@@ -53,3 +53,23 @@ def test_preview_refuses_inputs_outside_the_owners_folder(harness, tmp_path: Pat
 def test_side_effect_tasks_have_no_preview(harness) -> None:
     code, answer = _preview({"taskType": "load.postgres", "ownerId": harness.owner_id, "config": {}})
     assert code == 2 and "no data preview" in answer["error"]["problem"]
+
+
+def test_preview_of_a_downstream_task_runs_its_ancestors_on_the_same_sample(harness) -> None:
+    files = harness.root / harness.owner_id / "files"
+    files.mkdir(parents=True, exist_ok=True)
+    (files / "sales.csv").write_text("region,amount\nnorth,5\nsouth,12\nnorth,30\n", encoding="utf-8")
+    code, answer = _preview({"taskType": "transform.filter", "ownerId": harness.owner_id, "limit": 10,
+                             "dependsOn": ["extract"],
+                             "upstream": [{"id": "extract", "taskType": "extract.csv",
+                                           "config": {"source": "sales.csv"}, "dependsOn": []}],
+                             "config": {"conditions": [{"column": "amount", "operator": "ge", "value": 10}]}})
+    assert code == 0, answer
+    assert answer["rows"] == [{"region": "south", "amount": 12}, {"region": "north", "amount": 30}]
+
+
+def test_preview_names_the_upstream_task_that_has_no_preview(harness) -> None:
+    code, answer = _preview({"taskType": "transform.clean", "ownerId": harness.owner_id, "dependsOn": ["load"],
+                             "upstream": [{"id": "load", "taskType": "load.postgres", "config": {}, "dependsOn": []}],
+                             "config": {}})
+    assert code == 2 and answer["error"]["task"] == "load" and "no data preview" in answer["error"]["problem"]

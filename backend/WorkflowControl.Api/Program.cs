@@ -6,6 +6,7 @@ using WorkflowControl.Api.Features.Collaboration;
 using WorkflowControl.Api.Features.Collaborators;
 using WorkflowControl.Api.Features.Deployments;
 using WorkflowControl.Api.Features.Organisations;
+using WorkflowControl.Api.Features.Preview;
 using WorkflowControl.Api.Features.Runs;
 using WorkflowControl.Api.Features.Tokens;
 using WorkflowControl.Api.Features.Workflows;
@@ -44,6 +45,10 @@ builder.Services.AddSingleton<ITaskCatalog>(EmbeddedTaskCatalog.Instance);
 builder.Services.AddSingleton<WorkflowValidator>();
 builder.Services.AddDagGeneration(builder.Configuration);
 builder.Services.AddAirflowClient(builder.Configuration);
+builder.Services.AddOptions<PreviewOptions>().BindConfiguration(PreviewOptions.Section)
+    .PostConfigure(o => o.SharedDataRoot ??= builder.Configuration["SharedData:Root"])
+    .ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddSingleton<PreviewRunner>();
 var signalR = builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024);
 if (builder.Configuration["SignalR:Redis"] is { Length: > 0 } redis)
 {
@@ -105,7 +110,8 @@ app.MapGroup("/workflows").WithTags("Workflows")
     .MapWorkflowVersionEndpoints()
     .MapCollaboratorEndpoints()
     .MapDeploymentEndpoints()
-    .MapRunEndpoints();
+    .MapRunEndpoints()
+    .MapPreviewEndpoints();
 app.MapGet("/workflows", ListWorkflows.Handle).WithTags("Workflows").WithName("ListWorkflows");
 app.MapHub<WorkflowHub>(WorkflowHub.Path);
 app.MapGroup("/tokens").WithTags("Tokens").MapTokenEndpoints();

@@ -11,7 +11,7 @@ stack_start_web
 echo "stack: api $API_URL, web $WEB_URL, logs $STACK_DIR"
 cd "$FRONTEND_DIR"
 status=0
-WEB_URL="$WEB_URL" API_URL="$API_URL" node e2e/scenario.mjs || status=$?
+WEB_URL="$WEB_URL" API_URL="$API_URL" SHARED_DATA="$STACK_DIR/shared" node e2e/scenario.mjs || status=$?
 # Two people in two browsers on the same stack: presence, pointers, live changes, locks.
 WEB_URL="$WEB_URL" API_URL="$API_URL" node e2e/collab.mjs || status=$?
 exit "$status"

@@ -1,5 +1,5 @@
 // The analyst's path through the editor against the real API and PostgreSQL (started by e2e/run.sh).
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { launch } from "./browser.mjs";
@@ -179,6 +179,24 @@ try {
     await shot("06-editor-reloaded");
   });
 
+  await step("data preview: a missing file is explained, then the rows and column types show", async () => {
+    await openNode("csv");
+    const preview = page.getByRole("region", { name: "Data preview" });
+    await preview.getByRole("button", { name: "Preview" }).click();
+    await preview.getByRole("alert").filter({ hasText: "file 'sales/2024.csv' was not found in your data folder" }).waitFor({ timeout: 30000 });
+    const { user } = await page.evaluate(() => JSON.parse(localStorage.getItem("wfc.session")));
+    const folder = `${process.env.SHARED_DATA}/${user.id}/files/sales`;
+    await mkdir(folder, { recursive: true });
+    await writeFile(`${folder}/2024.csv`, "region,amount\nnorth,5\nsouth,-3\n");
+    await openNode("filter");
+    await preview.getByRole("button", { name: "Preview" }).click();
+    const rows = preview.getByRole("table", { name: "Preview rows" });
+    await rows.waitFor({ timeout: 30000 });
+    assert.deepEqual(await rows.locator("tbody tr").allInnerTexts(), ["north\t5"], "the filter keeps positive amounts of the sample");
+    await preview.getByRole("table", { name: "Columns" }).getByRole("row", { name: "amount integer" }).waitFor();
+    await shot("06a-preview");
+  });
+
   await step("deploy writes the DAG file and shows its state", async () => {
     deployedVersion = await shownVersion();
     await page.getByRole("button", { name: "Deploy", exact: true }).click();
@@ -344,7 +362,15 @@ try {
     await page.keyboard.press("Escape");
     await page.getByLabel("Back to workflows").click();
     await page.getByRole("link", { name: "Positive sales" }).waitFor();
+    const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: "Positive sales" }) });
+    await row.getByText("in Airflow").waitFor();
+    await row.getByText("success", { exact: true }).waitFor();
+    assert.notEqual(await row.locator("td").nth(5).innerText(), "none", "a deployed, scheduled workflow shows its next run");
     await shot("09-dashboard");
+    await page.getByLabel("State").selectOption({ label: "Last run failed" });
+    await page.getByText("No workflow matches these filters").waitFor();
+    await page.getByLabel("State").selectOption({ label: "Last run succeeded" });
+    await page.getByRole("link", { name: "Positive sales" }).waitFor();
   }, { soft: true });
 
   await step("history page", async () => {

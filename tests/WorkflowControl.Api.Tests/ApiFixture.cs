@@ -59,7 +59,8 @@ public sealed class ApiFixture
     }
 }
 
-public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null) : WebApplicationFactory<Program>
+/// <summary>The in-memory API; with the two-type test catalog unless a test needs the real one (e.g. to run the task library).</summary>
+public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<string, string?>? settings = null, ITaskCatalog? catalog = null, Action<IServiceCollection>? services = null) : WebApplicationFactory<Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -72,7 +73,7 @@ public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<stri
         builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(new ProgressLoggerProvider()));
         builder.ConfigureServices(s =>
         {
-            s.Replace(ServiceDescriptor.Singleton<ITaskCatalog>(TestCatalog.Instance));
+            s.Replace(ServiceDescriptor.Singleton<ITaskCatalog>(catalog ?? TestCatalog.Instance));
             services?.Invoke(s);
         });
     }

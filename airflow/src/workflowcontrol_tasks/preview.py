@@ -1,7 +1,10 @@
 """Preview entry point: run one task on a sample and print {rows, schema} as JSON.
 
 Request on stdin: {"taskType", "config", "inputs": {port: path or [paths]}, "limit", "ownerId", "params"}.
-Input paths must lie inside the owner's folder of the shared data root. Errors are printed as
+Input paths must lie inside the owner's folder of the shared data root. Instead of "inputs", a task that reads
+other tasks' results can name them: "dependsOn": [ids] and "upstream": [{"id", "taskType", "config", "dependsOn"}]
+listing its ancestors in an order where each comes after its own dependencies; they are previewed first, on the
+same sample, and their results feed the task. Errors are printed as
 {"error": {"task", "field", "problem"}} with exit status 2.
 """
 from __future__ import annotations
@@ -58,26 +61,56 @@ def _input_refs(request: dict[str, Any], owner_id: str) -> list[dict[str, Any]]:
     return refs
 
 
-def preview(request: dict[str, Any]) -> dict[str, Any]:
-    task_type = request.get("taskType")
+def _check_previewable(task_type: Any, field: str, task: str | None = None) -> str:
     if task_type not in load_catalog():
-        raise ConfigError(f"unknown task type '{task_type}'", field="taskType")
+        raise ConfigError(f"unknown task type '{task_type}'", field=field, task=task)
     if not load_catalog()[task_type]["preview"]:
-        raise ConfigError("this task type has no data preview", field="taskType")
-    limit = max(1, min(int(request.get("limit") or DEFAULT_LIMIT), MAX_LIMIT))
-    owner_id = paths.check_uuid(request.get("ownerId") or "", "ownerId")
-    context = TaskContext(task_id="preview", task_type=task_type, owner_id=owner_id,
+        raise ConfigError("this task type has no data preview", field=field, task=task)
+    return str(task_type)
+
+
+def _context(request: dict[str, Any], task_id: str, task_type: str, owner_id: str, limit: int) -> TaskContext:
+    context = TaskContext(task_id=task_id, task_type=task_type, owner_id=owner_id,
                           workflow_id=str(uuid.UUID(int=0)), run_id="preview", params=request.get("params") or {},
                           ts=dt.datetime.now(dt.timezone.utc).isoformat(), preview_limit=limit)
     context.ds = context.ts[:10] if context.ts else None
+    return context
+
+
+def _refs_of(depends_on: Any, results: dict[str, dict[str, Any]], task: str) -> list[dict[str, Any]]:
+    refs = []
+    for upstream in depends_on or []:
+        if upstream not in results:
+            raise InputError(f"upstream task '{upstream}' was not previewed first", field="dependsOn", task=task)
+        refs.append({**results[upstream], "task_id": upstream})
+    return refs
+
+
+def preview(request: dict[str, Any]) -> dict[str, Any]:
+    task_type = _check_previewable(request.get("taskType"), "taskType")
+    limit = max(1, min(int(request.get("limit") or DEFAULT_LIMIT), MAX_LIMIT))
+    owner_id = paths.check_uuid(request.get("ownerId") or "", "ownerId")
+    contexts: list[TaskContext] = []
     try:
-        result = run_task(task_type, request.get("config") or {}, _input_refs(request, owner_id), context)
+        # Ancestors run on the same sample, each into its own temporary folder, so the task sees real upstream data.
+        results: dict[str, dict[str, Any]] = {}
+        for step in request.get("upstream") or []:
+            step_id = str(step.get("id"))
+            step_type = _check_previewable(step.get("taskType"), "type", task=step_id)
+            contexts.append(_context(request, step_id, step_type, owner_id, limit))
+            results[step_id] = run_task(step_type, step.get("config") or {},
+                                        _refs_of(step.get("dependsOn"), results, step_id), contexts[-1])
+        refs = (_refs_of(request.get("dependsOn"), results, "preview") if "dependsOn" in request
+                else _input_refs(request, owner_id))
+        contexts.append(_context(request, "preview", task_type, owner_id, limit))
+        result = run_task(task_type, request.get("config") or {}, refs, contexts[-1])
         frame = storage.read_table(Path(result["path"]), limit)
         rows = [{str(k): _jsonable(v) for k, v in record.items()} for record in frame.to_dict(orient="records")]
         return {"rows": rows, "schema": storage.schema_of(frame)}
     finally:
-        if context.output_dir is not None:
-            shutil.rmtree(context.output_dir, ignore_errors=True)
+        for context in contexts:
+            if context.output_dir is not None:
+                shutil.rmtree(context.output_dir, ignore_errors=True)
 
 
 def main() -> int:

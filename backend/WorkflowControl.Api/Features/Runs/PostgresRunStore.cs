@@ -60,11 +60,16 @@ public sealed class PostgresRunStore(NpgsqlDataSource database, TimeProvider tim
             // Discovered runs (scheduler, Airflow UI) are inserted; known runs only change state.
             await connection.ExecuteAsync(
                 """
-                INSERT INTO runs (workflow_id, dag_run_id, params, state, message, created_at, updated_at)
-                SELECT @workflowId, @runId, @conf::jsonb, @state, @error, @now, @now WHERE EXISTS (SELECT 1 FROM workflows WHERE id = @workflowId)
-                ON CONFLICT (workflow_id, dag_run_id) DO UPDATE SET state = EXCLUDED.state, message = coalesce(EXCLUDED.message, runs.message), updated_at = EXCLUDED.updated_at
+                INSERT INTO runs (workflow_id, dag_run_id, params, state, message, started_at, created_at, updated_at)
+                SELECT @workflowId, @runId, @conf::jsonb, @state, @error, @startedAt, @now, @now WHERE EXISTS (SELECT 1 FROM workflows WHERE id = @workflowId)
+                ON CONFLICT (workflow_id, dag_run_id) DO UPDATE SET state = EXCLUDED.state, message = coalesce(EXCLUDED.message, runs.message),
+                    started_at = coalesce(EXCLUDED.started_at, runs.started_at), updated_at = EXCLUDED.updated_at
                 """,
-                new { workflowId, runId = change.Key.DagRunId, conf = change.Run?.Conf?.ToJsonString() ?? "{}", state = change.NewState, error = change.Error, now },
+                new
+                {
+                    workflowId, runId = change.Key.DagRunId, conf = change.Run?.Conf?.ToJsonString() ?? "{}", state = change.NewState, error = change.Error,
+                    startedAt = change.Run?.StartDate?.UtcDateTime, now,
+                },
                 transaction);
         }
 

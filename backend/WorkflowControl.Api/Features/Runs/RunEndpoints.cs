@@ -231,6 +231,8 @@ public static class RunEndpoints
         }
 
         var dag = await airflow.SetPausedAsync(DagPaths.DagId(id), request.Paused, ct);
+        // Remembered on the deployment so the dashboard shows a next run only for workflows Airflow will schedule.
+        await connection.ExecuteAsync("UPDATE deployments SET active = @active WHERE workflow_id = @id AND state <> 'superseded'", new { id, active = !dag.IsPaused });
         await AuditLog.WriteAsync(connection, null, user, request.Paused ? "workflow.paused" : "workflow.unpaused", id, null, time.GetUtcNow());
         return TypedResults.Ok(new PauseRequest(dag.IsPaused));
     }

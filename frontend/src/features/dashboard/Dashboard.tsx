@@ -18,16 +18,9 @@ import { emptyDocument } from "@/features/editor/document/operations";
 import { ErrorMessage } from "@/features/shared/ErrorMessage";
 import { Dialog } from "@/features/shared/Dialog";
 import { formatDateTime } from "@/features/shared/format";
+import { deploymentText, listParams, nextRunText, PAGE_SIZE, STATE_FILTERS, type StateFilter } from "./listQuery";
 
 const col = createColumnHelper<WorkflowSummary>();
-const PAGE_SIZE = 20;
-
-function sortParam(sorting: SortingState): string {
-  const s = sorting[0];
-  if (!s) return "-updated";
-  const key = s.id === "name" ? "name" : "updated";
-  return s.desc ? `-${key}` : key;
-}
 
 export function Dashboard() {
   const router = useRouter();
@@ -35,7 +28,7 @@ export function Dashboard() {
   const [search, setSearch] = useState("");
   const [tag, setTag] = useState("");
   const [ownerFilter, setOwnerFilter] = useState<"all" | "mine" | "shared">("all");
-  const [stateFilter, setStateFilter] = useState("");
+  const [stateFilter, setStateFilter] = useState<StateFilter>("");
   const [sorting, setSorting] = useState<SortingState>([{ id: "updatedAt", desc: true }]);
   const [page, setPage] = useState(1);
   const [data, setData] = useState<Page<WorkflowSummary> | null>(null);
@@ -46,20 +39,13 @@ export function Dashboard() {
 
   const load = useCallback(async () => {
     try {
-      const q = query({
-        search,
-        tag,
-        owner: ownerFilter === "mine" ? user?.id : undefined,
-        sort: sortParam(sorting),
-        page,
-        pageSize: PAGE_SIZE,
-      });
+      const q = query(listParams({ search, tag, owner: ownerFilter, state: stateFilter, sorting, page }, user?.id));
       setData(await api.get<Page<WorkflowSummary>>(`/workflows${q}`));
       setError(null);
     } catch (e) {
       setError(e);
     }
-  }, [search, tag, ownerFilter, sorting, page, user?.id]);
+  }, [search, tag, ownerFilter, stateFilter, sorting, page, user?.id]);
 
   useEffect(() => {
     const t = setTimeout(load, 200);
@@ -69,10 +55,8 @@ export function Dashboard() {
   const rows = useMemo(() => {
     let items = data?.items ?? [];
     if (ownerFilter === "shared") items = items.filter((w) => w.ownerId !== user?.id);
-    if (stateFilter === "never") items = items.filter((w) => !w.lastRun);
-    else if (stateFilter) items = items.filter((w) => w.lastRun?.state === stateFilter || w.deploymentState === stateFilter);
     return items;
-  }, [data, ownerFilter, stateFilter, user?.id]);
+  }, [data, ownerFilter, user?.id]);
 
   async function create(fromExample: boolean) {
     setBusy(true);
@@ -118,7 +102,7 @@ export function Dashboard() {
       col.accessor("deploymentState", {
         header: "Deployed",
         enableSorting: false,
-        cell: (c) => (c.getValue() ? <span className={`badge ${c.getValue()}`}>{c.getValue()?.replace("_", " ")}</span> : <span className="muted">not yet</span>),
+        cell: (c) => (c.getValue() ? <span className={`badge ${c.getValue()}`}>{deploymentText(c.getValue())}</span> : <span className="muted">{deploymentText(null)}</span>),
       }),
       col.accessor("lastRun", {
         header: "Last run",
@@ -134,7 +118,14 @@ export function Dashboard() {
           );
         },
       }),
-      col.accessor("nextRunAt", { header: "Next run", enableSorting: false, cell: (c) => (c.getValue() ? formatDateTime(c.getValue()) : <span className="muted">manual</span>) }),
+      col.accessor("nextRunAt", {
+        header: "Next run",
+        enableSorting: false,
+        cell: (c) => {
+          const next = nextRunText(c.row.original);
+          return <span className={next.muted ? "muted" : undefined} title={next.title}>{next.text}</span>;
+        },
+      }),
       col.accessor("updatedAt", { header: "Updated", cell: (c) => formatDateTime(c.getValue()) }),
       col.display({
         id: "actions",
@@ -225,13 +216,8 @@ export function Dashboard() {
         </label>
         <label>
           State
-          <select value={stateFilter} onChange={(e) => setStateFilter(e.target.value)}>
-            <option value="">Any</option>
-            <option value="success">Last run succeeded</option>
-            <option value="failed">Last run failed</option>
-            <option value="running">Running</option>
-            <option value="never">Never run</option>
-            <option value="import_error">Deploy failed</option>
+          <select value={stateFilter} onChange={(e) => { setStateFilter(e.target.value as StateFilter); setPage(1); }}>
+            {STATE_FILTERS.map((f) => <option key={f.value} value={f.value}>{f.label}</option>)}
           </select>
         </label>
       </div>

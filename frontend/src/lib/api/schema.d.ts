@@ -436,6 +436,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/workflows/{id}/tasks/{taskId}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["PreviewTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tokens": {
         parameters: {
             query?: never;
@@ -618,6 +634,19 @@ export interface components {
         };
         PauseRequest: {
             paused: boolean;
+        };
+        PreviewColumn: {
+            name: string;
+            type: string;
+            timezone?: null | string;
+        };
+        PreviewRequest: {
+            /** Format: int32 */
+            limit?: null | number | string;
+        };
+        PreviewResult: {
+            rows: Record<string, never>[];
+            schema: components["schemas"]["PreviewColumn"][];
         };
         RenderedFile: {
             /** Format: int32 */
@@ -959,6 +988,8 @@ export interface operations {
                 tag?: string;
                 owner?: string;
                 organisation?: string;
+                state?: string;
+                deployment?: string;
                 sort?: string;
                 page?: number | string;
                 pageSize?: number | string;
@@ -1689,6 +1720,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PauseRequest"];
+                };
+            };
+        };
+    };
+    PreviewTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                taskId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["PreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewResult"];
                 };
             };
         };

@@ -126,6 +126,10 @@ export interface RunPage { items: RunSummary[]; total: number }
 export interface RunDetail extends RunSummary { tasks: TaskRun[] }
 export interface LogChunk { content: string; continuationToken: string | null; done: boolean }
 
+/** A data preview: the first rows a step produces on a sample, and the column types the task library sees. */
+export interface PreviewColumn { name: string; type: "integer" | "number" | "boolean" | "date" | "timestamp" | "string" | string; timezone?: string | null }
+export interface PreviewResult { rows: Record<string, unknown>[]; schema: PreviewColumn[] }
+
 /** RFC 9457 problem details, with the extensions the API adds. */
 export interface ProblemDetails {
   type?: string; title?: string; status?: number; detail?: string; instance?: string;
@@ -150,4 +154,6 @@ export const contractChecks: [
   OnlyWireKeys<Collaborator, Wire["Collaborator"]>,
   OnlyWireKeys<ValidationResult, Wire["ValidationReport"]>,
   OnlyWireKeys<DiffChange, Wire["WorkflowChange"]>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true];
+  OnlyWireKeys<PreviewResult, Wire["PreviewResult"]>,
+  OnlyWireKeys<PreviewColumn, Wire["PreviewColumn"]>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];

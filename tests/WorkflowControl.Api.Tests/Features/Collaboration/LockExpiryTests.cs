@@ -17,7 +17,7 @@ public sealed class LockExpiryTests
     public void Start() => _api = new ApiFactory(
         ApiFixture.ConnectionString,
         new Dictionary<string, string?> { ["Collaboration:LockLeaseSeconds"] = "30" },
-        services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_time)));
+        services: services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_time)));
 
     [OneTimeTearDown]
     public Task Stop() => _api.DisposeAsync().AsTask();

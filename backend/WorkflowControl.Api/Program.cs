@@ -21,6 +21,9 @@ using WorkflowControl.Dags;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 4 * 1024 * 1024);
+// Hub URLs carry the browser's token (?access_token=): the request-start log that prints whole URLs stays off at
+// any configured level, so a token never reaches a log.
+builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", level => level >= LogLevel.Warning);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ExceptionHandling>();

@@ -12,6 +12,8 @@ apt_packages=(
   python3-lxml python3-joblib
   # browser tests and the compose file check
   chromium fonts-dejavu-core docker-compose
+  # the SignalR Redis backplane test (several API instances)
+  redis-server
 )
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -130,7 +130,7 @@ public sealed class ThrowawayPostgres : IAsyncDisposable
         return candidate ?? throw new InvalidOperationException("PostgreSQL server binaries not found: install the postgresql package (make deps) or set PG_BIN");
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -88,7 +88,9 @@ public sealed partial class WorkflowValidator(ITaskCatalog catalog)
     }
 
     /// <summary>Checks an already-typed document, e.g. one built by the collaboration hub from operations.</summary>
-    public WorkflowValidation Validate(WorkflowDocument document) => Validate(WorkflowJson.ToElement(document));
+    public WorkflowValidation Validate(WorkflowDocument document) =>
+        // A document stored without a layout serializes it as null, which the schema (rightly) refuses in input.
+        Validate(WorkflowJson.ToElement(document.Layout is null ? document with { Layout = new WorkflowLayout() } : document));
 
     private void CheckMeaning(WorkflowDocument document, bool draft, List<ValidationProblem> problems)
     {

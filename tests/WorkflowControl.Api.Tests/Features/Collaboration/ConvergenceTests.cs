@@ -266,14 +266,17 @@ public sealed class ConvergenceTests
         {
             var tasks = shown["spec"]!["tasks"]!.AsArray().Select(t => t!["id"]!.GetValue<string>()).ToList();
             string Any() => tasks.Count == 0 ? "extract" : tasks[random.Next(tasks.Count)];
-            return random.Next(7) switch
+            var edges = shown["spec"]!["tasks"]!.AsArray()
+                .SelectMany(t => t!["dependsOn"]!.AsArray().Select(d => (Source: d!.GetValue<string>(), Target: t["id"]!.GetValue<string>()))).ToList();
+            var edge = edges.Count == 0 ? (Source: Any(), Target: Any()) : edges[random.Next(edges.Count)];
+            return random.Next(10) switch
             {
-                0 => AddNode($"n_{clientId.Replace('-', '_')}_{_nextSeq}", "test.step", Any()),
-                1 => new JsonObject { ["kind"] = "deleteNode", ["id"] = Any() },
-                2 => Move(Any(), random.Next(0, 800), random.Next(0, 600)),
-                3 => new JsonObject { ["kind"] = "addEdge", ["source"] = Any(), ["target"] = Any() },
-                4 => new JsonObject { ["kind"] = "deleteEdge", ["source"] = Any(), ["target"] = Any() },
-                5 => new JsonObject { ["kind"] = "updateSettings", ["changes"] = new JsonObject { ["name"] = $"Named by {clientId}" } },
+                0 or 1 => AddNode($"n_{clientId.Replace('-', '_')}_{_nextSeq}", "test.step", Any()),
+                2 => new JsonObject { ["kind"] = "deleteNode", ["id"] = Any() },
+                3 or 4 => Move(Any(), random.Next(0, 800), random.Next(0, 600)),
+                5 => new JsonObject { ["kind"] = "addEdge", ["source"] = Any(), ["target"] = Any() },
+                6 => new JsonObject { ["kind"] = "deleteEdge", ["source"] = edge.Source, ["target"] = edge.Target },
+                7 => new JsonObject { ["kind"] = "updateSettings", ["changes"] = new JsonObject { ["name"] = $"Named by {clientId} #{_nextSeq}" } },
                 _ => UpdateConfig(Any(), "expression", $"{clientId} #{_nextSeq}"),
             };
         }

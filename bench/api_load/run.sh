@@ -17,6 +17,11 @@ for i in $(seq 1 99); do
 done
 printf '%s' "$document" > "$work/document.json"
 
+# Warm-up, not reported: the first seconds measure the JIT compiling hot paths, not the steady state.
+wrk -t1 -c8 -d5s -H "Authorization: Bearer $token" "$base/workflows/$id" >/dev/null
+wrk -t1 -c8 -d5s -H "Authorization: Bearer $token" "$base/workflows?pageSize=20" >/dev/null
+echo "== GET /workflows/{id} (50 tasks) at about 1,000 requests/s (15 connections, 9 ms pause), ${duration}s"
+PACE_MS=9 wrk -t1 -c15 -d"${duration}s" --latency -s bench/api_load/paced.lua -H "Authorization: Bearer $token" "$base/workflows/$id"
 echo "== GET /workflows/{id} (50 tasks), 1 thread, 8 connections, ${duration}s"
 wrk -t1 -c8 -d"${duration}s" --latency -H "Authorization: Bearer $token" "$base/workflows/$id"
 echo "== GET /workflows/{id} (50 tasks), 2 threads, 32 connections, ${duration}s"

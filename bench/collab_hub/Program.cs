@@ -23,6 +23,7 @@ for (var i = 0; i < 50; i++)
 }
 
 await RunAsync("50 editors on one workflow, each sending one operation per second", workflows: 1, editorsPerWorkflow: 50, opsPerEditorPerSecond: 1.0, cursorsPerSecond: 0);
+await RunAsync("the same with every editor also moving the pointer twice per second", workflows: 1, editorsPerWorkflow: 50, opsPerEditorPerSecond: 1.0, cursorsPerSecond: 2);
 await RunAsync("500 connections across 50 workflows (10 editors each), one operation per editor every 2 s", workflows: 50, editorsPerWorkflow: 10, opsPerEditorPerSecond: 0.5, cursorsPerSecond: 0);
 return 0;
 
@@ -39,6 +40,7 @@ async Task RunAsync(string title, int workflows, int editorsPerWorkflow, double 
     var clock = Stopwatch.StartNew();
     var inFlight = new ConcurrentDictionary<(Guid, string, long), (double SentMs, int Remaining)>();
     var latencies = new ConcurrentBag<double>();
+    var roundTrips = new ConcurrentBag<double>();
     var editors = new List<(HubConnection Hub, Guid Workflow, string ClientId)>();
     for (var w = 0; w < workflows; w++)
     {
@@ -77,18 +79,43 @@ async Task RunAsync(string title, int workflows, int editorsPerWorkflow, double 
         }
     }
 
+    var refused = 0;
+    var seqs = new long[editors.Count];
+
+    // The first seconds are not counted: they measure the JIT compiling the hot paths, not the hub.
+    await EditAsync(TimeSpan.FromSeconds(5));
+    await Task.Delay(1000);
+    latencies.Clear();
+    roundTrips.Clear();
+    inFlight.Clear();
+    refused = 0;
     var cpuBefore = CpuSeconds(apiPid);
     var wallBefore = clock.Elapsed;
-    using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-    var refused = 0;
-    var tasks = editors.Select(async (editor, index) =>
+    await EditAsync(TimeSpan.FromSeconds(seconds));
+    await Task.Delay(2000);
+    var cpu = (CpuSeconds(apiPid) - cpuBefore) / (clock.Elapsed - wallBefore).TotalSeconds;
+    var sorted = latencies.Order().ToArray();
+    var trips = roundTrips.Order().ToArray();
+    static double Q(double[] values, double q) => values.Length == 0 ? double.NaN : values[Math.Min(values.Length - 1, (int)(q * values.Length))];
+    double P(double q) => Q(sorted, q);
+    Console.WriteLine($"operations delivered to everyone: {sorted.Length} ({sorted.Length / (double)seconds:F0}/s), not applied or unchanged: {refused}, never completed: {inFlight.Count}");
+    Console.WriteLine($"operation-to-everyone latency ms: p50 {P(0.50):F1}  p90 {P(0.90):F1}  p99 {P(0.99):F1}  max {(sorted.Length > 0 ? sorted[^1] : double.NaN):F1}");
+    Console.WriteLine($"Apply round trip (sender's answer) ms: p50 {Q(trips, 0.50):F1}  p99 {Q(trips, 0.99):F1}");
+    Console.WriteLine($"API server CPU: {cpu * 100:F0}% of one core (machine has {Environment.ProcessorCount} cores; this load generator runs on the same machine)");
+    foreach (var (hub, _, _) in editors)
     {
+        await hub.DisposeAsync();
+    }
+
+    Task EditAsync(TimeSpan duration) => Task.WhenAll(editors.Select(async (editor, index) =>
+    {
+        using var stop = new CancellationTokenSource(duration);
         var random = new Random(index);
-        long seq = 0;
         var nextOp = clock.Elapsed.TotalMilliseconds + random.NextDouble() * 1000 / opsPerEditorPerSecond;
         while (!stop.IsCancellationRequested)
         {
-            await Task.Delay(1000 / Math.Max(1, cursorsPerSecond));
+            var untilOp = Math.Max(1, (int)(nextOp - clock.Elapsed.TotalMilliseconds));
+            await Task.Delay(cursorsPerSecond > 0 ? Math.Min(untilOp, 1000 / cursorsPerSecond) : untilOp);
             if (cursorsPerSecond > 0)
             {
                 await editor.Hub.SendAsync("MoveCursor", editor.Workflow, random.NextDouble() * 1000, random.NextDouble() * 800);
@@ -100,29 +127,19 @@ async Task RunAsync(string title, int workflows, int editorsPerWorkflow, double 
             }
 
             nextOp += 1000 / opsPerEditorPerSecond;
-            var s = seq++;
+            var s = seqs[index]++;
             var op = new { kind = "moveNode", id = "extract", position = new { x = random.Next(0, 1000), y = random.Next(0, 800) } };
             inFlight[(editor.Workflow, editor.ClientId, s)] = (clock.Elapsed.TotalMilliseconds, editorsPerWorkflow);
+            var sent = clock.Elapsed.TotalMilliseconds;
             var result = await editor.Hub.InvokeAsync<JsonElement>("Apply", editor.Workflow, new { clientId = editor.ClientId, seq = s, baseVersion = 0, op });
+            roundTrips.Add(clock.Elapsed.TotalMilliseconds - sent);
             if (!result.GetProperty("accepted").GetBoolean() || !result.GetProperty("changed").GetBoolean())
             {
                 Interlocked.Increment(ref refused);
                 inFlight.TryRemove((editor.Workflow, editor.ClientId, s), out _);
             }
         }
-    }).ToList();
-    await Task.WhenAll(tasks);
-    await Task.Delay(2000);
-    var cpu = (CpuSeconds(apiPid) - cpuBefore) / (clock.Elapsed - wallBefore).TotalSeconds;
-    var sorted = latencies.Order().ToArray();
-    double P(double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
-    Console.WriteLine($"operations delivered to everyone: {sorted.Length} ({sorted.Length / (double)seconds:F0}/s), not applied or unchanged: {refused}, never completed: {inFlight.Count}");
-    Console.WriteLine($"operation-to-everyone latency ms: p50 {P(0.50):F1}  p90 {P(0.90):F1}  p99 {P(0.99):F1}  max {(sorted.Length > 0 ? sorted[^1] : double.NaN):F1}");
-    Console.WriteLine($"API server CPU: {cpu * 100:F0}% of one core (machine has {Environment.ProcessorCount} cores; this load generator runs on the same machine)");
-    foreach (var (hub, _, _) in editors)
-    {
-        await hub.DisposeAsync();
-    }
+    }));
 }
 
 async Task<Guid> CreateSharedWorkflowAsync(string ownerToken, int index, int editors)

@@ -1,3 +1,4 @@
+using Dapper;
 using Microsoft.AspNetCore.SignalR;
 using Npgsql;
 using WorkflowControl.Api.Features.Workflows;
@@ -12,6 +13,26 @@ namespace WorkflowControl.Api.Features.Collaboration;
 /// </summary>
 public sealed class AccessChanges(IHubContext<WorkflowHub> hub, CollaborationStore store, LiveConnections live, NpgsqlDataSource database, ILogger<AccessChanges> logger)
 {
+    /// <summary>A member's role in an organisation changed, or they left it: every open editor of its workflows is checked.</summary>
+    public async Task OrganisationRoleChangedAsync(Guid organisationId, Guid userId)
+    {
+        List<Guid> workflows;
+        await using (var connection = await database.OpenConnectionAsync())
+        {
+            workflows = (await connection.QueryAsync<Guid>(
+                """
+                SELECT DISTINCT s.workflow_id FROM collab_sessions s JOIN workflows w ON w.id = s.workflow_id
+                WHERE s.user_id = @userId AND w.organisation_id = @organisationId
+                """,
+                new { userId, organisationId })).ToList();
+        }
+
+        foreach (var workflowId in workflows)
+        {
+            await RoleChangedAsync(workflowId, userId);
+        }
+    }
+
     public async Task RoleChangedAsync(Guid workflowId, Guid userId)
     {
         var connections = await store.ConnectionsOfAsync(workflowId, userId);

@@ -3,6 +3,7 @@ using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using WorkflowControl.Api.Features.Audit;
+using WorkflowControl.Api.Features.Collaboration;
 using WorkflowControl.Api.Infrastructure.Auth;
 using WorkflowControl.Api.Infrastructure.Http;
 using WorkflowControl.Core.Permissions;
@@ -76,7 +77,7 @@ public static class OrganisationEndpoints
     }
 
     public static async Task<Results<Ok<List<Member>>, ProblemHttpResult>> AddMember(
-        Guid id, AddMemberRequest request, ClaimsPrincipal user, NpgsqlDataSource database, TimeProvider time, CancellationToken ct)
+        Guid id, AddMemberRequest request, ClaimsPrincipal user, NpgsqlDataSource database, AccessChanges editors, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         var actor = await MemberRoleAsync(connection, id, user.GetCaller().UserId);
@@ -110,11 +111,13 @@ public static class OrganisationEndpoints
             """,
             new { id, target, role = (short)role.Value, now = now.UtcDateTime });
         await AuditLog.WriteAsync(connection, null, user, "organisation.member_added", null, new { organisationId = id, userId = target, role = role.Value.ToWire() }, now);
+        // Adding an existing member changes their role: their open editors follow at once.
+        await editors.OrganisationRoleChangedAsync(id, target.Value);
         return TypedResults.Ok(await ReadMembersAsync(connection, id));
     }
 
     public static async Task<Results<Ok<List<Member>>, ProblemHttpResult>> RemoveMember(
-        Guid id, Guid userId, ClaimsPrincipal user, NpgsqlDataSource database, TimeProvider time, CancellationToken ct)
+        Guid id, Guid userId, ClaimsPrincipal user, NpgsqlDataSource database, AccessChanges editors, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         var actor = await MemberRoleAsync(connection, id, user.GetCaller().UserId);
@@ -137,6 +140,7 @@ public static class OrganisationEndpoints
 
         await connection.ExecuteAsync("DELETE FROM organisation_members WHERE organisation_id = @id AND user_id = @userId", new { id, userId });
         await AuditLog.WriteAsync(connection, null, user, "organisation.member_removed", null, new { organisationId = id, userId }, time.GetUtcNow());
+        await editors.OrganisationRoleChangedAsync(id, userId);
         return TypedResults.Ok(await ReadMembersAsync(connection, id));
     }
 

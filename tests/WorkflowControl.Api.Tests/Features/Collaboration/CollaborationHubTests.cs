@@ -266,6 +266,31 @@ public sealed class CollaborationHubTests
     }
 
     [Test]
+    public async Task A_member_removed_from_the_organisation_is_disconnected_from_its_workflows()
+    {
+        var alice = await TestUser.SignUpAsync(name: "Alice");
+        var bob = await TestUser.SignUpAsync(name: "Bob");
+        var organisation = (await (await alice.Client.PostAsJsonAsync("/organisations", new { name = "Sales team" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        (await alice.Client.PostAsJsonAsync($"/organisations/{organisation}/members", new { email = bob.Email, role = "edit" })).EnsureSuccessStatusCode();
+        var created = await alice.Client.PostAsync($"/workflows?organisationId={organisation}", TestUser.Json(Documents.Simple("Team ETL")));
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        await using var bobHub = await HubClients.ConnectAsync(Api, bob);
+        var closed = new TaskCompletionSource();
+        bobHub.Closed += _ =>
+        {
+            closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+        Assert.That((await bobHub.InvokeAsync<JsonElement>("Join", id)).GetProperty("role").GetString(), Is.EqualTo("edit"));
+
+        (await alice.Client.DeleteAsync($"/organisations/{organisation}/members/{bob.Id}")).EnsureSuccessStatusCode();
+
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await using var again = await HubClients.ConnectAsync(Api, bob);
+        Assert.ThrowsAsync<HubException>(() => again.InvokeAsync<JsonElement>("Join", id));
+    }
+
+    [Test]
     public async Task A_message_over_the_size_limit_closes_the_sender_only()
     {
         var alice = await TestUser.SignUpAsync();

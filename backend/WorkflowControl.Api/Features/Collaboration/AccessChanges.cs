@@ -50,6 +50,17 @@ public sealed class AccessChanges(IHubContext<WorkflowHub> hub, CollaborationSto
         if (role != Role.None)
         {
             await hub.Clients.Clients(connections).SendAsync("roleChanged", new { workflowId, role = role.ToWire() });
+            if (Access.Check(role, Role.Edit) != AccessOutcome.Allowed)
+            {
+                var freed = new List<(Guid, string)>();
+                foreach (var connectionId in connections)
+                {
+                    freed.AddRange(await store.ReleaseLocksAsync(connectionId, workflowId));
+                }
+
+                await CollaborationBroadcasts.LeftAsync(hub.Clients, store, [], freed);
+            }
+
             return;
         }
 

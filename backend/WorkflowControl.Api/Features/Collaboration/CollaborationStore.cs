@@ -66,6 +66,15 @@ public sealed class CollaborationStore(NpgsqlDataSource database, LiveConnection
         return released.ToList();
     }
 
+    /// <summary>Lets go of a connection's locks in one workflow (its holder may no longer edit); returns the nodes freed.</summary>
+    public async Task<IReadOnlyList<(Guid WorkflowId, string NodeId)>> ReleaseLocksAsync(string connectionId, Guid workflowId)
+    {
+        await using var connection = await database.OpenConnectionAsync();
+        return (await connection.QueryAsync<(Guid, string)>(
+            "DELETE FROM node_locks WHERE connection_id = @connectionId AND workflow_id = @workflowId RETURNING workflow_id, node_id",
+            new { connectionId, workflowId })).ToList();
+    }
+
     /// <summary>The sessions of one user in one workflow, on any instance.</summary>
     public async Task<IReadOnlyList<string>> ConnectionsOfAsync(Guid workflowId, Guid userId)
     {

@@ -266,6 +266,24 @@ public sealed class CollaborationHubTests
     }
 
     [Test]
+    public async Task An_editor_lowered_to_viewer_is_told_at_once_and_loses_their_locks()
+    {
+        var (alice, bob, id) = await SharedWorkflowAsync("edit");
+        await using var bobHub = await HubClients.ConnectAsync(Api, bob);
+        var roles = Events(bobHub, "roleChanged");
+        await bobHub.InvokeAsync<JsonElement>("Join", id);
+        await bobHub.InvokeAsync<JsonElement>("Lock", id, "clean");
+
+        (await alice.Client.PutAsJsonAsync($"/workflows/{id}/collaborators/{bob.Id}", new { role = "view" })).EnsureSuccessStatusCode();
+
+        Assert.That((await NextAsync(roles)).GetProperty("role").GetString(), Is.EqualTo("view"));
+        await using var aliceHub = await HubClients.ConnectAsync(Api, alice);
+        Assert.That((await aliceHub.InvokeAsync<JsonElement>("Lock", id, "clean")).GetProperty("granted").GetBoolean(), Is.True);
+        var refused = await bobHub.InvokeAsync<JsonElement>("Apply", id, Operation("bob", 1, Move("clean", 1, 1)));
+        Assert.That(refused.GetProperty("accepted").GetBoolean(), Is.False);
+    }
+
+    [Test]
     public async Task A_member_removed_from_the_organisation_is_disconnected_from_its_workflows()
     {
         var alice = await TestUser.SignUpAsync(name: "Alice");

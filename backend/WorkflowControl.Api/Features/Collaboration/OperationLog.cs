@@ -71,6 +71,9 @@ public sealed class OperationLog(NpgsqlDataSource database, WorkflowValidator va
                 if (queue.Items.Count == 0)
                 {
                     queue.Draining = false;
+                    // Forget idle workflows. A caller that fetched this queue just before still gets its operation
+                    // applied (it starts a drainer of its own); two drainers of one workflow stay ordered by the row lock.
+                    _queues.TryRemove(new KeyValuePair<Guid, WorkflowQueue>(workflowId, queue));
                     return;
                 }
 

@@ -13,7 +13,8 @@ const STATE_TEXT: Record<string, string> = {
 };
 
 /** Deploys the saved version and follows it until Airflow has parsed it or reported an import error. */
-export function DeployControl({ workflowId, canDeploy, dirty, version }: { workflowId: string; canDeploy: boolean; dirty: boolean; version: number }) {
+/** `live`: the editor saves every change itself, so unsaved work is only a change still on its way. */
+export function DeployControl({ workflowId, canDeploy, dirty, live, version }: { workflowId: string; canDeploy: boolean; dirty: boolean; live: boolean; version: number }) {
   const [latest, setLatest] = useState<Deployment | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -56,7 +57,7 @@ export function DeployControl({ workflowId, canDeploy, dirty, version }: { workf
 
   return (
     <div className="row" style={{ position: "relative" }}>
-      <button type="button" onClick={deploy} disabled={!canDeploy || dirty || busy} title={!canDeploy ? "Your role cannot deploy" : dirty ? "Save your changes before deploying" : `Deploy version ${version} to Airflow`}>
+      <button type="button" onClick={deploy} disabled={!canDeploy || dirty || busy} title={!canDeploy ? "Your role cannot deploy" : dirty ? (live ? "Your latest change is still being saved" : "Save your changes before deploying") : `Deploy version ${version} to Airflow`}>
         {busy ? "Deploying…" : "Deploy"}
       </button>
       {latest && (

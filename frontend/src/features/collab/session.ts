@@ -2,7 +2,7 @@
 // value: the confirmed document at a version, this page's operations the server has not confirmed yet,
 // and events that arrived ahead of a gap. The live connection (live.ts) feeds it and sends what it says.
 import type { WorkflowDocument } from "@/lib/api/types";
-import { applyOperation, type Operation } from "@/features/editor/document/operations";
+import { applyOperation, rebase, type Operation } from "@/features/editor/document/operations";
 
 /** How long a gap in the event versions may stay open before the client joins again. */
 export const GAP_TIMEOUT_MS = 1000;
@@ -161,13 +161,7 @@ export function takeRefusals(s: Session): [Session, readonly string[]] {
 
 /** What the user sees: the confirmed document with this page's pending operations on top (those that no longer apply are skipped). */
 export function shownDocument(s: Session): WorkflowDocument | null {
-  if (!s.confirmed) return null;
-  let doc = s.confirmed;
-  for (const p of s.pending) {
-    const r = applyOperation(doc, p.op);
-    if (r.ok) doc = r.doc;
-  }
-  return doc;
+  return s.confirmed ? rebase(s.confirmed, pendingOperations(s)).doc : null;
 }
 
 export function pendingOperations(s: Session): Operation[] {

@@ -4,7 +4,7 @@
 import { create, type StateCreator } from "zustand";
 import type { RunState, TaskRun, TaskType, WorkflowDetail, WorkflowDocument } from "@/lib/api/types";
 import { emptyHistory, perform, redo, undo, type History } from "./document/history";
-import { applyOperation, type Operation, type Position } from "./document/operations";
+import type { Operation, Position } from "./document/operations";
 import type { IssueMap } from "./document/validation";
 import type { SelectionMarker } from "@/features/collab/presence";
 
@@ -157,15 +157,3 @@ const viewSlice: StateCreator<EditorState, [], [], ViewSlice> = (set) => ({
 });
 
 export const useEditor = create<EditorState>()((...a) => ({ ...documentSlice(...a), ...selectionSlice(...a), ...viewSlice(...a) }));
-
-/** Replays unsaved operations on a newer document; returns the result and the ones that no longer apply. */
-export function rebase(doc: WorkflowDocument, ops: Operation[]): { doc: WorkflowDocument; refused: string[] } {
-  let current = doc;
-  const refused: string[] = [];
-  for (const op of ops) {
-    const r = applyOperation(current, op);
-    if (r.ok) current = r.doc;
-    else refused.push(r.reason);
-  }
-  return { doc: current, refused };
-}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { applyOperation, type Operation } from "./operations";
 import { diffDocuments } from "./diff";
-import { rebase } from "../store";
+import { rebase } from "./operations";
 import { pipeline } from "./testing";
 
 describe("what someone else changed", () => {

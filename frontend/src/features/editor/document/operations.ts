@@ -251,6 +251,18 @@ export function applyOperation(doc: WorkflowDocument, op: Operation): ApplyResul
   }
 }
 
+/** Replays unsaved operations on a newer document; returns the result and the ones that no longer apply. */
+export function rebase(doc: WorkflowDocument, ops: Operation[]): { doc: WorkflowDocument; refused: string[] } {
+  let current = doc;
+  const refused: string[] = [];
+  for (const op of ops) {
+    const r = applyOperation(current, op);
+    if (r.ok) current = r.doc;
+    else refused.push(r.reason);
+  }
+  return { doc: current, refused };
+}
+
 /** Suggests a free task id such as "extract_csv_2" for a new node of a task type. */
 export function freeTaskId(doc: WorkflowDocument, typeId: string): string {
   const base = typeId.replace(/[^a-z0-9]+/g, "_").replace(/^[^a-z]+/, "").slice(0, 56) || "task";

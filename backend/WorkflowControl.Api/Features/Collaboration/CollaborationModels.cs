@@ -34,7 +34,7 @@ public sealed class CollaborationOptions
 
     public int CursorsPerSecond { get; set; } = 20;
 
-    /// <summary>Joins, selections, locks and operations together, per connection.</summary>
+    /// <summary>Joins, selections and lock calls together, per connection (operations are paced by SignalR itself).</summary>
     public int CallsPerSecond { get; set; } = 50;
 }
 

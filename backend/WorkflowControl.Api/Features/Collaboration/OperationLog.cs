@@ -10,8 +10,12 @@ using WorkflowControl.Core.Workflows;
 
 namespace WorkflowControl.Api.Features.Collaboration;
 
-/// <summary>The outcome of one operation: what to answer the sender, and what (if anything) to tell everyone.</summary>
-public sealed record AppliedOperation(ApplyResult Result, Role Role, Guid? UserId = null);
+/// <summary>The answer to one operation and the caller's role (None: the workflow is gone or hidden from them).</summary>
+public sealed record AppliedOperation(ApplyResult Result, Role Role)
+{
+    /// <summary>Only an operation that made a new version is announced; a replay or a no-op was announced before or never.</summary>
+    public bool Announce => Result is { Changed: true, Duplicate: false };
+}
 
 /// <summary>
 /// Orders and applies the operations of every editor of a workflow. The workflow row lock is the one ordering point,
@@ -126,25 +130,25 @@ public sealed class OperationLog(NpgsqlDataSource database, WorkflowValidator va
                 roles[item.Caller] = role = await WorkflowAccess.RoleOfAsync(connection, item.Caller, workflowId, transaction);
             }
 
-            var outcome = await ApplyOneAsync(connection, transaction, workflowId, item, role, document, version);
-            if (outcome.Result.Changed && !outcome.Result.Duplicate)
+            var (applied, after) = await ApplyOneAsync(connection, transaction, workflowId, item, role, document, version);
+            if (applied.Announce)
             {
-                version = outcome.Result.Version!.Value;
-                document = outcome.Document!;
+                version = applied.Result.Version!.Value;
+                document = after!;
             }
 
-            outcomes.Add(outcome.Applied);
+            outcomes.Add(applied);
         }
 
         await transaction.CommitAsync();
         return outcomes;
     }
 
-    private async Task<(AppliedOperation Applied, ApplyResult Result, JsonObject? Document)> ApplyOneAsync(
+    /// <summary>Applies one operation to <paramref name="before"/>; returns the answer and, when it made a version, the new document.</summary>
+    private async Task<(AppliedOperation Applied, JsonObject? After)> ApplyOneAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid workflowId, Queued item, Role role, JsonObject before, int current)
     {
-        (AppliedOperation, ApplyResult, JsonObject?) Answer(ApplyResult result, JsonObject? document = null, Guid? broadcastAs = null) =>
-            (new AppliedOperation(result, role, broadcastAs), result, document);
+        (AppliedOperation, JsonObject?) Answer(ApplyResult result, JsonObject? after = null) => (new AppliedOperation(result, role), after);
 
         if (Access.Check(role, Role.Edit) != AccessOutcome.Allowed)
         {
@@ -195,7 +199,7 @@ public sealed class OperationLog(NpgsqlDataSource database, WorkflowValidator va
             """,
             new { workflowId, next, clientId = request.ClientId, seq = request.Seq, userId = item.Caller.UserId, op = request.Op.GetRawText(), now = now.UtcDateTime },
             transaction);
-        return Answer(new ApplyResult(true, next, Duplicate: false, Changed: true, null), outcome.Document, item.Caller.UserId);
+        return Answer(new ApplyResult(true, next, Duplicate: false, Changed: true, null), outcome.Document);
     }
 
     /// <summary>

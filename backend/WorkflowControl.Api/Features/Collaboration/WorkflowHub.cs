@@ -144,17 +144,18 @@ public sealed class WorkflowHub(
             return ApplyResult.Refused(problem);
         }
 
-        var applied = await operations.ApplyAsync(workflowId, Context.User!.GetCaller(), Context.ConnectionId, request);
+        var caller = Context.User!.GetCaller();
+        var applied = await operations.ApplyAsync(workflowId, caller, Context.ConnectionId, request);
         if (applied.Role == Role.None)
         {
             throw new HubException(NotFound);
         }
 
-        if (applied.UserId is { } userId)
+        if (applied.Announce)
         {
             await Clients.Group(Group(workflowId)).SendAsync("operationApplied", new
             {
-                workflowId, version = applied.Result.Version, clientId = request.ClientId, seq = request.Seq, userId, op = request.Op,
+                workflowId, version = applied.Result.Version, clientId = request.ClientId, seq = request.Seq, userId = caller.UserId, op = request.Op,
             });
         }
 

@@ -140,20 +140,22 @@ internal sealed record PreviewPlan(WorkflowTask? Target, IReadOnlyList<WorkflowT
     private static PreviewPlan Refuse(ProblemHttpResult problem) => new(null, [], problem);
 
     /// <summary>The task library's preview request (see airflow/src/workflowcontrol_tasks/preview.py).</summary>
-    public JsonObject Request(Guid ownerId, int limit, JsonObject? runParams) => new()
+    public JsonObject Request(Guid ownerId, int limit, JsonObject? runParams)
     {
-        ["taskType"] = Target!.Type,
-        ["config"] = JsonNode.Parse(Target.Config.GetRawText()),
-        ["dependsOn"] = new JsonArray(Target.DependsOn.Select(d => (JsonNode?)d).ToArray()),
-        ["upstream"] = new JsonArray(Ancestors.Select(t => (JsonNode?)new JsonObject
-        {
-            ["id"] = t.Id,
-            ["taskType"] = t.Type,
-            ["config"] = JsonNode.Parse(t.Config.GetRawText()),
-            ["dependsOn"] = new JsonArray(t.DependsOn.Select(d => (JsonNode?)d).ToArray()),
-        }).ToArray()),
-        ["limit"] = limit,
-        ["ownerId"] = ownerId.ToString(),
-        ["params"] = runParams ?? new JsonObject(),
+        var request = Step(Target!);
+        request.Remove("id");
+        request["upstream"] = new JsonArray(Ancestors.Select(t => (JsonNode?)Step(t)).ToArray());
+        request["limit"] = limit;
+        request["ownerId"] = ownerId.ToString();
+        request["params"] = runParams ?? new JsonObject();
+        return request;
+    }
+
+    private static JsonObject Step(WorkflowTask task) => new()
+    {
+        ["id"] = task.Id,
+        ["taskType"] = task.Type,
+        ["config"] = JsonNode.Parse(task.Config.GetRawText()),
+        ["dependsOn"] = new JsonArray(task.DependsOn.Select(d => (JsonNode?)d).ToArray()),
     };
 }

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import sys
+import types
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 import uuid
 from pathlib import Path
@@ -14,8 +16,10 @@ if TYPE_CHECKING:
     from workflowcontrol_tasks.registry import TaskContext
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-if str(SRC) not in sys.path:
-    sys.path.insert(0, str(SRC))
+DOUBLE = Path(__file__).resolve().parents[1]  # holds strict_airflow, the test double of Airflow's authoring interface
+for entry in (SRC, DOUBLE):
+    if str(entry) not in sys.path:
+        sys.path.insert(0, str(entry))
 
 pytest_plugins = ["servers"]
 
@@ -85,3 +89,12 @@ class Harness:
 @pytest.fixture()
 def harness(data_root: Path, owner_id: str, tmp_path: Path) -> Harness:
     return Harness(data_root, owner_id, tmp_path / "secrets")
+
+
+@pytest.fixture(params=["2.10", "3.2"], ids=lambda g: f"airflow-{g}")
+def airflow(request: pytest.FixtureRequest) -> Iterator[types.ModuleType]:
+    """The strict double of one Airflow generation, importable as `airflow` for the test (and the operator with it)."""
+    from strict_airflow import installed
+
+    with installed(request.param) as module:
+        yield module

@@ -1,40 +1,41 @@
-"""The operator pulls upstream references from XCom, renders macros, and writes under the run folder."""
+"""The operator, imported and run inside the strict Airflow double of each generation (2.10 and 3.2)."""
 from __future__ import annotations
 
+import logging
+import subprocess
+import sys
+import types
 import uuid
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from workflowcontrol_tasks.compat import AirflowException
-from workflowcontrol_tasks.operator import WorkflowTaskOperator
+from strict_airflow import OVERRIDABLE
+from strict_airflow.check_dags import TaskInstance
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+STEP_CLASSES = ["WorkflowTaskOperator", "ExtractStep", "TransformStep", "LoadStep", "AnalyzeStep", "UtilityStep"]
 
 
-class FakeTaskInstance:
-    def __init__(self, xcoms: dict) -> None:
-        self.xcoms = xcoms
-        self.pulled: list[str] = []
-
-    def xcom_pull(self, task_ids: str) -> object:
-        self.pulled.append(task_ids)
-        return self.xcoms.get(task_ids)
-
-
-def _context(ti: FakeTaskInstance) -> dict:
+def _context(ti: TaskInstance) -> dict:
     return {"ti": ti, "run_id": "scheduled__2024-05-01T06:00:00+00:00", "ds": "2024-05-01",
             "ts": "2024-05-01T06:00:00+00:00", "params": {"minimum": "2"}}
 
 
-def test_execute_reads_upstreams_in_order_and_writes_under_the_run_folder(harness) -> None:
+def _operator(airflow: types.ModuleType, harness, **kwargs):
+    from workflowcontrol_tasks.operator import WorkflowTaskOperator
+
+    with airflow.DAG(dag_id="wf_test", schedule=None):
+        return WorkflowTaskOperator(workflow_id=harness.workflow_id, owner_id=harness.owner_id, **kwargs)
+
+
+def test_execute_reads_upstreams_in_order_and_writes_under_the_run_folder(airflow, harness) -> None:
     left = harness.table(pd.DataFrame({"id": [1, 2, 3], "v": ["a", "b", "c"]}), "left_task")
     right = harness.table(pd.DataFrame({"id": [2, 3, 4], "w": [20, 30, 40]}), "right_task")
-    operator = WorkflowTaskOperator(task_id="joined", task_type="transform.join", workflow_id=harness.workflow_id,
-                                    owner_id=harness.owner_id, inputs=["left_task", "right_task"],
-                                    config={"left_keys": ["id"], "how": "left"})
-    ti = FakeTaskInstance({"left_task": left, "right_task": right})
-    ref = operator.execute(_context(ti))
-    assert ti.pulled == ["left_task", "right_task"]
+    operator = _operator(airflow, harness, task_id="joined", step_type="transform.join",
+                         inputs=["left_task", "right_task"], config={"left_keys": ["id"], "how": "left"})
+    ref = operator.execute(_context(TaskInstance("joined", {"left_task": left, "right_task": right})))
     path = Path(ref["path"])
     assert path.parent.parent == harness.root / harness.owner_id / harness.workflow_id
     assert path.stem == "joined" and ":" not in path.parent.name
@@ -42,29 +43,77 @@ def test_execute_reads_upstreams_in_order_and_writes_under_the_run_folder(harnes
     assert harness.read(ref)["w"].isna().tolist() == [True, False, False]
 
 
-def test_params_macro_reaches_the_config(harness) -> None:
+def test_params_macro_reaches_the_config(airflow, harness) -> None:
     source = harness.table(pd.DataFrame({"n": [1, 2, 3]}), "numbers")
-    operator = WorkflowTaskOperator(task_id="big", task_type="transform.filter", workflow_id=harness.workflow_id,
-                                    owner_id=harness.owner_id, inputs=["numbers"],
-                                    config={"conditions": [{"column": "n", "operator": "ge",
-                                                            "value": "{{ params.minimum }}"}]})
-    ref = operator.execute(_context(FakeTaskInstance({"numbers": source})))
+    operator = _operator(airflow, harness, task_id="big", step_type="transform.filter", inputs=["numbers"],
+                         config={"conditions": [{"column": "n", "operator": "ge", "value": "{{ params.minimum }}"}]})
+    ref = operator.execute(_context(TaskInstance("big", {"numbers": source})))
     assert harness.read(ref)["n"].tolist() == [2, 3]
 
 
-def test_no_templated_fields_and_errors_name_task_and_field(harness) -> None:
-    assert WorkflowTaskOperator.template_fields == ()
-    operator = WorkflowTaskOperator(task_id="clean", task_type="transform.clean", workflow_id=harness.workflow_id,
-                                    owner_id=harness.owner_id, inputs=["missing"], config={})
+def test_a_failure_is_explained_in_one_line_before_airflows_traceback(airflow, harness, caplog) -> None:
+    from workflowcontrol_tasks.compat import AirflowException
+
+    missing = _operator(airflow, harness, task_id="clean", step_type="transform.clean", inputs=["missing"], config={})
     with pytest.raises(AirflowException, match="task clean.*field 'dependsOn'"):
-        operator.execute(_context(FakeTaskInstance({})))
-    bad = WorkflowTaskOperator(task_id="clean", task_type="transform.clean", workflow_id=harness.workflow_id,
-                               owner_id=harness.owner_id, inputs=[], config={"case": "shout"})
-    with pytest.raises(AirflowException, match="field 'case'.*'shout' is not one of"):
-        bad.execute(_context(FakeTaskInstance({})))
+        missing.execute(_context(TaskInstance("clean", {})))
+    bad = _operator(airflow, harness, task_id="shout", step_type="transform.clean", config={"case": "shout"})
+    caplog.clear()
+    with caplog.at_level(logging.ERROR), pytest.raises(AirflowException, match="field 'case'.*'shout' is not one of"):
+        bad.execute(_context(TaskInstance("shout", {})))
+    first = caplog.records[0]
+    assert first.levelno == logging.ERROR and first.getMessage().startswith("Step failed: task shout")
+    assert "field 'case'" in first.getMessage() and "\n" not in first.getMessage()
 
 
-def test_ids_that_are_not_uuids_are_refused() -> None:
-    with pytest.raises(Exception, match="not a UUID"):
-        WorkflowTaskOperator(task_id="x", task_type="transform.clean", workflow_id="../../x",
+def test_ids_that_are_not_uuids_are_refused(airflow) -> None:
+    from workflowcontrol_tasks.operator import WorkflowTaskOperator
+
+    with airflow.DAG(dag_id="wf_test", schedule=None), pytest.raises(Exception, match="not a UUID"):
+        WorkflowTaskOperator(task_id="x", step_type="transform.clean", workflow_id="../../x",
                              owner_id=str(uuid.uuid4()))
+
+
+@pytest.mark.parametrize("class_name", STEP_CLASSES)
+def test_the_operator_keeps_its_state_under_names_airflow_does_not_use(airflow, class_name: str) -> None:
+    from workflowcontrol_tasks import operator as module
+
+    gen = airflow.strict_double
+    with airflow.DAG(dag_id="wf_test", schedule=None, default_args={"owner": "Ada", "retries": 1}):
+        plain = airflow.models.BaseOperator(task_id="plain")
+        step = getattr(module, class_name)(task_id="step", step_type="transform.clean", workflow_id=str(uuid.uuid4()),
+                                           owner_id=str(uuid.uuid4()), inputs=["a"], config={"case": "lower"},
+                                           doc_md="**Clean**")
+    own = set(vars(step)) - set(vars(plain))
+    assert own == {"step_type", "workflow_uuid", "owner_uuid", "upstream_steps", "step_config"}
+    assert not own & gen.reserved, f"instance attributes Airflow {gen.name} reserves"
+    for klass in type(step).__mro__[: type(step).__mro__.index(module.BaseOperator)]:
+        declared = {name for name in vars(klass) if not name.startswith("__")}
+        assert not (declared & gen.reserved) - OVERRIDABLE, f"{klass.__name__} redefines a name Airflow {gen.name} owns"
+    assert step.task_type == class_name and step.owner == "Ada" and step.retries == 1
+    assert step.doc_md == "**Clean**" and step.template_fields == ()
+
+
+def test_each_category_has_its_own_colour(airflow) -> None:
+    from workflowcontrol_tasks import operator as module
+
+    colours = {getattr(module, name).ui_color for name in STEP_CLASSES}
+    assert len(colours) == len(STEP_CLASSES)
+
+
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
+                          env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"})
+
+
+def test_outside_airflow_the_operator_module_refuses_to_import_with_a_clear_message() -> None:
+    result = _python("import workflowcontrol_tasks.operator")
+    assert result.returncode != 0
+    assert "ImportError: workflowcontrol_tasks.operator runs inside Apache Airflow 2.10 or 3.x" in result.stderr
+
+
+def test_outside_airflow_the_tasks_runner_preview_and_storage_import() -> None:
+    result = _python("import sys; import workflowcontrol_tasks.runner, workflowcontrol_tasks.preview, "
+                     "workflowcontrol_tasks.storage, workflowcontrol_tasks.tasks; "
+                     "assert not any(m == 'airflow' or m.startswith('airflow.') for m in sys.modules)")
+    assert result.returncode == 0, result.stderr

@@ -12,9 +12,9 @@ public sealed record PublishedDag(string RelativePath, string FullPath, string C
 public sealed class DagPublisher(DagRenderer renderer, DagFileWriter writer)
 {
     /// <exception cref="DagRenderException">The workflow cannot become a DAG file; the previous file is untouched.</exception>
-    public PublishedDag Publish(WorkflowDocument document, Guid workflowId, Guid ownerId, int version)
+    public PublishedDag Publish(WorkflowDocument document, Guid workflowId, DagOwner owner, int version)
     {
-        var rendered = renderer.Render(document, workflowId, ownerId, version);
+        var rendered = renderer.Render(document, workflowId, owner, version);
         var written = writer.Write(rendered.RelativePath, rendered.Content);
         return new PublishedDag(rendered.RelativePath, written.FullPath, rendered.ContentHash, written.Changed, rendered.Content);
     }

@@ -19,6 +19,9 @@ namespace WorkflowControl.Dags;
 /// </param>
 public sealed record RenderedDag(string RelativePath, string Content, string ContentHash);
 
+/// <summary>Whose workflow it is: the id names the folder, the display name is the DAG's owner in Airflow's UI.</summary>
+public sealed record DagOwner(Guid Id, string DisplayName);
+
 /// <summary>Why a workflow could not become a DAG file, located by a JSON pointer into the workflow document.</summary>
 public sealed class DagRenderException(string pointer, string reason, Exception? inner = null)
     : Exception(string.IsNullOrEmpty(pointer) ? reason : $"{pointer}: {reason}", inner)
@@ -42,29 +45,35 @@ public sealed partial class DagRenderer
 
     public const string ProductTag = "workflowcontrol";
 
+    /// <summary>The release that renders (Major.Minor.Patch of this assembly), named in every file's header.</summary>
+    public static string ProductVersion { get; } = typeof(DagRenderer).Assembly.GetName().Version is { } v
+        ? $"{v.Major}.{v.Minor}.{v.Build}"
+        : "unknown";
+
     private static readonly Lazy<Template> DagTemplate = new(() => Compile("dag.py.sbn"));
 
     /// <summary>Renders <paramref name="document"/> as version <paramref name="version"/> of the workflow.</summary>
     /// <exception cref="DagRenderException">The document cannot be expressed as a DAG file (e.g. text with NUL characters).</exception>
-    public RenderedDag Render(WorkflowDocument document, Guid workflowId, Guid ownerId, int version)
+    public RenderedDag Render(WorkflowDocument document, Guid workflowId, DagOwner owner, int version)
     {
         ArgumentNullException.ThrowIfNull(document);
-        var relativePath = DagPaths.RelativePath(ownerId, workflowId);
+        ArgumentNullException.ThrowIfNull(owner);
+        var relativePath = DagPaths.RelativePath(owner.Id, workflowId);
         var contentHash = WorkflowJson.ContentHash(document);
-        return new RenderedDag(relativePath, Render(DagTemplate.Value, document, workflowId, ownerId, version, contentHash), contentHash);
+        return new RenderedDag(relativePath, Render(DagTemplate.Value, document, workflowId, owner, version, contentHash), contentHash);
     }
 
     /// <summary>Renders any template text with the DAG model and rules; lets tests prove what a template cannot do.</summary>
     internal static string RenderText(string templateText, WorkflowDocument document) =>
-        Render(Parse(templateText, "test"), document, Guid.NewGuid(), Guid.NewGuid(), 1, WorkflowJson.ContentHash(document));
+        Render(Parse(templateText, "test"), document, Guid.NewGuid(), new DagOwner(Guid.NewGuid(), "Test Owner"), 1, WorkflowJson.ContentHash(document));
 
-    private static string Render(Template template, WorkflowDocument document, Guid workflowId, Guid ownerId, int version, string contentHash)
+    private static string Render(Template template, WorkflowDocument document, Guid workflowId, DagOwner owner, int version, string contentHash)
     {
         var context = new LiteralOnlyContext { StrictVariables = true, EnableRelaxedMemberAccess = false, LoopLimit = 0, LimitToString = 0, OutputLimit = 0, NewLine = "\n" };
         string content;
         try
         {
-            context.PushGlobal(BuildModel(document, workflowId, ownerId, version, contentHash));
+            context.PushGlobal(BuildModel(document, workflowId, owner, version, contentHash));
             content = template.Render(context);
         }
         catch (Exception e) when (FindLiteralProblem(e) is { } problem)
@@ -75,26 +84,28 @@ public sealed partial class DagRenderer
         return content;
     }
 
-    private static ScriptObject BuildModel(WorkflowDocument document, Guid workflowId, Guid ownerId, int version, string contentHash)
+    private static ScriptObject BuildModel(WorkflowDocument document, Guid workflowId, DagOwner dagOwner, int version, string contentHash)
     {
         var spec = document.Spec;
         CheckScheduleAndTimezone(spec);
         var tasks = OrderedTasks(spec.Tasks);
         var workflow = workflowId.ToString("D");
-        var owner = ownerId.ToString("D");
+        var owner = dagOwner.Id.ToString("D");
 
         var model = new ScriptObject
         {
             ["workflow_id"] = workflow,
             ["version"] = version.ToString(CultureInfo.InvariantCulture),
             ["content_hash"] = contentHash,
+            ["product_version"] = ProductVersion,
             ["workflow"] = new PyValue(workflow, ""),
             ["owner"] = new PyValue(owner, ""),
+            ["owner_name"] = new PyValue(dagOwner.DisplayName, ""),
             ["dag_id"] = new PyValue(DagPaths.DagId(workflowId), ""),
             ["name"] = new PyValue(document.Metadata.Name, "/metadata/name"),
             ["summary"] = new PyValue(Summary(document.Metadata.Description), "/metadata/description"),
             ["doc_md"] = new PyValue(DocMarkdown(document.Metadata), "/metadata/description"),
-            ["tags"] = new PyValue(Tags(document.Metadata.Tags, owner), "/metadata/tags"),
+            ["tags"] = new PyValue(Tags(document.Metadata.Tags, dagOwner.DisplayName), "/metadata/tags"),
             ["schedule"] = new PyValue(spec.Schedule, "/spec/schedule"),
             ["timezone"] = new PyValue(spec.Timezone, "/spec/timezone"),
             ["catchup"] = new PyValue(spec.Catchup, "/spec/catchup"),
@@ -106,13 +117,18 @@ public sealed partial class DagRenderer
 
         var taskModels = new ScriptArray(tasks.Count);
         var edges = new ScriptArray();
+        var operators = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var (task, index) in tasks)
         {
             var at = $"/spec/tasks/{index}";
+            var operatorClass = StepOperators.ClassFor(task.Type);
+            operators.Add(operatorClass);
             taskModels.Add(new ScriptObject
             {
                 ["var"] = task.Id,
+                ["operator"] = operatorClass,
                 ["id"] = new PyValue(task.Id, at + "/id"),
+                ["doc_md"] = new PyValue(StepDocs.Markdown(task), at + "/config"),
                 ["type"] = new PyValue(task.Type, at + "/type"),
                 ["inputs"] = new PyValue(task.DependsOn, at + "/dependsOn"),
                 ["config"] = new PyValue(task.Config, at + "/config"),
@@ -123,6 +139,12 @@ public sealed partial class DagRenderer
             }
         }
 
+        if (spec.Params.Count > 0)
+        {
+            operators.Add("Param");
+        }
+
+        model["imports"] = new ScriptArray(operators);
         model["tasks"] = taskModels;
         model["edges"] = edges;
         return model;
@@ -235,9 +257,9 @@ public sealed partial class DagRenderer
             ? $"### {metadata.Name}\n"
             : $"### {metadata.Name}\n\n{metadata.Description}\n";
 
-    private static List<string> Tags(IReadOnlyList<string> userTags, string owner)
+    private static List<string> Tags(IReadOnlyList<string> userTags, string ownerName)
     {
-        var tags = new List<string> { ProductTag, "owner:" + owner };
+        var tags = new List<string> { ProductTag, OwnerTag(ownerName) };
         for (var i = 0; i < userTags.Count; i++)
         {
             var tag = userTags[i];
@@ -256,6 +278,14 @@ public sealed partial class DagRenderer
         }
 
         return tags;
+    }
+
+    /// <summary>The tag naming the owner, cut to Airflow's tag length; the product's prefix makes it reserved.</summary>
+    internal static string OwnerTag(string ownerName)
+    {
+        var tag = "owner:" + ownerName.Trim();
+        var runes = tag.EnumerateRunes().Take(MaxTagLength).ToList();
+        return string.Concat(runes.Select(r => r.ToString()));
     }
 
     private static ScriptArray Params(IReadOnlyDictionary<string, WorkflowParam> parameters)

@@ -4,7 +4,7 @@ using WorkflowControl.Core.Workflows;
 namespace WorkflowControl.Dags;
 
 /// <summary>One deployed workflow version to re-render.</summary>
-public sealed record FleetItem(Guid WorkflowId, Guid OwnerId, int Version, WorkflowDocument Document);
+public sealed record FleetItem(Guid WorkflowId, DagOwner Owner, int Version, WorkflowDocument Document);
 
 /// <summary>A workflow that could not be re-rendered; its previous file is untouched.</summary>
 public sealed record FleetFailure(Guid WorkflowId, string Message);
@@ -51,7 +51,7 @@ public sealed class FleetRerender(DagPublisher publisher)
             Interlocked.Increment(ref _total);
             try
             {
-                if (publisher.Publish(item.Document, item.WorkflowId, item.OwnerId, item.Version).Changed)
+                if (publisher.Publish(item.Document, item.WorkflowId, item.Owner, item.Version).Changed)
                 {
                     Interlocked.Increment(ref _changed);
                 }

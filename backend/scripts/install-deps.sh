@@ -10,6 +10,8 @@ apt_packages=(
   python3-pandas python3-sklearn python3-matplotlib python3-psycopg2 python3-paramiko python3-bs4
   python3-pytest python3-requests python3-openpyxl python3-pyftpdlib python3-aiosmtpd python3-jsonschema
   python3-lxml python3-joblib
+  # generated DAG files import pendulum; the tests execute them against a strict Airflow double
+  python3-pendulum
   # browser tests and the compose file check
   chromium fonts-dejavu-core docker-compose
   # the SignalR Redis backplane test (several API instances)

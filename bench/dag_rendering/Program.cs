@@ -13,7 +13,7 @@ var writer = new DagFileWriter(new DagPaths(root), TimeProvider.System);
 var publisher = new DagPublisher(renderer, writer);
 var fleet = new FleetRerender(publisher);
 
-var owners = Enumerable.Range(0, Math.Max(1, options.Workflows / 100)).Select(_ => Guid.NewGuid()).ToArray();
+var owners = Enumerable.Range(0, Math.Max(1, options.Workflows / 100)).Select(i => new DagOwner(Guid.NewGuid(), $"Analyst {i}")).ToArray();
 var items = Enumerable.Range(0, options.Workflows)
     .Select(i => new FleetItem(Guid.NewGuid(), owners[i % owners.Length], 1, Synthetic.Workflow($"Workflow {i}", options.Tasks, seed: i)))
     .ToList();
@@ -30,7 +30,7 @@ Measure("render only, 1 thread (no I/O)", items.Count, () =>
 {
     foreach (var item in items)
     {
-        renderer.Render(item.Document, item.WorkflowId, item.OwnerId, item.Version);
+        renderer.Render(item.Document, item.WorkflowId, item.Owner, item.Version);
     }
 });
 Measure("fleet render + write, new files", items.Count, () => Expect(fleet.Run(items), changed: items.Count));

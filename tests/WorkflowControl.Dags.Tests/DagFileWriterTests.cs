@@ -27,7 +27,7 @@ public sealed class DagFileWriterTests
     [Test]
     public void Publishing_writes_the_file_in_the_owners_folder_and_reports_a_change()
     {
-        var published = _publisher.Publish(GoldenCases.Load("001-minimal-manual"), Workflow, Owner, 1);
+        var published = _publisher.Publish(GoldenCases.Load("001-minimal-manual"), Workflow, GoldenCases.Owner, 1);
 
         var expected = Path.Combine(_root.FullName, "users", "user_0a2b4c6d_8e0f_4a1b_9c2d_3e4f5a6b7c8d", "wf_6f1c2a7e_3b4d_4e5f_8a9b_0c1d2e3f4a5b.py");
         Assert.That(published.FullPath, Is.EqualTo(expected));
@@ -42,16 +42,16 @@ public sealed class DagFileWriterTests
     public void Unchanged_content_is_not_rewritten_and_keeps_its_modification_time()
     {
         var document = GoldenCases.Load("002-cron-params-retries");
-        var first = _publisher.Publish(document, Workflow, Owner, 4);
+        var first = _publisher.Publish(document, Workflow, GoldenCases.Owner, 4);
         var old = new DateTime(2001, 2, 3, 4, 5, 6, DateTimeKind.Utc);
         File.SetLastWriteTimeUtc(first.FullPath, old);
 
-        var again = _publisher.Publish(document, Workflow, Owner, 4);
+        var again = _publisher.Publish(document, Workflow, GoldenCases.Owner, 4);
 
         Assert.That(again.Changed, Is.False);
         Assert.That(File.GetLastWriteTimeUtc(first.FullPath), Is.EqualTo(old), "the file was not touched");
 
-        var newVersion = _publisher.Publish(document, Workflow, Owner, 5);
+        var newVersion = _publisher.Publish(document, Workflow, GoldenCases.Owner, 5);
         Assert.That(newVersion.Changed, Is.True, "a new version changes the header");
         Assert.That(File.GetLastWriteTimeUtc(first.FullPath), Is.Not.EqualTo(old));
     }
@@ -59,10 +59,10 @@ public sealed class DagFileWriterTests
     [Test]
     public void A_workflow_that_fails_to_render_leaves_the_previous_good_file_alone()
     {
-        var good = _publisher.Publish(GoldenCases.Load("001-minimal-manual"), Workflow, Owner, 1);
+        var good = _publisher.Publish(GoldenCases.Load("001-minimal-manual"), Workflow, GoldenCases.Owner, 1);
         var broken = GoldenCases.Load("001-minimal-manual") with { Metadata = new WorkflowMetadata { Name = "bad\0name" } };
 
-        Assert.Throws<DagRenderException>(() => _publisher.Publish(broken, Workflow, Owner, 2));
+        Assert.Throws<DagRenderException>(() => _publisher.Publish(broken, Workflow, GoldenCases.Owner, 2));
 
         Assert.That(File.ReadAllText(good.FullPath), Is.EqualTo(good.Content));
         Assert.That(Directory.GetFiles(Path.GetDirectoryName(good.FullPath)!), Has.Length.EqualTo(1));
@@ -71,7 +71,7 @@ public sealed class DagFileWriterTests
     [Test]
     public void A_crash_between_write_and_rename_keeps_the_old_file_intact_and_the_next_write_cleans_up()
     {
-        var good = _publisher.Publish(GoldenCases.Load("001-minimal-manual"), Workflow, Owner, 1);
+        var good = _publisher.Publish(GoldenCases.Load("001-minimal-manual"), Workflow, GoldenCases.Owner, 1);
         var folder = Path.GetDirectoryName(good.FullPath)!;
         string? leftover = null;
         _writer.BeforeRename = temporary =>
@@ -84,7 +84,7 @@ public sealed class DagFileWriterTests
             throw new IOException("simulated crash");
         };
 
-        Assert.Throws<IOException>(() => _publisher.Publish(GoldenCases.Load("002-cron-params-retries"), Workflow, Owner, 2));
+        Assert.Throws<IOException>(() => _publisher.Publish(GoldenCases.Load("002-cron-params-retries"), Workflow, GoldenCases.Owner, 2));
 
         Assert.That(File.ReadAllText(good.FullPath), Is.EqualTo(good.Content), "old file intact after the crash");
         Assert.That(PythonDagCheck.RunOne(File.ReadAllText(good.FullPath)).Compiles, Is.True, "and still a valid DAG file");
@@ -94,7 +94,7 @@ public sealed class DagFileWriterTests
         _writer.BeforeRename = null;
         File.SetLastWriteTimeUtc(leftover!, _time.GetUtcNow().UtcDateTime);
         _time.Advance(DagFileWriter.StaleTemporaryAge + TimeSpan.FromMinutes(1));
-        var next = _publisher.Publish(GoldenCases.Load("002-cron-params-retries"), Workflow, Owner, 2);
+        var next = _publisher.Publish(GoldenCases.Load("002-cron-params-retries"), Workflow, GoldenCases.Owner, 2);
 
         Assert.That(File.ReadAllText(next.FullPath), Is.EqualTo(next.Content));
         Assert.That(Directory.GetFiles(folder), Is.EqualTo(new[] { next.FullPath }), "the stale temporary file was removed");
@@ -103,12 +103,12 @@ public sealed class DagFileWriterTests
     [Test]
     public void A_recent_temporary_file_of_another_writer_is_not_removed()
     {
-        var good = _publisher.Publish(GoldenCases.Load("001-minimal-manual"), Workflow, Owner, 1);
+        var good = _publisher.Publish(GoldenCases.Load("001-minimal-manual"), Workflow, GoldenCases.Owner, 1);
         var inFlight = Path.Combine(Path.GetDirectoryName(good.FullPath)!, $".{Path.GetFileName(good.FullPath)}.other.tmp");
         File.WriteAllText(inFlight, "being written");
         File.SetLastWriteTimeUtc(inFlight, _time.GetUtcNow().UtcDateTime);
 
-        _publisher.Publish(GoldenCases.Load("001-minimal-manual"), Workflow, Owner, 2);
+        _publisher.Publish(GoldenCases.Load("001-minimal-manual"), Workflow, GoldenCases.Owner, 2);
 
         Assert.That(File.Exists(inFlight), Is.True);
     }
@@ -116,7 +116,7 @@ public sealed class DagFileWriterTests
     [Test]
     public void Removing_a_workflow_deletes_its_file()
     {
-        var published = _publisher.Publish(GoldenCases.Load("001-minimal-manual"), Workflow, Owner, 1);
+        var published = _publisher.Publish(GoldenCases.Load("001-minimal-manual"), Workflow, GoldenCases.Owner, 1);
 
         Assert.That(_publisher.Remove(Owner, Workflow), Is.True);
         Assert.That(File.Exists(published.FullPath), Is.False);

@@ -42,7 +42,7 @@ public sealed class DagPathsTests
             var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Dags:Root"] = root.FullName }).Build();
             using var services = new ServiceCollection().AddDagGeneration(configuration).BuildServiceProvider();
 
-            var published = services.GetRequiredService<DagPublisher>().Publish(GoldenCases.Load("001-minimal-manual"), GoldenCases.WorkflowId, GoldenCases.OwnerId, 1);
+            var published = services.GetRequiredService<DagPublisher>().Publish(GoldenCases.Load("001-minimal-manual"), GoldenCases.WorkflowId, GoldenCases.Owner, 1);
 
             Assert.That(published.FullPath, Does.StartWith(root.FullName + Path.DirectorySeparatorChar));
             Assert.That(File.Exists(published.FullPath), Is.True);

@@ -15,7 +15,7 @@ public sealed class FleetRerenderTests
             var fleet = new FleetRerender(new DagPublisher(new DagRenderer(), writer));
             var good = GoldenCases.Load("004-analysis-and-reporting");
             var items = Enumerable.Range(1, 40)
-                .Select(i => new FleetItem(Guid.NewGuid(), Guid.Parse($"00000000-0000-0000-0000-{i % 3 + 1:D12}"), 1, good))
+                .Select(i => new FleetItem(Guid.NewGuid(), new DagOwner(Guid.Parse($"00000000-0000-0000-0000-{i % 3 + 1:D12}"), "Owner " + (i % 3)), 1, good))
                 .ToList();
             var broken = items[7] with { Document = good with { Metadata = good.Metadata with { Name = "NUL\0" } } };
             items[7] = broken;

@@ -10,6 +10,7 @@ public static class GoldenCases
 {
     public static readonly Guid WorkflowId = Guid.Parse("6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b");
     public static readonly Guid OwnerId = Guid.Parse("0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d");
+    public static readonly DagOwner Owner = new(OwnerId, "Ada Lovelace");
     public const int Version = 3;
 
     /// <summary>

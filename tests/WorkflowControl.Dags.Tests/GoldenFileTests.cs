@@ -20,7 +20,7 @@ public sealed class GoldenFileTests
         {
             try
             {
-                _rendered[name] = renderer.Render(GoldenCases.Load(name), GoldenCases.WorkflowId, GoldenCases.OwnerId, GoldenCases.Version);
+                _rendered[name] = renderer.Render(GoldenCases.Load(name), GoldenCases.WorkflowId, GoldenCases.Owner, GoldenCases.Version);
             }
             catch (DagRenderException e)
             {

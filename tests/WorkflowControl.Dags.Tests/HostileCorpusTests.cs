@@ -28,7 +28,7 @@ public sealed class HostileCorpusTests
         foreach (var (name, value) in HostileText.Corpus)
         {
             _documents[name] = Document(value);
-            files[name] = renderer.Render(_documents[name], GoldenCases.WorkflowId, GoldenCases.OwnerId, 1).Content;
+            files[name] = renderer.Render(_documents[name], GoldenCases.WorkflowId, GoldenCases.Owner, 1).Content;
         }
 
         _checks = PythonDagCheck.Run(files);
@@ -57,7 +57,7 @@ public sealed class HostileCorpusTests
         }
 
         var tags = dag.GetProperty("tags").EnumerateArray().Select(t => t.GetString()).ToList();
-        var expectedTags = new List<string?> { DagRenderer.ProductTag, "owner:" + GoldenCases.OwnerId };
+        var expectedTags = new List<string?> { DagRenderer.ProductTag, "owner:" + GoldenCases.Owner.DisplayName };
         if (text.Length <= DagRenderer.MaxTagLength && !expectedTags.Contains(text))
         {
             expectedTags.Add(text);
@@ -95,7 +95,7 @@ public sealed class HostileCorpusTests
 
         foreach (var (pointer, document) in cases)
         {
-            var e = Assert.Throws<DagRenderException>(() => renderer.Render(document, GoldenCases.WorkflowId, GoldenCases.OwnerId, 1), pointer)!;
+            var e = Assert.Throws<DagRenderException>(() => renderer.Render(document, GoldenCases.WorkflowId, GoldenCases.Owner, 1), pointer)!;
             Assert.That(e.Pointer, Is.EqualTo(pointer));
             Assert.That(e.Message, Is.EqualTo(pointer + ": text contains a NUL character (U+0000), which a DAG file cannot hold"));
         }
@@ -105,7 +105,7 @@ public sealed class HostileCorpusTests
     public void A_tag_longer_than_airflow_allows_is_refused()
     {
         var document = Document("ok") with { Metadata = new WorkflowMetadata { Name = "x", Tags = ["fine", HostileText.OneMegabyte] } };
-        var e = Assert.Throws<DagRenderException>(() => new DagRenderer().Render(document, GoldenCases.WorkflowId, GoldenCases.OwnerId, 1))!;
+        var e = Assert.Throws<DagRenderException>(() => new DagRenderer().Render(document, GoldenCases.WorkflowId, GoldenCases.Owner, 1))!;
         Assert.That(e.Pointer, Is.EqualTo("/metadata/tags/1"));
     }
 
@@ -114,7 +114,7 @@ public sealed class HostileCorpusTests
     {
         var hundredEmoji = string.Concat(Enumerable.Repeat("📈", 100));
         var document = Document("ok") with { Metadata = new WorkflowMetadata { Name = "x", Tags = [hundredEmoji] } };
-        var content = new DagRenderer().Render(document, GoldenCases.WorkflowId, GoldenCases.OwnerId, 1).Content;
+        var content = new DagRenderer().Render(document, GoldenCases.WorkflowId, GoldenCases.Owner, 1).Content;
         Assert.That(content, Does.Contain(hundredEmoji), "100 code points is Airflow's limit, not 200 UTF-16 units");
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using WorkflowControl.Testing;
@@ -121,23 +120,7 @@ public static class PythonDagCheck
 
     private static (int Exit, string Output) RunPython(IReadOnlyList<string> args)
     {
-        var info = new ProcessStartInfo(Python.Executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-        };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
-        using var process = Process.Start(info)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout + stderr.Result);
+        var (exit, output, errors) = Python.Run(args);
+        return (exit, output + errors);
     }
 }

@@ -12,13 +12,14 @@ import ast
 import json
 import sys
 
+# The operator classes of workflowcontrol_tasks/operator.py: one per step category, and the base class.
+OPERATORS = {"WorkflowTaskOperator", "ExtractStep", "TransformStep", "LoadStep", "AnalyzeStep", "UtilityStep"}
 ALLOWED_IMPORTS = {
     ("datetime", "timedelta"),
     ("pendulum", None),
     ("airflow", "DAG"),
-    ("airflow.models.param", "Param"),
-    ("workflowcontrol_tasks.operator", "WorkflowTaskOperator"),
-}
+    ("workflowcontrol_tasks.operator", "Param"),
+} | {("workflowcontrol_tasks.operator", name) for name in OPERATORS}
 # Calls allowed inside the DAG(...) arguments, and nowhere else.
 ALLOWED_CALLS = {"pendulum.datetime", "timedelta", "Param"}
 
@@ -135,7 +136,7 @@ def check(path: str) -> dict:
             and statement.targets[0].id.startswith("t_")
             and isinstance(statement.value, ast.Call)
             and isinstance(statement.value.func, ast.Name)
-            and statement.value.func.id == "WorkflowTaskOperator"
+            and statement.value.func.id in OPERATORS
             and not statement.value.args
         ):
             var = statement.targets[0].id
@@ -150,7 +151,7 @@ def check(path: str) -> dict:
                     kwargs[keyword.arg] = value_of(keyword.value, set())
                 except Unsafe as e:
                     problems.append(f"{var} argument {keyword.arg}: not a literal ({e})")
-            result["tasks"].append({"var": var, "kwargs": kwargs})
+            result["tasks"].append({"var": var, "operator": statement.value.func.id, "kwargs": kwargs})
             continue
         if (
             isinstance(statement, ast.Expr)

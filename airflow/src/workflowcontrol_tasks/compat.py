@@ -1,41 +1,28 @@
-"""The only place that knows Airflow versions: BaseOperator and AirflowException for 3.x, 2.10, or none."""
+"""The only place that knows Airflow generations: the authoring classes of 3.x (task SDK) or 2.10.
+
+There is deliberately no stand-in: outside Airflow, importing this module (and so the operator) fails with a message
+that says so. The parts that do not need Airflow (tasks, runner, preview, storage) never import it.
+"""
 from __future__ import annotations
 
-import logging
-from typing import Any
-
-AIRFLOW_MAJOR: int | None
+AIRFLOW_MAJOR: int
 try:  # Airflow 3.x: the task SDK is the public authoring interface
-    from airflow.sdk import BaseOperator
+    from airflow.sdk import BaseOperator, Param
 
     AIRFLOW_MAJOR = 3
 except ImportError:
     try:  # Airflow 2.10
-        from airflow.models.baseoperator import BaseOperator  # type: ignore[no-redef]
+        from airflow.models.baseoperator import BaseOperator  # type: ignore[no-redef,assignment]
+        from airflow.models.param import Param  # type: ignore[no-redef,assignment]
 
         AIRFLOW_MAJOR = 2
-    except ImportError:
-        AIRFLOW_MAJOR = None
+    except ImportError as error:
+        raise ImportError(
+            "workflowcontrol_tasks.operator runs inside Apache Airflow 2.10 or 3.x, and neither is installed here "
+            "(no airflow.sdk, no airflow.models.baseoperator). Outside Airflow use workflowcontrol_tasks.runner "
+            "or workflowcontrol_tasks.preview, which need no Airflow."
+        ) from error
 
-        class BaseOperator:  # type: ignore[no-redef]
-            """Minimal stand-in so the library and its tests import where Airflow is not installed."""
+from airflow.exceptions import AirflowException
 
-            template_fields: tuple[str, ...] = ()
-
-            def __init__(self, *, task_id: str, **kwargs: Any) -> None:
-                self.task_id = task_id
-                self.kwargs = kwargs
-                self.downstream: list[BaseOperator] = []
-                self.log = logging.getLogger(f"airflow.task.operators.{type(self).__name__}")
-
-            def __rshift__(self, other: BaseOperator) -> BaseOperator:
-                self.downstream.append(other)
-                return other
-
-try:
-    from airflow.exceptions import AirflowException
-except ImportError:
-    class AirflowException(Exception):  # type: ignore[no-redef]
-        """Stand-in for Airflow's task failure exception."""
-
-__all__ = ["AIRFLOW_MAJOR", "AirflowException", "BaseOperator"]
+__all__ = ["AIRFLOW_MAJOR", "AirflowException", "BaseOperator", "Param"]

@@ -2,42 +2,45 @@
 # Workflow: 6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b
 # Version: 3
 # Content hash: sha256:fc26afe3b6e63284b6061b0594362356ed316f738d544254dd049b6f4828752a
+# Rendered by: WorkflowControl 0.2.0
 from datetime import timedelta
 
 import pendulum
 from airflow import DAG
-from workflowcontrol_tasks.operator import WorkflowTaskOperator
+from workflowcontrol_tasks.operator import ExtractStep, LoadStep
 
 with DAG(
     dag_id="wf_6f1c2a7e_3b4d_4e5f_8a9b_0c1d2e3f4a5b",
     dag_display_name="Minimal",
     description=None,
     doc_md="### Minimal\n",
-    tags=["workflowcontrol", "owner:0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d"],
+    tags=["workflowcontrol", "owner:Ada Lovelace"],
     schedule=None,
     start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
     params={},
     default_args={
-        "owner": "workflowcontrol",
+        "owner": "Ada Lovelace",
         "retries": 0,
         "retry_delay": timedelta(seconds=300),
     },
     render_template_as_native_obj=False,
 ):
-    t_read_orders = WorkflowTaskOperator(
+    t_read_orders = ExtractStep(
         task_id="read_orders",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `orders.csv`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "orders.csv"},
     )
 
-    t_save_orders = WorkflowTaskOperator(
+    t_save_orders = LoadStep(
         task_id="save_orders",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `orders.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["read_orders"],

@@ -2,24 +2,19 @@
 # Workflow: 6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b
 # Version: 3
 # Content hash: sha256:2137a253fc321d52cf81b8d8ecdecbce0be5a95d5911fe7c562ca838e5f027a7
+# Rendered by: WorkflowControl 0.2.0
 from datetime import timedelta
 
 import pendulum
 from airflow import DAG
-from airflow.models.param import Param
-from workflowcontrol_tasks.operator import WorkflowTaskOperator
+from workflowcontrol_tasks.operator import ExtractStep, LoadStep, Param, TransformStep
 
 with DAG(
     dag_id="wf_6f1c2a7e_3b4d_4e5f_8a9b_0c1d2e3f4a5b",
     dag_display_name="Regional sales ETL",
     description="Loads yesterday's orders for one region.",
     doc_md="### Regional sales ETL\n\nLoads yesterday's orders for one region.\nRuns on weekdays at 06:00 Berlin time.\n",
-    tags=[
-        "workflowcontrol",
-        "owner:0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
-        "sales",
-        "daily",
-    ],
+    tags=["workflowcontrol", "owner:Ada Lovelace", "sales", "daily"],
     schedule="0 6 * * 1-5",
     start_date=pendulum.datetime(2024, 1, 1, tz="Europe/Berlin"),
     catchup=True,
@@ -33,15 +28,16 @@ with DAG(
         "batch_label": Param(None, type=["string", "null"], description="Optional label; no default"),
     },
     default_args={
-        "owner": "workflowcontrol",
+        "owner": "Ada Lovelace",
         "retries": 2,
         "retry_delay": timedelta(seconds=120),
     },
     render_template_as_native_obj=False,
 ):
-    t_extract_orders = WorkflowTaskOperator(
+    t_extract_orders = ExtractStep(
         task_id="extract_orders",
-        task_type="extract.database",
+        doc_md="**Query PostgreSQL** `extract.database`\n\nRuns a read-only SQL query against a PostgreSQL database with bound parameters.\n\nSettings:\n\n- `connection_secret`: `sales_db`\n- `query`: `SELECT * FROM orders WHERE region = %(region)s AND day = %(day)s`\n- `parameters`: `{ \"region\": \"{{ params.region }}\", \"day\": \"{{ ds }}\" }`\n- `fetch_rows`: `5000`\n- `timeout_seconds`: `120`\n",
+        step_type="extract.database",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
@@ -54,9 +50,10 @@ with DAG(
         },
     )
 
-    t_big_orders = WorkflowTaskOperator(
+    t_big_orders = TransformStep(
         task_id="big_orders",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             { \"column\": \"amount\", \"operator\": \"ge\", \"value\": 12.5 },             { \"column\": \"status\", \"operator\": \"in\", \"value\": [\"paid\", \"shipped\"] }       …`\n- `combine`: `and`\n- `keep`: `matching`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_orders"],
@@ -70,9 +67,10 @@ with DAG(
         },
     )
 
-    t_clean_orders = WorkflowTaskOperator(
+    t_clean_orders = TransformStep(
         task_id="clean_orders",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `case`: `lower`\n- `case_columns`: `[\"status\"]`\n- `null_action`: `fill`\n- `null_columns`: `[\"discount\"]`\n- `fill_value`: `0`\n- `deduplicate`: `true`\n- `types`: `{ \"amount\": \"number\", \"day\": \"date\" }`\n- `rename`: `{ \"amt\": \"amount\" }`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["big_orders"],
@@ -89,9 +87,10 @@ with DAG(
         },
     )
 
-    t_load_orders = WorkflowTaskOperator(
+    t_load_orders = LoadStep(
         task_id="load_orders",
-        task_type="load.postgres",
+        doc_md="**Load into PostgreSQL** `load.postgres`\n\nWrites the table into a PostgreSQL table: create, append, replace or upsert on keys, in one transaction.\n\nSettings:\n\n- `connection_secret`: `warehouse`\n- `schema`: `sales`\n- `table`: `orders_daily`\n- `mode`: `upsert`\n- `keys`: `[\"order_id\"]`\n",
+        step_type="load.postgres",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_orders"],

@@ -2,33 +2,35 @@
 # Workflow: 6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b
 # Version: 3
 # Content hash: sha256:9cbfe0e6292636e0439c7c25290565bbdb5a993c09e36e656dacebc1f7893894
+# Rendered by: WorkflowControl 0.2.0
 from datetime import timedelta
 
 import pendulum
 from airflow import DAG
-from workflowcontrol_tasks.operator import WorkflowTaskOperator
+from workflowcontrol_tasks.operator import ExtractStep, LoadStep
 
 with DAG(
     dag_id="wf_6f1c2a7e_3b4d_4e5f_8a9b_0c1d2e3f4a5b",
     dag_display_name="Market data",
     description="Prices from an API, a web page and an FTP drop.",
     doc_md="### Market data\n\nPrices from an API, a web page and an FTP drop.\n",
-    tags=["workflowcontrol", "owner:0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d", "market"],
+    tags=["workflowcontrol", "owner:Ada Lovelace", "market"],
     schedule="@daily",
     start_date=pendulum.datetime(2024, 1, 1, tz="America/New_York"),
     catchup=False,
     max_active_runs=1,
     params={},
     default_args={
-        "owner": "workflowcontrol",
+        "owner": "Ada Lovelace",
         "retries": 1,
         "retry_delay": timedelta(seconds=300),
     },
     render_template_as_native_obj=False,
 ):
-    t_prices_api = WorkflowTaskOperator(
+    t_prices_api = ExtractStep(
         task_id="prices_api",
-        task_type="extract.rest",
+        doc_md="**Call a REST API** `extract.rest`\n\nFetches JSON records from a web API, following pages, into a table.\n\nSettings:\n\n- `url`: `https://api.example.com/v1/prices`\n- `method`: `GET`\n- `headers`: `{ \"Accept\": \"application/json\" }`\n- `query`: `{ \"date\": \"{{ ds }}\" }`\n- `records_path`: `data.items`\n- `pagination`: `cursor`\n- `cursor_param`: `cursor`\n- `cursor_path`: `meta.next`\n- `max_pages`: `20`\n- `delay_seconds`: `0.5`\n- `auth`: `bearer`\n- `auth_secret`: `prices_token`\n",
+        step_type="extract.rest",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
@@ -48,9 +50,10 @@ with DAG(
         },
     )
 
-    t_prices_web = WorkflowTaskOperator(
+    t_prices_web = ExtractStep(
         task_id="prices_web",
-        task_type="extract.web",
+        doc_md="**Scrape web pages** `extract.web`\n\nTurns elements of web pages into rows with CSS selectors, following 'next' links politely.\n\nSettings:\n\n- `url`: `https://www.example.com/prices`\n- `row_selector`: `table.prices tr`\n- `fields`: `[             { \"name\": \"symbol\", \"selector\": \"td.symbol\" },             { \"name\": \"price\", \"selector\": \"td.price\" },             { \"name\": \"link\", \"selector\": …`\n- `next_selector`: `a.next`\n- `max_pages`: `3`\n",
+        step_type="extract.web",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
@@ -67,9 +70,10 @@ with DAG(
         },
     )
 
-    t_prices_ftp = WorkflowTaskOperator(
+    t_prices_ftp = ExtractStep(
         task_id="prices_ftp",
-        task_type="extract.ftp",
+        doc_md="**Download from FTP or SFTP** `extract.ftp`\n\nDownloads files matching a pattern from an FTP or SFTP server and reads CSV files into one table.\n\nSettings:\n\n- `protocol`: `sftp`\n- `host`: `ftp.example.com`\n- `port`: `22`\n- `username`: `market`\n- `password_secret`: `ftp_password`\n- `directory`: `/outgoing`\n- `pattern`: `prices_*.csv`\n- `parse`: `csv`\n- `delimiter`: `;`\n",
+        step_type="extract.ftp",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
@@ -86,27 +90,30 @@ with DAG(
         },
     )
 
-    t_save_api = WorkflowTaskOperator(
+    t_save_api = LoadStep(
         task_id="save_api",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `prices/api.csv`\n- `format`: `csv`\n- `overwrite`: `true`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["prices_api"],
         config={"path": "prices/api.csv", "format": "csv", "overwrite": True},
     )
 
-    t_save_web = WorkflowTaskOperator(
+    t_save_web = LoadStep(
         task_id="save_web",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `prices/web.jsonl`\n- `format`: `jsonl`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["prices_web"],
         config={"path": "prices/web.jsonl", "format": "jsonl"},
     )
 
-    t_save_ftp = WorkflowTaskOperator(
+    t_save_ftp = LoadStep(
         task_id="save_ftp",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `prices/ftp.xlsx`\n- `format`: `excel`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["prices_ftp"],

@@ -2,24 +2,19 @@
 # Workflow: 6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b
 # Version: 3
 # Content hash: sha256:4eb44aa06923b83e6239aa773ccf3106ae2bff874c175d2bd6a9fac7da465f6f
+# Rendered by: WorkflowControl 0.2.0
 from datetime import timedelta
 
 import pendulum
 from airflow import DAG
-from airflow.models.param import Param
-from workflowcontrol_tasks.operator import WorkflowTaskOperator
+from workflowcontrol_tasks.operator import AnalyzeStep, ExtractStep, Param, TransformStep, UtilityStep
 
 with DAG(
     dag_id="wf_6f1c2a7e_3b4d_4e5f_8a9b_0c1d2e3f4a5b",
     dag_display_name="Churn analysis",
     description="Joins customers and orders, models churn and mails a report.",
     doc_md="### Churn analysis\n\nJoins customers and orders, models churn and mails a report.\n",
-    tags=[
-        "workflowcontrol",
-        "owner:0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
-        "analytics",
-        "ml",
-    ],
+    tags=["workflowcontrol", "owner:Ada Lovelace", "analytics", "ml"],
     schedule="@weekly",
     start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
     catchup=False,
@@ -28,15 +23,16 @@ with DAG(
         "threshold": Param(0.75, type="number", description="Churn probability that counts as at risk"),
     },
     default_args={
-        "owner": "workflowcontrol",
+        "owner": "Ada Lovelace",
         "retries": 0,
         "retry_delay": timedelta(seconds=60),
     },
     render_template_as_native_obj=False,
 ):
-    t_customers = WorkflowTaskOperator(
+    t_customers = ExtractStep(
         task_id="customers",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `customers.csv`\n- `delimiter`: `;`\n- `encoding`: `utf-8-sig`\n- `types`: `{ \"customer_id\": \"integer\", \"signup\": \"date\" }`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
@@ -48,18 +44,20 @@ with DAG(
         },
     )
 
-    t_orders = WorkflowTaskOperator(
+    t_orders = ExtractStep(
         task_id="orders",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `https://data.example.com/orders.csv`\n- `null_values`: `[\"\", \"NA\"]`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "https://data.example.com/orders.csv", "null_values": ["", "NA"]},
     )
 
-    t_joined = WorkflowTaskOperator(
+    t_joined = TransformStep(
         task_id="joined",
-        task_type="transform.join",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `left`\n- `left_keys`: `[\"customer_id\"]`\n- `right_keys`: `[\"customer_id\"]`\n- `right_suffix`: `_order`\n",
+        step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["customers", "orders"],
@@ -71,9 +69,10 @@ with DAG(
         },
     )
 
-    t_monthly = WorkflowTaskOperator(
+    t_monthly = TransformStep(
         task_id="monthly",
-        task_type="transform.pivot",
+        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[\"customer_id\"]`\n- `columns`: `month`\n- `values`: `[\"amount\"]`\n- `aggregation`: `sum`\n- `fill_value`: `0`\n",
+        step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["joined"],
@@ -87,18 +86,20 @@ with DAG(
         },
     )
 
-    t_stats = WorkflowTaskOperator(
+    t_stats = AnalyzeStep(
         task_id="stats",
-        task_type="analyze.describe",
+        doc_md="**Describe data** `analyze.describe`\n\nCounts, missing values, means, quantiles and most frequent values per column, optionally per group.\n\nSettings:\n\n- `columns`: `[\"amount\"]`\n- `group_by`: `[\"segment\"]`\n",
+        step_type="analyze.describe",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["joined"],
         config={"columns": ["amount"], "group_by": ["segment"]},
     )
 
-    t_chart = WorkflowTaskOperator(
+    t_chart = AnalyzeStep(
         task_id="chart",
-        task_type="analyze.chart",
+        doc_md="**Draw a chart** `analyze.chart`\n\nDraws a bar, line, scatter, histogram or box chart to PNG and/or SVG.\n\nSettings:\n\n- `kind`: `bar`\n- `x`: `segment`\n- `y`: `[\"amount\"]`\n- `aggregation`: `sum`\n- `title`: `Revenue by segment`\n- `format`: `svg`\n- `width`: `8`\n- `height`: `4.5`\n",
+        step_type="analyze.chart",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["joined"],
@@ -114,9 +115,10 @@ with DAG(
         },
     )
 
-    t_churn_model = WorkflowTaskOperator(
+    t_churn_model = AnalyzeStep(
         task_id="churn_model",
-        task_type="analyze.ml",
+        doc_md="**Train a model** `analyze.ml`\n\nTrains a scikit-learn model on a target and features, reports metrics, saves the model and adds predictions.\n\nSettings:\n\n- `target`: `churned`\n- `features`: `[\"tenure\", \"amount\", \"orders\"]`\n- `problem`: `classification`\n- `model`: `random_forest`\n- `test_size`: `0.2`\n- `random_state`: `42`\n",
+        step_type="analyze.ml",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["monthly"],
@@ -130,9 +132,10 @@ with DAG(
         },
     )
 
-    t_report = WorkflowTaskOperator(
+    t_report = AnalyzeStep(
         task_id="report",
-        task_type="analyze.report",
+        doc_md="**Build an HTML report** `analyze.report`\n\nBuilds one self-contained HTML page with tables, statistics and charts from upstream tasks.\n\nSettings:\n\n- `title`: `Weekly churn report`\n- `introduction`: `Customers above {{ params.threshold }} are at risk.`\n- `max_rows`: `50`\n- `include_statistics`: `true`\n",
+        step_type="analyze.report",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["stats", "chart", "churn_model"],
@@ -144,9 +147,10 @@ with DAG(
         },
     )
 
-    t_notify = WorkflowTaskOperator(
+    t_notify = UtilityStep(
         task_id="notify",
-        task_type="utility.notify",
+        doc_md="**Send a notification** `utility.notify`\n\nSends an e-mail, a Slack message or a webhook call; the message can name results such as {{ results.clean_sales.rows }}.\n\nSettings:\n\n- `channel`: `email`\n- `subject`: `Churn report {{ ds }}`\n- `message`: `The weekly churn report is ready.`\n- `include_summary`: `true`\n- `smtp_secret`: `mail_relay`\n- `sender`: `reports@example.com`\n- `to`: `[\"team@example.com\", \"lead@example.com\"]`\n",
+        step_type="utility.notify",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["report"],

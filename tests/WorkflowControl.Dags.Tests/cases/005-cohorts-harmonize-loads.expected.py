@@ -2,51 +2,55 @@
 # Workflow: 6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b
 # Version: 3
 # Content hash: sha256:ac0219f06db46039c9e0e84c4b6d3a1484aa174ea7bfb2b379564b4780fdcb64
+# Rendered by: WorkflowControl 0.2.0
 from datetime import timedelta
 
 import pendulum
 from airflow import DAG
-from workflowcontrol_tasks.operator import WorkflowTaskOperator
+from workflowcontrol_tasks.operator import ExtractStep, LoadStep, TransformStep, UtilityStep
 
 with DAG(
     dag_id="wf_6f1c2a7e_3b4d_4e5f_8a9b_0c1d2e3f4a5b",
     dag_display_name="Clinical cohorts",
     description=None,
     doc_md="### Clinical cohorts\n",
-    tags=["workflowcontrol", "owner:0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d", "research"],
+    tags=["workflowcontrol", "owner:Ada Lovelace", "research"],
     schedule="30 2 1 * *",
     start_date=pendulum.datetime(2024, 1, 1, tz="Europe/London"),
     catchup=False,
     max_active_runs=1,
     params={},
     default_args={
-        "owner": "workflowcontrol",
+        "owner": "Ada Lovelace",
         "retries": 0,
         "retry_delay": timedelta(seconds=300),
     },
     render_template_as_native_obj=False,
 ):
-    t_site_a = WorkflowTaskOperator(
+    t_site_a = ExtractStep(
         task_id="site_a",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `site_a.csv`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "site_a.csv"},
     )
 
-    t_site_b = WorkflowTaskOperator(
+    t_site_b = ExtractStep(
         task_id="site_b",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `site_b.csv`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "site_b.csv"},
     )
 
-    t_cohorts_a = WorkflowTaskOperator(
+    t_cohorts_a = UtilityStep(
         task_id="cohorts_a",
-        task_type="utility.cohort",
+        doc_md="**Define cohorts** `utility.cohort`\n\nAssigns rows to cohorts defined by conditions, and reports cohort sizes or compares cohorts.\n\nSettings:\n\n- `cohorts`: `[             { \"name\": \"adults\", \"conditions\": [ { \"column\": \"age\", \"operator\": \"ge\", \"value\": 18 } ] },             { \"name\": \"diabetic\", \"conditions\": [ { \"c…`\n- `otherwise`: `other`\n- `cohort_column`: `cohort`\n- `output`: `label`\n",
+        step_type="utility.cohort",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["site_a"],
@@ -75,9 +79,10 @@ with DAG(
         },
     )
 
-    t_harmonized = WorkflowTaskOperator(
+    t_harmonized = TransformStep(
         task_id="harmonized",
-        task_type="transform.harmonize",
+        doc_md="**Harmonize cohorts** `transform.harmonize`\n\nMaps several source cohorts to one target schema: column names, coded values, units, and a column naming the source.\n\nSettings:\n\n- `target_columns`: `[ { \"name\": \"patient\", \"type\": \"string\" }, { \"name\": \"weight_kg\", \"type\": \"number\" }, { \"name\": \"glucose\", \"type\": \"number\" } ]`\n- `sources`: `[             { \"cohort\": \"site_a\", \"columns\": { \"patient\": \"pid\", \"weight_kg\": \"weight\" } },             { \"cohort\": \"site_b\", \"columns\": { \"patient\": \"patient…`\n- `value_maps`: `{ \"sex\": { \"m\": \"male\", \"f\": \"female\", \"u\": null } }`\n- `unmapped`: `keep`\n- `cohort_column`: `source`\n",
+        step_type="transform.harmonize",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["cohorts_a", "site_b"],
@@ -111,9 +116,10 @@ with DAG(
         },
     )
 
-    t_load_rows = WorkflowTaskOperator(
+    t_load_rows = LoadStep(
         task_id="load_rows",
-        task_type="load.batch",
+        doc_md="**Batch load into PostgreSQL** `load.batch`\n\nLoads large tables into PostgreSQL in chunks, one transaction per batch, logging progress.\n\nSettings:\n\n- `connection_secret`: `research_db`\n- `table`: `patients`\n- `mode`: `upsert`\n- `keys`: `[\"patient\"]`\n- `batch_size`: `1000`\n",
+        step_type="load.batch",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["harmonized"],
@@ -126,9 +132,10 @@ with DAG(
         },
     )
 
-    t_load_new = WorkflowTaskOperator(
+    t_load_new = LoadStep(
         task_id="load_new",
-        task_type="load.incremental",
+        doc_md="**Incremental load** `load.incremental`\n\nLoads only rows that are new or changed since the last run, by a watermark column, into PostgreSQL.\n\nSettings:\n\n- `connection_secret`: `research_db`\n- `schema`: `staging`\n- `table`: `patients_new`\n- `watermark_column`: `updated_at`\n- `initial_watermark`: `2024-01-01`\n- `keys`: `[\"patient\"]`\n",
+        step_type="load.incremental",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["harmonized"],

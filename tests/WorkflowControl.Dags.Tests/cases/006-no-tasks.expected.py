@@ -2,25 +2,25 @@
 # Workflow: 6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b
 # Version: 3
 # Content hash: sha256:ff6de78bf99dc90b3926aa4040aa7bbecc4ace492135d12f5cd9a9ec87c6d135
+# Rendered by: WorkflowControl 0.2.0
 from datetime import timedelta
 
 import pendulum
 from airflow import DAG
-from workflowcontrol_tasks.operator import WorkflowTaskOperator
 
 with DAG(
     dag_id="wf_6f1c2a7e_3b4d_4e5f_8a9b_0c1d2e3f4a5b",
     dag_display_name="Empty draft",
     description="Nothing here yet.",
     doc_md="### Empty draft\n\nNothing here yet.\n",
-    tags=["workflowcontrol", "owner:0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d"],
+    tags=["workflowcontrol", "owner:Ada Lovelace"],
     schedule="@hourly",
     start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
     params={},
     default_args={
-        "owner": "workflowcontrol",
+        "owner": "Ada Lovelace",
         "retries": 0,
         "retry_delay": timedelta(seconds=300),
     },

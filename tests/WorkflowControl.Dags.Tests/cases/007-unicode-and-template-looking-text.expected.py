@@ -2,25 +2,19 @@
 # Workflow: 6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b
 # Version: 3
 # Content hash: sha256:0806d8235055f3f905283b81ccd538b7f85055e103edd2b5a90874962ae39931
+# Rendered by: WorkflowControl 0.2.0
 from datetime import timedelta
 
 import pendulum
 from airflow import DAG
-from airflow.models.param import Param
-from workflowcontrol_tasks.operator import WorkflowTaskOperator
+from workflowcontrol_tasks.operator import ExtractStep, LoadStep, Param
 
 with DAG(
     dag_id="wf_6f1c2a7e_3b4d_4e5f_8a9b_0c1d2e3f4a5b",
     dag_display_name="Umsätze \"Q1\" 📈 — Zürich",
     description="Reads {{ ds }} and {% raw %} literally.",
     doc_md="### Umsätze \"Q1\" 📈 — Zürich\n\nReads {{ ds }} and {% raw %} literally.\r\nSecond line with a tab\tand a backslash \\\nSee notes.md\n",
-    tags=[
-        "workflowcontrol",
-        "owner:0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
-        "zürich",
-        "emoji-📈",
-        "{{ tag }}",
-    ],
+    tags=["workflowcontrol", "owner:Ada Lovelace", "zürich", "emoji-📈", "{{ tag }}"],
     schedule="@monthly",
     start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
     catchup=False,
@@ -29,24 +23,26 @@ with DAG(
         "label": Param("Ünïcödé \u2028 line", type="string", description="Ends with .sh"),
     },
     default_args={
-        "owner": "workflowcontrol",
+        "owner": "Ada Lovelace",
         "retries": 0,
         "retry_delay": timedelta(seconds=300),
     },
     render_template_as_native_obj=False,
 ):
-    t_read = WorkflowTaskOperator(
+    t_read = ExtractStep(
         task_id="read",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `daten/umsätze_𝔘.csv`\n- `null_values`: `[\"\\u0085\", \"—\", \"\\u202e\"]`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "daten/umsätze_𝔘.csv", "null_values": ["\x85", "—", "\u202e"]},
     )
 
-    t_write = WorkflowTaskOperator(
+    t_write = LoadStep(
         task_id="write",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/{{ ds }}/report.md`\n- `format`: `csv`\n- `delimiter`: ` `\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["read"],

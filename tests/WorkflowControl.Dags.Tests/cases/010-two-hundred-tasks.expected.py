@@ -2,51 +2,55 @@
 # Workflow: 6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b
 # Version: 3
 # Content hash: sha256:61b474263695ace30f88e207800bb6202a239188328c5ba18cf8395002a0d6ab
+# Rendered by: WorkflowControl 0.2.0
 from datetime import timedelta
 
 import pendulum
 from airflow import DAG
-from workflowcontrol_tasks.operator import WorkflowTaskOperator
+from workflowcontrol_tasks.operator import AnalyzeStep, ExtractStep, LoadStep, TransformStep, UtilityStep
 
 with DAG(
     dag_id="wf_6f1c2a7e_3b4d_4e5f_8a9b_0c1d2e3f4a5b",
     dag_display_name="Two hundred tasks",
     description="Forty regions, cleaned, filtered, joined and reported.",
     doc_md="### Two hundred tasks\n\nForty regions, cleaned, filtered, joined and reported.\n",
-    tags=["workflowcontrol", "owner:0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d", "large"],
+    tags=["workflowcontrol", "owner:Ada Lovelace", "large"],
     schedule="15 3 * * *",
     start_date=pendulum.datetime(2024, 1, 1, tz="Europe/Paris"),
     catchup=False,
     max_active_runs=2,
     params={},
     default_args={
-        "owner": "workflowcontrol",
+        "owner": "Ada Lovelace",
         "retries": 3,
         "retry_delay": timedelta(seconds=600),
     },
     render_template_as_native_obj=False,
 ):
-    t_extract_r00 = WorkflowTaskOperator(
+    t_extract_r00 = ExtractStep(
         task_id="extract_r00",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r00/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r00/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r00 = WorkflowTaskOperator(
+    t_clean_r00 = TransformStep(
         task_id="clean_r00",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r00"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r00 = WorkflowTaskOperator(
+    t_filter_r00 = TransformStep(
         task_id="filter_r00",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r00"],
@@ -56,36 +60,40 @@ with DAG(
         },
     )
 
-    t_save_r00 = WorkflowTaskOperator(
+    t_save_r00 = LoadStep(
         task_id="save_r00",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r00.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r00"],
         config={"path": "out/r00.parquet", "format": "parquet"},
     )
 
-    t_extract_r01 = WorkflowTaskOperator(
+    t_extract_r01 = ExtractStep(
         task_id="extract_r01",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r01/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r01/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r01 = WorkflowTaskOperator(
+    t_clean_r01 = TransformStep(
         task_id="clean_r01",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r01"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r01 = WorkflowTaskOperator(
+    t_filter_r01 = TransformStep(
         task_id="filter_r01",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r01"],
@@ -95,36 +103,40 @@ with DAG(
         },
     )
 
-    t_save_r01 = WorkflowTaskOperator(
+    t_save_r01 = LoadStep(
         task_id="save_r01",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r01.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r01"],
         config={"path": "out/r01.parquet", "format": "parquet"},
     )
 
-    t_extract_r02 = WorkflowTaskOperator(
+    t_extract_r02 = ExtractStep(
         task_id="extract_r02",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r02/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r02/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r02 = WorkflowTaskOperator(
+    t_clean_r02 = TransformStep(
         task_id="clean_r02",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r02"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r02 = WorkflowTaskOperator(
+    t_filter_r02 = TransformStep(
         task_id="filter_r02",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r02"],
@@ -134,36 +146,40 @@ with DAG(
         },
     )
 
-    t_save_r02 = WorkflowTaskOperator(
+    t_save_r02 = LoadStep(
         task_id="save_r02",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r02.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r02"],
         config={"path": "out/r02.parquet", "format": "parquet"},
     )
 
-    t_extract_r03 = WorkflowTaskOperator(
+    t_extract_r03 = ExtractStep(
         task_id="extract_r03",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r03/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r03/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r03 = WorkflowTaskOperator(
+    t_clean_r03 = TransformStep(
         task_id="clean_r03",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r03"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r03 = WorkflowTaskOperator(
+    t_filter_r03 = TransformStep(
         task_id="filter_r03",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r03"],
@@ -173,36 +189,40 @@ with DAG(
         },
     )
 
-    t_save_r03 = WorkflowTaskOperator(
+    t_save_r03 = LoadStep(
         task_id="save_r03",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r03.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r03"],
         config={"path": "out/r03.parquet", "format": "parquet"},
     )
 
-    t_extract_r04 = WorkflowTaskOperator(
+    t_extract_r04 = ExtractStep(
         task_id="extract_r04",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r04/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r04/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r04 = WorkflowTaskOperator(
+    t_clean_r04 = TransformStep(
         task_id="clean_r04",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r04"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r04 = WorkflowTaskOperator(
+    t_filter_r04 = TransformStep(
         task_id="filter_r04",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r04"],
@@ -212,36 +232,40 @@ with DAG(
         },
     )
 
-    t_save_r04 = WorkflowTaskOperator(
+    t_save_r04 = LoadStep(
         task_id="save_r04",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r04.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r04"],
         config={"path": "out/r04.parquet", "format": "parquet"},
     )
 
-    t_extract_r05 = WorkflowTaskOperator(
+    t_extract_r05 = ExtractStep(
         task_id="extract_r05",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r05/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r05/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r05 = WorkflowTaskOperator(
+    t_clean_r05 = TransformStep(
         task_id="clean_r05",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r05"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r05 = WorkflowTaskOperator(
+    t_filter_r05 = TransformStep(
         task_id="filter_r05",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r05"],
@@ -251,36 +275,40 @@ with DAG(
         },
     )
 
-    t_save_r05 = WorkflowTaskOperator(
+    t_save_r05 = LoadStep(
         task_id="save_r05",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r05.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r05"],
         config={"path": "out/r05.parquet", "format": "parquet"},
     )
 
-    t_extract_r06 = WorkflowTaskOperator(
+    t_extract_r06 = ExtractStep(
         task_id="extract_r06",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r06/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r06/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r06 = WorkflowTaskOperator(
+    t_clean_r06 = TransformStep(
         task_id="clean_r06",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r06"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r06 = WorkflowTaskOperator(
+    t_filter_r06 = TransformStep(
         task_id="filter_r06",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r06"],
@@ -290,36 +318,40 @@ with DAG(
         },
     )
 
-    t_save_r06 = WorkflowTaskOperator(
+    t_save_r06 = LoadStep(
         task_id="save_r06",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r06.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r06"],
         config={"path": "out/r06.parquet", "format": "parquet"},
     )
 
-    t_extract_r07 = WorkflowTaskOperator(
+    t_extract_r07 = ExtractStep(
         task_id="extract_r07",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r07/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r07/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r07 = WorkflowTaskOperator(
+    t_clean_r07 = TransformStep(
         task_id="clean_r07",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r07"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r07 = WorkflowTaskOperator(
+    t_filter_r07 = TransformStep(
         task_id="filter_r07",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r07"],
@@ -329,36 +361,40 @@ with DAG(
         },
     )
 
-    t_save_r07 = WorkflowTaskOperator(
+    t_save_r07 = LoadStep(
         task_id="save_r07",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r07.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r07"],
         config={"path": "out/r07.parquet", "format": "parquet"},
     )
 
-    t_extract_r08 = WorkflowTaskOperator(
+    t_extract_r08 = ExtractStep(
         task_id="extract_r08",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r08/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r08/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r08 = WorkflowTaskOperator(
+    t_clean_r08 = TransformStep(
         task_id="clean_r08",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r08"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r08 = WorkflowTaskOperator(
+    t_filter_r08 = TransformStep(
         task_id="filter_r08",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r08"],
@@ -368,36 +404,40 @@ with DAG(
         },
     )
 
-    t_save_r08 = WorkflowTaskOperator(
+    t_save_r08 = LoadStep(
         task_id="save_r08",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r08.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r08"],
         config={"path": "out/r08.parquet", "format": "parquet"},
     )
 
-    t_extract_r09 = WorkflowTaskOperator(
+    t_extract_r09 = ExtractStep(
         task_id="extract_r09",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r09/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r09/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r09 = WorkflowTaskOperator(
+    t_clean_r09 = TransformStep(
         task_id="clean_r09",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r09"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r09 = WorkflowTaskOperator(
+    t_filter_r09 = TransformStep(
         task_id="filter_r09",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r09"],
@@ -407,36 +447,40 @@ with DAG(
         },
     )
 
-    t_save_r09 = WorkflowTaskOperator(
+    t_save_r09 = LoadStep(
         task_id="save_r09",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r09.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r09"],
         config={"path": "out/r09.parquet", "format": "parquet"},
     )
 
-    t_extract_r10 = WorkflowTaskOperator(
+    t_extract_r10 = ExtractStep(
         task_id="extract_r10",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r10/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r10/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r10 = WorkflowTaskOperator(
+    t_clean_r10 = TransformStep(
         task_id="clean_r10",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r10"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r10 = WorkflowTaskOperator(
+    t_filter_r10 = TransformStep(
         task_id="filter_r10",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r10"],
@@ -446,36 +490,40 @@ with DAG(
         },
     )
 
-    t_save_r10 = WorkflowTaskOperator(
+    t_save_r10 = LoadStep(
         task_id="save_r10",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r10.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r10"],
         config={"path": "out/r10.parquet", "format": "parquet"},
     )
 
-    t_extract_r11 = WorkflowTaskOperator(
+    t_extract_r11 = ExtractStep(
         task_id="extract_r11",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r11/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r11/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r11 = WorkflowTaskOperator(
+    t_clean_r11 = TransformStep(
         task_id="clean_r11",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r11"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r11 = WorkflowTaskOperator(
+    t_filter_r11 = TransformStep(
         task_id="filter_r11",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r11"],
@@ -485,36 +533,40 @@ with DAG(
         },
     )
 
-    t_save_r11 = WorkflowTaskOperator(
+    t_save_r11 = LoadStep(
         task_id="save_r11",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r11.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r11"],
         config={"path": "out/r11.parquet", "format": "parquet"},
     )
 
-    t_extract_r12 = WorkflowTaskOperator(
+    t_extract_r12 = ExtractStep(
         task_id="extract_r12",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r12/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r12/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r12 = WorkflowTaskOperator(
+    t_clean_r12 = TransformStep(
         task_id="clean_r12",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r12"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r12 = WorkflowTaskOperator(
+    t_filter_r12 = TransformStep(
         task_id="filter_r12",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r12"],
@@ -524,36 +576,40 @@ with DAG(
         },
     )
 
-    t_save_r12 = WorkflowTaskOperator(
+    t_save_r12 = LoadStep(
         task_id="save_r12",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r12.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r12"],
         config={"path": "out/r12.parquet", "format": "parquet"},
     )
 
-    t_extract_r13 = WorkflowTaskOperator(
+    t_extract_r13 = ExtractStep(
         task_id="extract_r13",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r13/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r13/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r13 = WorkflowTaskOperator(
+    t_clean_r13 = TransformStep(
         task_id="clean_r13",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r13"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r13 = WorkflowTaskOperator(
+    t_filter_r13 = TransformStep(
         task_id="filter_r13",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r13"],
@@ -563,36 +619,40 @@ with DAG(
         },
     )
 
-    t_save_r13 = WorkflowTaskOperator(
+    t_save_r13 = LoadStep(
         task_id="save_r13",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r13.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r13"],
         config={"path": "out/r13.parquet", "format": "parquet"},
     )
 
-    t_extract_r14 = WorkflowTaskOperator(
+    t_extract_r14 = ExtractStep(
         task_id="extract_r14",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r14/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r14/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r14 = WorkflowTaskOperator(
+    t_clean_r14 = TransformStep(
         task_id="clean_r14",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r14"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r14 = WorkflowTaskOperator(
+    t_filter_r14 = TransformStep(
         task_id="filter_r14",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r14"],
@@ -602,36 +662,40 @@ with DAG(
         },
     )
 
-    t_save_r14 = WorkflowTaskOperator(
+    t_save_r14 = LoadStep(
         task_id="save_r14",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r14.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r14"],
         config={"path": "out/r14.parquet", "format": "parquet"},
     )
 
-    t_extract_r15 = WorkflowTaskOperator(
+    t_extract_r15 = ExtractStep(
         task_id="extract_r15",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r15/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r15/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r15 = WorkflowTaskOperator(
+    t_clean_r15 = TransformStep(
         task_id="clean_r15",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r15"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r15 = WorkflowTaskOperator(
+    t_filter_r15 = TransformStep(
         task_id="filter_r15",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r15"],
@@ -641,36 +705,40 @@ with DAG(
         },
     )
 
-    t_save_r15 = WorkflowTaskOperator(
+    t_save_r15 = LoadStep(
         task_id="save_r15",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r15.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r15"],
         config={"path": "out/r15.parquet", "format": "parquet"},
     )
 
-    t_extract_r16 = WorkflowTaskOperator(
+    t_extract_r16 = ExtractStep(
         task_id="extract_r16",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r16/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r16/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r16 = WorkflowTaskOperator(
+    t_clean_r16 = TransformStep(
         task_id="clean_r16",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r16"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r16 = WorkflowTaskOperator(
+    t_filter_r16 = TransformStep(
         task_id="filter_r16",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r16"],
@@ -680,36 +748,40 @@ with DAG(
         },
     )
 
-    t_save_r16 = WorkflowTaskOperator(
+    t_save_r16 = LoadStep(
         task_id="save_r16",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r16.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r16"],
         config={"path": "out/r16.parquet", "format": "parquet"},
     )
 
-    t_extract_r17 = WorkflowTaskOperator(
+    t_extract_r17 = ExtractStep(
         task_id="extract_r17",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r17/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r17/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r17 = WorkflowTaskOperator(
+    t_clean_r17 = TransformStep(
         task_id="clean_r17",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r17"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r17 = WorkflowTaskOperator(
+    t_filter_r17 = TransformStep(
         task_id="filter_r17",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r17"],
@@ -719,36 +791,40 @@ with DAG(
         },
     )
 
-    t_save_r17 = WorkflowTaskOperator(
+    t_save_r17 = LoadStep(
         task_id="save_r17",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r17.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r17"],
         config={"path": "out/r17.parquet", "format": "parquet"},
     )
 
-    t_extract_r18 = WorkflowTaskOperator(
+    t_extract_r18 = ExtractStep(
         task_id="extract_r18",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r18/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r18/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r18 = WorkflowTaskOperator(
+    t_clean_r18 = TransformStep(
         task_id="clean_r18",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r18"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r18 = WorkflowTaskOperator(
+    t_filter_r18 = TransformStep(
         task_id="filter_r18",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r18"],
@@ -758,36 +834,40 @@ with DAG(
         },
     )
 
-    t_save_r18 = WorkflowTaskOperator(
+    t_save_r18 = LoadStep(
         task_id="save_r18",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r18.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r18"],
         config={"path": "out/r18.parquet", "format": "parquet"},
     )
 
-    t_extract_r19 = WorkflowTaskOperator(
+    t_extract_r19 = ExtractStep(
         task_id="extract_r19",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r19/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r19/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r19 = WorkflowTaskOperator(
+    t_clean_r19 = TransformStep(
         task_id="clean_r19",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r19"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r19 = WorkflowTaskOperator(
+    t_filter_r19 = TransformStep(
         task_id="filter_r19",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r19"],
@@ -797,36 +877,40 @@ with DAG(
         },
     )
 
-    t_save_r19 = WorkflowTaskOperator(
+    t_save_r19 = LoadStep(
         task_id="save_r19",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r19.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r19"],
         config={"path": "out/r19.parquet", "format": "parquet"},
     )
 
-    t_extract_r20 = WorkflowTaskOperator(
+    t_extract_r20 = ExtractStep(
         task_id="extract_r20",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r20/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r20/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r20 = WorkflowTaskOperator(
+    t_clean_r20 = TransformStep(
         task_id="clean_r20",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r20"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r20 = WorkflowTaskOperator(
+    t_filter_r20 = TransformStep(
         task_id="filter_r20",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r20"],
@@ -836,36 +920,40 @@ with DAG(
         },
     )
 
-    t_save_r20 = WorkflowTaskOperator(
+    t_save_r20 = LoadStep(
         task_id="save_r20",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r20.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r20"],
         config={"path": "out/r20.parquet", "format": "parquet"},
     )
 
-    t_extract_r21 = WorkflowTaskOperator(
+    t_extract_r21 = ExtractStep(
         task_id="extract_r21",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r21/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r21/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r21 = WorkflowTaskOperator(
+    t_clean_r21 = TransformStep(
         task_id="clean_r21",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r21"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r21 = WorkflowTaskOperator(
+    t_filter_r21 = TransformStep(
         task_id="filter_r21",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r21"],
@@ -875,36 +963,40 @@ with DAG(
         },
     )
 
-    t_save_r21 = WorkflowTaskOperator(
+    t_save_r21 = LoadStep(
         task_id="save_r21",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r21.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r21"],
         config={"path": "out/r21.parquet", "format": "parquet"},
     )
 
-    t_extract_r22 = WorkflowTaskOperator(
+    t_extract_r22 = ExtractStep(
         task_id="extract_r22",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r22/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r22/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r22 = WorkflowTaskOperator(
+    t_clean_r22 = TransformStep(
         task_id="clean_r22",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r22"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r22 = WorkflowTaskOperator(
+    t_filter_r22 = TransformStep(
         task_id="filter_r22",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r22"],
@@ -914,36 +1006,40 @@ with DAG(
         },
     )
 
-    t_save_r22 = WorkflowTaskOperator(
+    t_save_r22 = LoadStep(
         task_id="save_r22",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r22.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r22"],
         config={"path": "out/r22.parquet", "format": "parquet"},
     )
 
-    t_extract_r23 = WorkflowTaskOperator(
+    t_extract_r23 = ExtractStep(
         task_id="extract_r23",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r23/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r23/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r23 = WorkflowTaskOperator(
+    t_clean_r23 = TransformStep(
         task_id="clean_r23",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r23"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r23 = WorkflowTaskOperator(
+    t_filter_r23 = TransformStep(
         task_id="filter_r23",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r23"],
@@ -953,36 +1049,40 @@ with DAG(
         },
     )
 
-    t_save_r23 = WorkflowTaskOperator(
+    t_save_r23 = LoadStep(
         task_id="save_r23",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r23.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r23"],
         config={"path": "out/r23.parquet", "format": "parquet"},
     )
 
-    t_extract_r24 = WorkflowTaskOperator(
+    t_extract_r24 = ExtractStep(
         task_id="extract_r24",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r24/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r24/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r24 = WorkflowTaskOperator(
+    t_clean_r24 = TransformStep(
         task_id="clean_r24",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r24"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r24 = WorkflowTaskOperator(
+    t_filter_r24 = TransformStep(
         task_id="filter_r24",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r24"],
@@ -992,36 +1092,40 @@ with DAG(
         },
     )
 
-    t_save_r24 = WorkflowTaskOperator(
+    t_save_r24 = LoadStep(
         task_id="save_r24",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r24.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r24"],
         config={"path": "out/r24.parquet", "format": "parquet"},
     )
 
-    t_extract_r25 = WorkflowTaskOperator(
+    t_extract_r25 = ExtractStep(
         task_id="extract_r25",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r25/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r25/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r25 = WorkflowTaskOperator(
+    t_clean_r25 = TransformStep(
         task_id="clean_r25",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r25"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r25 = WorkflowTaskOperator(
+    t_filter_r25 = TransformStep(
         task_id="filter_r25",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r25"],
@@ -1031,36 +1135,40 @@ with DAG(
         },
     )
 
-    t_save_r25 = WorkflowTaskOperator(
+    t_save_r25 = LoadStep(
         task_id="save_r25",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r25.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r25"],
         config={"path": "out/r25.parquet", "format": "parquet"},
     )
 
-    t_extract_r26 = WorkflowTaskOperator(
+    t_extract_r26 = ExtractStep(
         task_id="extract_r26",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r26/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r26/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r26 = WorkflowTaskOperator(
+    t_clean_r26 = TransformStep(
         task_id="clean_r26",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r26"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r26 = WorkflowTaskOperator(
+    t_filter_r26 = TransformStep(
         task_id="filter_r26",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r26"],
@@ -1070,36 +1178,40 @@ with DAG(
         },
     )
 
-    t_save_r26 = WorkflowTaskOperator(
+    t_save_r26 = LoadStep(
         task_id="save_r26",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r26.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r26"],
         config={"path": "out/r26.parquet", "format": "parquet"},
     )
 
-    t_extract_r27 = WorkflowTaskOperator(
+    t_extract_r27 = ExtractStep(
         task_id="extract_r27",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r27/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r27/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r27 = WorkflowTaskOperator(
+    t_clean_r27 = TransformStep(
         task_id="clean_r27",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r27"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r27 = WorkflowTaskOperator(
+    t_filter_r27 = TransformStep(
         task_id="filter_r27",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r27"],
@@ -1109,36 +1221,40 @@ with DAG(
         },
     )
 
-    t_save_r27 = WorkflowTaskOperator(
+    t_save_r27 = LoadStep(
         task_id="save_r27",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r27.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r27"],
         config={"path": "out/r27.parquet", "format": "parquet"},
     )
 
-    t_extract_r28 = WorkflowTaskOperator(
+    t_extract_r28 = ExtractStep(
         task_id="extract_r28",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r28/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r28/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r28 = WorkflowTaskOperator(
+    t_clean_r28 = TransformStep(
         task_id="clean_r28",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r28"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r28 = WorkflowTaskOperator(
+    t_filter_r28 = TransformStep(
         task_id="filter_r28",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r28"],
@@ -1148,36 +1264,40 @@ with DAG(
         },
     )
 
-    t_save_r28 = WorkflowTaskOperator(
+    t_save_r28 = LoadStep(
         task_id="save_r28",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r28.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r28"],
         config={"path": "out/r28.parquet", "format": "parquet"},
     )
 
-    t_extract_r29 = WorkflowTaskOperator(
+    t_extract_r29 = ExtractStep(
         task_id="extract_r29",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r29/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r29/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r29 = WorkflowTaskOperator(
+    t_clean_r29 = TransformStep(
         task_id="clean_r29",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r29"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r29 = WorkflowTaskOperator(
+    t_filter_r29 = TransformStep(
         task_id="filter_r29",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r29"],
@@ -1187,36 +1307,40 @@ with DAG(
         },
     )
 
-    t_save_r29 = WorkflowTaskOperator(
+    t_save_r29 = LoadStep(
         task_id="save_r29",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r29.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r29"],
         config={"path": "out/r29.parquet", "format": "parquet"},
     )
 
-    t_extract_r30 = WorkflowTaskOperator(
+    t_extract_r30 = ExtractStep(
         task_id="extract_r30",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r30/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r30/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r30 = WorkflowTaskOperator(
+    t_clean_r30 = TransformStep(
         task_id="clean_r30",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r30"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r30 = WorkflowTaskOperator(
+    t_filter_r30 = TransformStep(
         task_id="filter_r30",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r30"],
@@ -1226,36 +1350,40 @@ with DAG(
         },
     )
 
-    t_save_r30 = WorkflowTaskOperator(
+    t_save_r30 = LoadStep(
         task_id="save_r30",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r30.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r30"],
         config={"path": "out/r30.parquet", "format": "parquet"},
     )
 
-    t_extract_r31 = WorkflowTaskOperator(
+    t_extract_r31 = ExtractStep(
         task_id="extract_r31",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r31/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r31/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r31 = WorkflowTaskOperator(
+    t_clean_r31 = TransformStep(
         task_id="clean_r31",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r31"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r31 = WorkflowTaskOperator(
+    t_filter_r31 = TransformStep(
         task_id="filter_r31",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r31"],
@@ -1265,36 +1393,40 @@ with DAG(
         },
     )
 
-    t_save_r31 = WorkflowTaskOperator(
+    t_save_r31 = LoadStep(
         task_id="save_r31",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r31.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r31"],
         config={"path": "out/r31.parquet", "format": "parquet"},
     )
 
-    t_extract_r32 = WorkflowTaskOperator(
+    t_extract_r32 = ExtractStep(
         task_id="extract_r32",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r32/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r32/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r32 = WorkflowTaskOperator(
+    t_clean_r32 = TransformStep(
         task_id="clean_r32",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r32"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r32 = WorkflowTaskOperator(
+    t_filter_r32 = TransformStep(
         task_id="filter_r32",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r32"],
@@ -1304,36 +1436,40 @@ with DAG(
         },
     )
 
-    t_save_r32 = WorkflowTaskOperator(
+    t_save_r32 = LoadStep(
         task_id="save_r32",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r32.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r32"],
         config={"path": "out/r32.parquet", "format": "parquet"},
     )
 
-    t_extract_r33 = WorkflowTaskOperator(
+    t_extract_r33 = ExtractStep(
         task_id="extract_r33",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r33/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r33/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r33 = WorkflowTaskOperator(
+    t_clean_r33 = TransformStep(
         task_id="clean_r33",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r33"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r33 = WorkflowTaskOperator(
+    t_filter_r33 = TransformStep(
         task_id="filter_r33",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r33"],
@@ -1343,36 +1479,40 @@ with DAG(
         },
     )
 
-    t_save_r33 = WorkflowTaskOperator(
+    t_save_r33 = LoadStep(
         task_id="save_r33",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r33.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r33"],
         config={"path": "out/r33.parquet", "format": "parquet"},
     )
 
-    t_extract_r34 = WorkflowTaskOperator(
+    t_extract_r34 = ExtractStep(
         task_id="extract_r34",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r34/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r34/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r34 = WorkflowTaskOperator(
+    t_clean_r34 = TransformStep(
         task_id="clean_r34",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r34"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r34 = WorkflowTaskOperator(
+    t_filter_r34 = TransformStep(
         task_id="filter_r34",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r34"],
@@ -1382,36 +1522,40 @@ with DAG(
         },
     )
 
-    t_save_r34 = WorkflowTaskOperator(
+    t_save_r34 = LoadStep(
         task_id="save_r34",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r34.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r34"],
         config={"path": "out/r34.parquet", "format": "parquet"},
     )
 
-    t_extract_r35 = WorkflowTaskOperator(
+    t_extract_r35 = ExtractStep(
         task_id="extract_r35",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r35/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r35/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r35 = WorkflowTaskOperator(
+    t_clean_r35 = TransformStep(
         task_id="clean_r35",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r35"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r35 = WorkflowTaskOperator(
+    t_filter_r35 = TransformStep(
         task_id="filter_r35",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r35"],
@@ -1421,36 +1565,40 @@ with DAG(
         },
     )
 
-    t_save_r35 = WorkflowTaskOperator(
+    t_save_r35 = LoadStep(
         task_id="save_r35",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r35.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r35"],
         config={"path": "out/r35.parquet", "format": "parquet"},
     )
 
-    t_extract_r36 = WorkflowTaskOperator(
+    t_extract_r36 = ExtractStep(
         task_id="extract_r36",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r36/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r36/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r36 = WorkflowTaskOperator(
+    t_clean_r36 = TransformStep(
         task_id="clean_r36",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r36"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r36 = WorkflowTaskOperator(
+    t_filter_r36 = TransformStep(
         task_id="filter_r36",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r36"],
@@ -1460,36 +1608,40 @@ with DAG(
         },
     )
 
-    t_save_r36 = WorkflowTaskOperator(
+    t_save_r36 = LoadStep(
         task_id="save_r36",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r36.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r36"],
         config={"path": "out/r36.parquet", "format": "parquet"},
     )
 
-    t_extract_r37 = WorkflowTaskOperator(
+    t_extract_r37 = ExtractStep(
         task_id="extract_r37",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r37/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r37/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r37 = WorkflowTaskOperator(
+    t_clean_r37 = TransformStep(
         task_id="clean_r37",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r37"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r37 = WorkflowTaskOperator(
+    t_filter_r37 = TransformStep(
         task_id="filter_r37",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r37"],
@@ -1499,36 +1651,40 @@ with DAG(
         },
     )
 
-    t_save_r37 = WorkflowTaskOperator(
+    t_save_r37 = LoadStep(
         task_id="save_r37",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r37.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r37"],
         config={"path": "out/r37.parquet", "format": "parquet"},
     )
 
-    t_extract_r38 = WorkflowTaskOperator(
+    t_extract_r38 = ExtractStep(
         task_id="extract_r38",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r38/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r38/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r38 = WorkflowTaskOperator(
+    t_clean_r38 = TransformStep(
         task_id="clean_r38",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r38"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r38 = WorkflowTaskOperator(
+    t_filter_r38 = TransformStep(
         task_id="filter_r38",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r38"],
@@ -1538,36 +1694,40 @@ with DAG(
         },
     )
 
-    t_save_r38 = WorkflowTaskOperator(
+    t_save_r38 = LoadStep(
         task_id="save_r38",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r38.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r38"],
         config={"path": "out/r38.parquet", "format": "parquet"},
     )
 
-    t_extract_r39 = WorkflowTaskOperator(
+    t_extract_r39 = ExtractStep(
         task_id="extract_r39",
-        task_type="extract.csv",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `sales/r39/{{ ds }}.csv`\n- `delimiter`: `;`\n",
+        step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[],
         config={"source": "sales/r39/{{ ds }}.csv", "delimiter": ";"},
     )
 
-    t_clean_r39 = WorkflowTaskOperator(
+    t_clean_r39 = TransformStep(
         task_id="clean_r39",
-        task_type="transform.clean",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `deduplicate`: `true`\n",
+        step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["extract_r39"],
         config={"trim": True, "deduplicate": True},
     )
 
-    t_filter_r39 = WorkflowTaskOperator(
+    t_filter_r39 = TransformStep(
         task_id="filter_r39",
-        task_type="transform.filter",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["clean_r39"],
@@ -1577,198 +1737,220 @@ with DAG(
         },
     )
 
-    t_save_r39 = WorkflowTaskOperator(
+    t_save_r39 = LoadStep(
         task_id="save_r39",
-        task_type="load.file",
+        doc_md="**Export a file** `load.file`\n\nWrites the table to a CSV, JSON, Excel or Parquet file in your data folder.\n\nSettings:\n\n- `path`: `out/r39.parquet`\n- `format`: `parquet`\n",
+        step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r39"],
         config={"path": "out/r39.parquet", "format": "parquet"},
     )
 
-    t_join_00 = WorkflowTaskOperator(
+    t_join_00 = TransformStep(
         task_id="join_00",
-        task_type="transform.join",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r00", "filter_r01"],
         config={"how": "outer", "left_keys": ["sku"]},
     )
 
-    t_join_01 = WorkflowTaskOperator(
+    t_join_01 = TransformStep(
         task_id="join_01",
-        task_type="transform.join",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r02", "filter_r03"],
         config={"how": "outer", "left_keys": ["sku"]},
     )
 
-    t_join_02 = WorkflowTaskOperator(
+    t_join_02 = TransformStep(
         task_id="join_02",
-        task_type="transform.join",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r04", "filter_r05"],
         config={"how": "outer", "left_keys": ["sku"]},
     )
 
-    t_join_03 = WorkflowTaskOperator(
+    t_join_03 = TransformStep(
         task_id="join_03",
-        task_type="transform.join",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r06", "filter_r07"],
         config={"how": "outer", "left_keys": ["sku"]},
     )
 
-    t_join_04 = WorkflowTaskOperator(
+    t_join_04 = TransformStep(
         task_id="join_04",
-        task_type="transform.join",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r08", "filter_r09"],
         config={"how": "outer", "left_keys": ["sku"]},
     )
 
-    t_join_05 = WorkflowTaskOperator(
+    t_join_05 = TransformStep(
         task_id="join_05",
-        task_type="transform.join",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r10", "filter_r11"],
         config={"how": "outer", "left_keys": ["sku"]},
     )
 
-    t_join_06 = WorkflowTaskOperator(
+    t_join_06 = TransformStep(
         task_id="join_06",
-        task_type="transform.join",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r12", "filter_r13"],
         config={"how": "outer", "left_keys": ["sku"]},
     )
 
-    t_join_07 = WorkflowTaskOperator(
+    t_join_07 = TransformStep(
         task_id="join_07",
-        task_type="transform.join",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r14", "filter_r15"],
         config={"how": "outer", "left_keys": ["sku"]},
     )
 
-    t_join_08 = WorkflowTaskOperator(
+    t_join_08 = TransformStep(
         task_id="join_08",
-        task_type="transform.join",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r16", "filter_r17"],
         config={"how": "outer", "left_keys": ["sku"]},
     )
 
-    t_join_09 = WorkflowTaskOperator(
+    t_join_09 = TransformStep(
         task_id="join_09",
-        task_type="transform.join",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r18", "filter_r19"],
         config={"how": "outer", "left_keys": ["sku"]},
     )
 
-    t_join_10 = WorkflowTaskOperator(
+    t_join_10 = TransformStep(
         task_id="join_10",
-        task_type="transform.join",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r20", "filter_r21"],
         config={"how": "outer", "left_keys": ["sku"]},
     )
 
-    t_join_11 = WorkflowTaskOperator(
+    t_join_11 = TransformStep(
         task_id="join_11",
-        task_type="transform.join",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r22", "filter_r23"],
         config={"how": "outer", "left_keys": ["sku"]},
     )
 
-    t_join_12 = WorkflowTaskOperator(
+    t_join_12 = TransformStep(
         task_id="join_12",
-        task_type="transform.join",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r24", "filter_r25"],
         config={"how": "outer", "left_keys": ["sku"]},
     )
 
-    t_join_13 = WorkflowTaskOperator(
+    t_join_13 = TransformStep(
         task_id="join_13",
-        task_type="transform.join",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r26", "filter_r27"],
         config={"how": "outer", "left_keys": ["sku"]},
     )
 
-    t_join_14 = WorkflowTaskOperator(
+    t_join_14 = TransformStep(
         task_id="join_14",
-        task_type="transform.join",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r28", "filter_r29"],
         config={"how": "outer", "left_keys": ["sku"]},
     )
 
-    t_join_15 = WorkflowTaskOperator(
+    t_join_15 = TransformStep(
         task_id="join_15",
-        task_type="transform.join",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r30", "filter_r31"],
         config={"how": "outer", "left_keys": ["sku"]},
     )
 
-    t_join_16 = WorkflowTaskOperator(
+    t_join_16 = TransformStep(
         task_id="join_16",
-        task_type="transform.join",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r32", "filter_r33"],
         config={"how": "outer", "left_keys": ["sku"]},
     )
 
-    t_join_17 = WorkflowTaskOperator(
+    t_join_17 = TransformStep(
         task_id="join_17",
-        task_type="transform.join",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r34", "filter_r35"],
         config={"how": "outer", "left_keys": ["sku"]},
     )
 
-    t_join_18 = WorkflowTaskOperator(
+    t_join_18 = TransformStep(
         task_id="join_18",
-        task_type="transform.join",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r36", "filter_r37"],
         config={"how": "outer", "left_keys": ["sku"]},
     )
 
-    t_join_19 = WorkflowTaskOperator(
+    t_join_19 = TransformStep(
         task_id="join_19",
-        task_type="transform.join",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["filter_r38", "filter_r39"],
         config={"how": "outer", "left_keys": ["sku"]},
     )
 
-    t_pivot_00 = WorkflowTaskOperator(
+    t_pivot_00 = TransformStep(
         task_id="pivot_00",
-        task_type="transform.pivot",
+        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[             \"sku\"           ]`\n- `columns`: `month`\n- `values`: `[             \"amount\"           ]`\n",
+        step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["join_00"],
@@ -1780,9 +1962,10 @@ with DAG(
         },
     )
 
-    t_pivot_01 = WorkflowTaskOperator(
+    t_pivot_01 = TransformStep(
         task_id="pivot_01",
-        task_type="transform.pivot",
+        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[             \"sku\"           ]`\n- `columns`: `month`\n- `values`: `[             \"amount\"           ]`\n",
+        step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["join_02"],
@@ -1794,9 +1977,10 @@ with DAG(
         },
     )
 
-    t_pivot_02 = WorkflowTaskOperator(
+    t_pivot_02 = TransformStep(
         task_id="pivot_02",
-        task_type="transform.pivot",
+        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[             \"sku\"           ]`\n- `columns`: `month`\n- `values`: `[             \"amount\"           ]`\n",
+        step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["join_04"],
@@ -1808,9 +1992,10 @@ with DAG(
         },
     )
 
-    t_pivot_03 = WorkflowTaskOperator(
+    t_pivot_03 = TransformStep(
         task_id="pivot_03",
-        task_type="transform.pivot",
+        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[             \"sku\"           ]`\n- `columns`: `month`\n- `values`: `[             \"amount\"           ]`\n",
+        step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["join_06"],
@@ -1822,9 +2007,10 @@ with DAG(
         },
     )
 
-    t_pivot_04 = WorkflowTaskOperator(
+    t_pivot_04 = TransformStep(
         task_id="pivot_04",
-        task_type="transform.pivot",
+        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[             \"sku\"           ]`\n- `columns`: `month`\n- `values`: `[             \"amount\"           ]`\n",
+        step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["join_08"],
@@ -1836,9 +2022,10 @@ with DAG(
         },
     )
 
-    t_pivot_05 = WorkflowTaskOperator(
+    t_pivot_05 = TransformStep(
         task_id="pivot_05",
-        task_type="transform.pivot",
+        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[             \"sku\"           ]`\n- `columns`: `month`\n- `values`: `[             \"amount\"           ]`\n",
+        step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["join_10"],
@@ -1850,9 +2037,10 @@ with DAG(
         },
     )
 
-    t_pivot_06 = WorkflowTaskOperator(
+    t_pivot_06 = TransformStep(
         task_id="pivot_06",
-        task_type="transform.pivot",
+        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[             \"sku\"           ]`\n- `columns`: `month`\n- `values`: `[             \"amount\"           ]`\n",
+        step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["join_12"],
@@ -1864,9 +2052,10 @@ with DAG(
         },
     )
 
-    t_pivot_07 = WorkflowTaskOperator(
+    t_pivot_07 = TransformStep(
         task_id="pivot_07",
-        task_type="transform.pivot",
+        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[             \"sku\"           ]`\n- `columns`: `month`\n- `values`: `[             \"amount\"           ]`\n",
+        step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["join_14"],
@@ -1878,9 +2067,10 @@ with DAG(
         },
     )
 
-    t_pivot_08 = WorkflowTaskOperator(
+    t_pivot_08 = TransformStep(
         task_id="pivot_08",
-        task_type="transform.pivot",
+        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[             \"sku\"           ]`\n- `columns`: `month`\n- `values`: `[             \"amount\"           ]`\n",
+        step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["join_16"],
@@ -1892,9 +2082,10 @@ with DAG(
         },
     )
 
-    t_pivot_09 = WorkflowTaskOperator(
+    t_pivot_09 = TransformStep(
         task_id="pivot_09",
-        task_type="transform.pivot",
+        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[             \"sku\"           ]`\n- `columns`: `month`\n- `values`: `[             \"amount\"           ]`\n",
+        step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["join_18"],
@@ -1906,72 +2097,80 @@ with DAG(
         },
     )
 
-    t_describe_0 = WorkflowTaskOperator(
+    t_describe_0 = AnalyzeStep(
         task_id="describe_0",
-        task_type="analyze.describe",
+        doc_md="**Describe data** `analyze.describe`\n\nCounts, missing values, means, quantiles and most frequent values per column, optionally per group.\n\nSettings:\n\n- `columns`: `[             \"amount\"           ]`\n",
+        step_type="analyze.describe",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["pivot_00"],
         config={"columns": ["amount"]},
     )
 
-    t_describe_1 = WorkflowTaskOperator(
+    t_describe_1 = AnalyzeStep(
         task_id="describe_1",
-        task_type="analyze.describe",
+        doc_md="**Describe data** `analyze.describe`\n\nCounts, missing values, means, quantiles and most frequent values per column, optionally per group.\n\nSettings:\n\n- `columns`: `[             \"amount\"           ]`\n",
+        step_type="analyze.describe",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["pivot_02"],
         config={"columns": ["amount"]},
     )
 
-    t_describe_2 = WorkflowTaskOperator(
+    t_describe_2 = AnalyzeStep(
         task_id="describe_2",
-        task_type="analyze.describe",
+        doc_md="**Describe data** `analyze.describe`\n\nCounts, missing values, means, quantiles and most frequent values per column, optionally per group.\n\nSettings:\n\n- `columns`: `[             \"amount\"           ]`\n",
+        step_type="analyze.describe",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["pivot_04"],
         config={"columns": ["amount"]},
     )
 
-    t_describe_3 = WorkflowTaskOperator(
+    t_describe_3 = AnalyzeStep(
         task_id="describe_3",
-        task_type="analyze.describe",
+        doc_md="**Describe data** `analyze.describe`\n\nCounts, missing values, means, quantiles and most frequent values per column, optionally per group.\n\nSettings:\n\n- `columns`: `[             \"amount\"           ]`\n",
+        step_type="analyze.describe",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["pivot_06"],
         config={"columns": ["amount"]},
     )
 
-    t_describe_4 = WorkflowTaskOperator(
+    t_describe_4 = AnalyzeStep(
         task_id="describe_4",
-        task_type="analyze.describe",
+        doc_md="**Describe data** `analyze.describe`\n\nCounts, missing values, means, quantiles and most frequent values per column, optionally per group.\n\nSettings:\n\n- `columns`: `[             \"amount\"           ]`\n",
+        step_type="analyze.describe",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["pivot_08"],
         config={"columns": ["amount"]},
     )
 
-    t_chart_0 = WorkflowTaskOperator(
+    t_chart_0 = AnalyzeStep(
         task_id="chart_0",
-        task_type="analyze.chart",
+        doc_md="**Draw a chart** `analyze.chart`\n\nDraws a bar, line, scatter, histogram or box chart to PNG and/or SVG.\n\nSettings:\n\n- `kind`: `line`\n- `x`: `month`\n- `y`: `[             \"amount\"           ]`\n",
+        step_type="analyze.chart",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["pivot_00"],
         config={"kind": "line", "x": "month", "y": ["amount"]},
     )
 
-    t_chart_1 = WorkflowTaskOperator(
+    t_chart_1 = AnalyzeStep(
         task_id="chart_1",
-        task_type="analyze.chart",
+        doc_md="**Draw a chart** `analyze.chart`\n\nDraws a bar, line, scatter, histogram or box chart to PNG and/or SVG.\n\nSettings:\n\n- `kind`: `line`\n- `x`: `month`\n- `y`: `[             \"amount\"           ]`\n",
+        step_type="analyze.chart",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["pivot_01"],
         config={"kind": "line", "x": "month", "y": ["amount"]},
     )
 
-    t_report = WorkflowTaskOperator(
+    t_report = AnalyzeStep(
         task_id="report",
-        task_type="analyze.report",
+        doc_md="**Build an HTML report** `analyze.report`\n\nBuilds one self-contained HTML page with tables, statistics and charts from upstream tasks.\n\nSettings:\n\n- `title`: `All regions`\n",
+        step_type="analyze.report",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=[
@@ -1986,9 +2185,10 @@ with DAG(
         config={"title": "All regions"},
     )
 
-    t_notify = WorkflowTaskOperator(
+    t_notify = UtilityStep(
         task_id="notify",
-        task_type="utility.notify",
+        doc_md="**Send a notification** `utility.notify`\n\nSends an e-mail, a Slack message or a webhook call; the message can name results such as {{ results.clean_sales.rows }}.\n\nSettings:\n\n- `channel`: `webhook`\n- `webhook_secret`: `ops_hook`\n- `message`: `Report {{ ds }} ready`\n",
+        step_type="utility.notify",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["report"],
@@ -1999,9 +2199,10 @@ with DAG(
         },
     )
 
-    t_load_pivots = WorkflowTaskOperator(
+    t_load_pivots = LoadStep(
         task_id="load_pivots",
-        task_type="load.postgres",
+        doc_md="**Load into PostgreSQL** `load.postgres`\n\nWrites the table into a PostgreSQL table: create, append, replace or upsert on keys, in one transaction.\n\nSettings:\n\n- `connection_secret`: `warehouse`\n- `table`: `pivots`\n- `mode`: `replace`\n",
+        step_type="load.postgres",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
         inputs=["pivot_09"],

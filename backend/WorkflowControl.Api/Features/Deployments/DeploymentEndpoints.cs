@@ -60,7 +60,7 @@ public static class DeploymentEndpoints
         PublishedDag published;
         try
         {
-            published = publisher.Publish(pinned.Document, id, pinned.OwnerId, pinned.Version);
+            published = publisher.Publish(pinned.Document, id, pinned.Owner, pinned.Version);
         }
         catch (DagRenderException e)
         {
@@ -115,7 +115,7 @@ public static class DeploymentEndpoints
 
         try
         {
-            var rendered = renderer.Render(pinned.Document, id, pinned.OwnerId, pinned.Version);
+            var rendered = renderer.Render(pinned.Document, id, pinned.Owner, pinned.Version);
             return TypedResults.Ok(new RenderedFile(pinned.Version, rendered.RelativePath, rendered.ContentHash, rendered.Content));
         }
         catch (DagRenderException e)
@@ -124,19 +124,23 @@ public static class DeploymentEndpoints
         }
     }
 
-    internal sealed record Pinned(Guid OwnerId, int Version, WorkflowDocument Document);
+    internal sealed record Pinned(DagOwner Owner, int Version, WorkflowDocument Document)
+    {
+        public Guid OwnerId => Owner.Id;
+    }
 
     /// <summary>The requested version (the current one by default) with its owner, whose folder the file goes to.</summary>
     internal static async Task<Pinned?> PinAsync(NpgsqlConnection connection, Guid id, int? version)
     {
-        var row = await connection.QuerySingleOrDefaultAsync<(Guid OwnerId, int Version, string Document)?>(
+        var row = await connection.QuerySingleOrDefaultAsync<(Guid OwnerId, string OwnerName, int Version, string Document)?>(
             """
-            SELECT w.owner_id, v.version, v.document::text FROM workflows w
+            SELECT w.owner_id, u.display_name, v.version, v.document::text FROM workflows w
+            JOIN users u ON u.id = w.owner_id
             JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = coalesce(@version, w.current_version)
             WHERE w.id = @id
             """,
             new { id, version });
-        return row is { } r ? new Pinned(r.OwnerId, r.Version, System.Text.Json.JsonSerializer.Deserialize<WorkflowDocument>(r.Document, WorkflowJson.Options)!) : null;
+        return row is { } r ? new Pinned(new DagOwner(r.OwnerId, r.OwnerName), r.Version, System.Text.Json.JsonSerializer.Deserialize<WorkflowDocument>(r.Document, WorkflowJson.Options)!) : null;
     }
 
     private static ProblemHttpResult RenderProblem(DagRenderException e) =>

@@ -17,15 +17,16 @@ public static class RerenderDeployed
     public static async Task<FleetRerenderResult> RunAsync(NpgsqlDataSource database, FleetRerender fleet, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var rows = await connection.QueryAsync<(Guid WorkflowId, Guid OwnerId, int Version, string Document)>(
+        var rows = await connection.QueryAsync<(Guid WorkflowId, Guid OwnerId, string OwnerName, int Version, string Document)>(
             """
-            SELECT DISTINCT ON (d.workflow_id) d.workflow_id, w.owner_id, d.version, v.document::text
+            SELECT DISTINCT ON (d.workflow_id) d.workflow_id, w.owner_id, u.display_name, d.version, v.document::text
             FROM deployments d
             JOIN workflows w ON w.id = d.workflow_id
+            JOIN users u ON u.id = w.owner_id
             JOIN workflow_versions v ON v.workflow_id = d.workflow_id AND v.version = d.version
             WHERE d.state <> 'superseded'
             ORDER BY d.workflow_id, d.created_at DESC
             """);
-        return fleet.Run(rows.Select(r => new FleetItem(r.WorkflowId, r.OwnerId, r.Version, JsonSerializer.Deserialize<WorkflowDocument>(r.Document, WorkflowJson.Options)!)));
+        return fleet.Run(rows.Select(r => new FleetItem(r.WorkflowId, new DagOwner(r.OwnerId, r.OwnerName), r.Version, JsonSerializer.Deserialize<WorkflowDocument>(r.Document, WorkflowJson.Options)!)));
     }
 }

@@ -257,6 +257,22 @@ def _build(gen: Generation) -> dict[str, types.ModuleType]:
             conf = dict(conf or {})
             return {name: param.resolve(conf.get(name, NOTSET)) for name, param in self.params.items()}
 
+        def validate(self) -> None:
+            """What DagBag checks before it keeps a DAG: every Param default valid for its schema (an invalid one is an
+            import error, ParamValidationError), no required param without a default on a scheduled DAG, no cycle."""
+            scheduled = self.kwargs.get("schedule") is not None
+            for name, param in self.params.items():
+                if param.value is NOTSET:
+                    if scheduled:
+                        raise AirflowException("DAG Schedule must be None, if there are any required params "
+                                               "without default values")
+                    continue
+                try:
+                    param.resolve()
+                except ParamValidationError as error:
+                    raise ParamValidationError(f"Invalid default value for param {name!r}: {error}") from None
+            self.check_cycle()
+
         def check_cycle(self) -> None:
             """DagBag's cycle check (airflow.utils.dag_cycle_tester.check_cycle)."""
             state: dict[str, int] = {}

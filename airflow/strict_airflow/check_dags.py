@@ -70,7 +70,7 @@ def _dag_view(dag: Any) -> dict[str, Any]:
 
 
 def import_file(path: str, airflow: Any) -> tuple[dict[str, Any], list[Any]]:
-    """Runs the file as DagBag does (as a module under an unusual name) and checks each DAG for cycles."""
+    """Runs the file as DagBag does (as a module under an unusual name), then validates each DAG as DagBag does."""
     result: dict[str, Any] = {"file": path, "ok": False, "error": None, "line": None, "dags": []}
     airflow.registry.dags.clear()
     try:
@@ -80,7 +80,7 @@ def import_file(path: str, airflow: Any) -> tuple[dict[str, Any], list[Any]]:
             runpy.run_path(path, run_name="unusual_prefix_" + Path(path).stem)
         dags = list(airflow.registry.dags)
         for dag in dags:
-            dag.check_cycle()
+            dag.validate()
         result["dags"] = [_dag_view(d) for d in dags]
     except Exception as error:  # anything a DAG file raises is an import error in Airflow
         result["error"], result["line"] = _failure(error, path)

@@ -32,3 +32,7 @@ def test_run_ids_become_distinct_safe_folder_names() -> None:
 def test_owner_ids_must_be_uuids() -> None:
     with pytest.raises(UnsafeTargetError):
         check_uuid("../other-user", "owner_id")
+
+
+def test_a_parameter_without_a_value_renders_as_nothing_not_as_none() -> None:
+    assert render({"label": "batch {{ params.label }}!"}, {**VALUES, "params": {"label": None}}) == {"label": "batch !"}

@@ -1,6 +1,7 @@
 """The strict Airflow double behaves as the authoring data and Airflow's source say, for both generations."""
 from __future__ import annotations
 
+import datetime
 import json
 import warnings
 from pathlib import Path
@@ -159,3 +160,16 @@ def test_nothing_of_the_double_stays_importable_afterwards() -> None:
         import workflowcontrol_tasks.operator  # noqa: F401
     assert not any(name == "airflow" or name.startswith("airflow.") for name in sys.modules)
     assert "workflowcontrol_tasks.operator" not in sys.modules
+
+
+@pytest.mark.parametrize("gen_name", ["2.10", "3.2"])
+def test_dagbag_refuses_a_param_default_its_schema_refuses_and_required_params_on_a_schedule(gen_name: str) -> None:
+    with installed(gen_name) as airflow:
+        Param = airflow.models.param.Param if gen_name == "2.10" else airflow.sdk.Param
+        start = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
+        airflow.DAG(dag_id="ok", schedule="@daily", start_date=start,
+                    params={"n": Param(None, type=["integer", "null"])}).validate()
+        with pytest.raises(airflow.exceptions.ParamValidationError, match="int_param"):
+            airflow.DAG(dag_id="bad", params={"int_param": Param("banana", type="integer")}).validate()
+        with pytest.raises(AirflowException, match="required params without default values"):
+            airflow.DAG(dag_id="required", schedule="@daily", start_date=start, params={"n": Param(type="integer")}).validate()

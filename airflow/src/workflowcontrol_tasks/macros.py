@@ -15,7 +15,10 @@ def render_string(text: str, values: Mapping[str, Any]) -> str:
     def substitute(match: re.Match[str]) -> str:
         name, param = match.group(1), match.group(2)
         if param is not None:
-            return str(params[param]) if param in params else match.group(0)
+            if param not in params:
+                return match.group(0)
+            # A parameter without a default is None when the run gives no value: it renders as nothing, not "None".
+            return "" if params[param] is None else str(params[param])
         value = values.get(name)
         return match.group(0) if value is None else str(value)
 

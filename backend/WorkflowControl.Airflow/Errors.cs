@@ -25,9 +25,29 @@ public sealed class AirflowUnavailableException(string message, int? airflowStat
     public TimeSpan? RetryAfter { get; } = retryAfter;
 }
 
-/// <summary>Airflow refused WorkflowControl's credentials or permissions (401/403; 2.10 answers 403 for a wrong password).</summary>
-public sealed class AirflowUnauthorizedException(int status, string? airflowMessage)
-    : AirflowException("Airflow rejected WorkflowControl's credentials.", status, airflowMessage);
+/// <summary>What Airflow refused when it answered 401 or 403.</summary>
+public enum AirflowAuthFailure
+{
+    /// <summary>
+    /// The configured user name and password, or that user's permissions: 2.10 answers 403 "Forbidden" for a wrong
+    /// password and 3.x the same for a missing permission, so the words cannot tell the two apart.
+    /// </summary>
+    CredentialsRefused,
+
+    /// <summary>A freshly issued token, e.g. when Airflow's API servers do not share one JWT signing key.</summary>
+    TokenRefused,
+}
+
+/// <summary>Airflow refused WorkflowControl's credentials, a permission or its token (401/403).</summary>
+public sealed class AirflowUnauthorizedException(int status, string? airflowMessage, AirflowAuthFailure failure = AirflowAuthFailure.CredentialsRefused)
+    : AirflowException(failure switch
+    {
+        AirflowAuthFailure.TokenRefused => "Airflow refused WorkflowControl's sign-in token.",
+        _ => "Airflow rejected WorkflowControl's credentials.",
+    }, status, airflowMessage)
+{
+    public AirflowAuthFailure Failure { get; } = failure;
+}
 
 /// <summary>Airflow has no such DAG, run, task instance, file or log (404).</summary>
 public sealed class AirflowNotFoundException(string message, string? airflowMessage)

@@ -8,7 +8,9 @@ namespace WorkflowControl.Airflow.Http;
 
 /// <summary>
 /// Authenticates each attempt: HTTP Basic for /api/v1 (2.x), a bearer token from POST /auth/token for
-/// /api/v2 (3.x), fetched again once when Airflow answers 401 (e.g. "Token Expired").
+/// /api/v2 (3.x), fetched again once when Airflow refuses it: 401 "Token Expired", or 403 "Invalid JWT token" after
+/// the API server restarted with another signing key (FACTS.md section 2). A 403 "Forbidden" is a missing
+/// permission, which a new token would not change.
 /// Credentials go into headers only, never into URLs or logs.
 /// </summary>
 internal sealed class AirflowAuthHandler(IOptions<AirflowOptions> options, AirflowTokenProvider tokens) : DelegatingHandler
@@ -38,7 +40,7 @@ internal sealed class AirflowAuthHandler(IOptions<AirflowOptions> options, Airfl
         var token = await tokens.GetAsync(cancellationToken).ConfigureAwait(false);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode != HttpStatusCode.Unauthorized)
+        if (!await TokenRefusedAsync(response, cancellationToken).ConfigureAwait(false))
         {
             return response;
         }
@@ -47,6 +49,24 @@ internal sealed class AirflowAuthHandler(IOptions<AirflowOptions> options, Airfl
         token = await tokens.RenewAsync(token, cancellationToken).ConfigureAwait(false);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>401, or 403 whose detail speaks of the token (never of a permission).</summary>
+    private static async Task<bool> TokenRefusedAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            return true;
+        }
+
+        if (response.StatusCode != HttpStatusCode.Forbidden)
+        {
+            return false;
+        }
+
+        // Buffered, so whoever gets this response can still read the body.
+        var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        return AirflowErrors.AuthFailureOf(AirflowErrors.Message(body)) == AirflowAuthFailure.TokenRefused;
     }
 
     private static bool IsPublic(string path) =>

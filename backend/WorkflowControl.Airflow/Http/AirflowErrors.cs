@@ -84,7 +84,7 @@ internal static class AirflowErrors
         var message = Message(content);
         return code switch
         {
-            401 or 403 => new AirflowUnauthorizedException(code, message),
+            401 or 403 => new AirflowUnauthorizedException(code, message, AuthFailureOf(message)),
             404 => new AirflowNotFoundException(what + " was not found in Airflow.", message),
             409 => new AirflowConflictException(what + " conflicts with Airflow's current state.", message),
             400 when dagId is not null && message is not null && message.Contains("import error", StringComparison.OrdinalIgnoreCase)
@@ -95,6 +95,16 @@ internal static class AirflowErrors
             _ => new AirflowBadRequestException(code, message),
         };
     }
+
+    /// <summary>
+    /// Why Airflow refused us, from its words: 3.x says "Invalid JWT token", "Token Expired" or "Not authenticated"
+    /// about a token; anything else (2.10's 403 "Forbidden" for a wrong password, 3.x's "Forbidden" for a missing
+    /// permission, "Invalid credentials" from /auth/token) concerns the configured user.
+    /// </summary>
+    public static AirflowAuthFailure AuthFailureOf(string? message) =>
+        message is not null && (message.Contains("token", StringComparison.OrdinalIgnoreCase) || message.Contains("Not authenticated", StringComparison.OrdinalIgnoreCase))
+            ? AirflowAuthFailure.TokenRefused
+            : AirflowAuthFailure.CredentialsRefused;
 
     /// <summary>Retry-After in seconds (the form Airflow and proxies send); an HTTP-date is ignored.</summary>
     public static TimeSpan? RetryAfter(System.Net.Http.Headers.HttpResponseHeaders? headers) => headers?.RetryAfter?.Delta;

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using WorkflowControl.Airflow.Http;
 using WorkflowControl.Airflow.Tests.Fakes;
 
 namespace WorkflowControl.Airflow.Tests.Client;
@@ -144,21 +145,6 @@ public class ResilienceScenarioTests(AirflowGeneration generation) : AirflowTest
         Assert.That(p2.Title, Is.EqualTo("The workflow's DAG file has an import error"));
     }
 
-    private async Task<T> ThrowsDuring<T>(Task task, AirflowHarness? harness = null)
-        where T : Exception
-    {
-        try
-        {
-            await (harness ?? H).Drive(task, TimeSpan.FromSeconds(1));
-        }
-        catch (T expected)
-        {
-            return expected;
-        }
-
-        Assert.Fail($"expected {typeof(T).Name}");
-        return null!;
-    }
 }
 
 /// <summary>3.x bearer tokens: fetched once, fetched again when Airflow says the token expired.</summary>
@@ -178,6 +164,45 @@ public class TokenScenarioTests() : AirflowTestBase(AirflowGeneration.V2)
 
         Assert.That(polls.Select(r => r!.State), Is.All.EqualTo("running"));
         Assert.That(H.Airflow.Count("POST", "/auth/token"), Is.EqualTo(2), "concurrent 401s share one renewal");
+    }
+
+    [Test]
+    public async Task A_token_airflow_no_longer_recognises_after_a_restart_is_renewed_once()
+    {
+        H.Airflow.AddDag("wf_1");
+        await H.Client.GetDagAsync("wf_1");
+
+        H.Airflow.RestartWithNewSigningKey();
+        var dag = await H.Client.GetDagAsync("wf_1");
+
+        Assert.That(dag, Is.Not.Null, "403 'Invalid JWT token' is answered by signing in again, not by a 502");
+        Assert.That(H.Airflow.Count("POST", "/auth/token"), Is.EqualTo(2));
+        Assert.That(H.ContractProblems(), Is.Empty);
+    }
+
+    [Test]
+    public async Task A_token_refused_even_after_signing_in_again_is_named_as_such_without_a_loop()
+    {
+        H.Airflow.AddDag("wf_1");
+        H.Airflow.RefuseEveryToken = true;
+
+        var e = await ThrowsDuring<AirflowUnauthorizedException>(H.Client.GetDagAsync("wf_1"));
+        var problem = AirflowProblems.ToProblemDetails(e);
+
+        Assert.That(e.Failure, Is.EqualTo(AirflowAuthFailure.TokenRefused));
+        Assert.That(problem.Status, Is.EqualTo(502));
+        Assert.That(problem.Detail, Does.Contain("jwt_secret").And.Not.Contain("Airflow__Password"), "not blamed on the credentials, which were right");
+        Assert.That(H.Airflow.Count("POST", "/auth/token"), Is.EqualTo(2), "one token, one renewal, then a clear error");
+    }
+
+    [Test]
+    public void Airflows_words_say_whether_the_token_or_the_configured_user_was_refused()
+    {
+        Assert.That(AirflowErrors.AuthFailureOf("Invalid JWT token"), Is.EqualTo(AirflowAuthFailure.TokenRefused));
+        Assert.That(AirflowErrors.AuthFailureOf("Token Expired"), Is.EqualTo(AirflowAuthFailure.TokenRefused));
+        Assert.That(AirflowErrors.AuthFailureOf("Forbidden"), Is.EqualTo(AirflowAuthFailure.CredentialsRefused), "2.10's wrong password and 3.x's missing permission");
+        Assert.That(AirflowErrors.AuthFailureOf("Invalid credentials"), Is.EqualTo(AirflowAuthFailure.CredentialsRefused));
+        Assert.That(AirflowErrors.AuthFailureOf(null), Is.EqualTo(AirflowAuthFailure.CredentialsRefused), "2.10's 403 without detail");
     }
 
     [Test]

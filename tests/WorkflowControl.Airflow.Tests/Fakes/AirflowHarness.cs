@@ -166,6 +166,23 @@ public abstract class AirflowTestBase(AirflowGeneration generation)
 
     protected virtual AirflowHarness CreateHarness() => new(Generation);
 
+    /// <summary>Drives <paramref name="task"/> on fake time and returns the exception it must end with.</summary>
+    protected async Task<T> ThrowsDuring<T>(Task task, AirflowHarness? harness = null)
+        where T : Exception
+    {
+        try
+        {
+            await (harness ?? H).Drive(task, TimeSpan.FromSeconds(1));
+        }
+        catch (T expected)
+        {
+            return expected;
+        }
+
+        Assert.Fail($"expected {typeof(T).Name}");
+        return null!;
+    }
+
     [SetUp]
     public void StartHarness() => H = CreateHarness();
 

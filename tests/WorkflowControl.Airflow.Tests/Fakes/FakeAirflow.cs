@@ -175,6 +175,19 @@ public sealed class FakeAirflow : IDisposable
         _validTokens.Clear();
     });
 
+    /// <summary>
+    /// The API server restarts with another JWT signing key: every token issued so far is answered 403 "Invalid JWT
+    /// token" (3.2's resolve_user_from_token), while new ones work.
+    /// </summary>
+    public void RestartWithNewSigningKey() => Mutate(() =>
+    {
+        _validTokens.Clear();
+        _expiredTokens.Clear();
+    });
+
+    /// <summary>Every token, old or new, is refused (API servers that do not share a signing key).</summary>
+    public bool RefuseEveryToken { get; set; }
+
     public int Count(string method, string pathSuffix) =>
         AllRequests.Count(r => r.StartsWith(method + " ", StringComparison.Ordinal) && r.EndsWith(pathSuffix, StringComparison.Ordinal));
 
@@ -320,7 +333,7 @@ public sealed class FakeAirflow : IDisposable
             return (401, "application/json", """{"detail": "Token Expired"}""");
         }
 
-        return _validTokens.Contains(token) ? null : (403, "application/json", """{"detail": "Invalid JWT token"}""");
+        return _validTokens.Contains(token) && !RefuseEveryToken ? null : (403, "application/json", """{"detail": "Invalid JWT token"}""");
     }
 
     private (int, string?, string) IssueToken(string? body)

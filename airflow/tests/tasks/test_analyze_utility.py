@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workflowcontrol_tasks.errors import TaskError, UnsafeTargetError
+from workflowcontrol_tasks.errors import ConfigError, TaskError, UnsafeTargetError
 
 
 @pytest.fixture()
@@ -112,11 +112,46 @@ def test_cohorts_label_size_and_compare(harness) -> None:
     cohorts = [{"name": "young", "conditions": [{"column": "age", "operator": "lt", "value": 40}]},
                {"name": "old", "conditions": [{"column": "age", "operator": "ge", "value": 65}]}]
     labels = harness.read(harness.run("utility.cohort", {"cohorts": cohorts, "otherwise": "middle"}, [source]))
-    assert labels["cohort"].tolist() == ["young", "young", "middle", "old", "old"]
+    assert labels["assigned_cohort"].tolist() == ["young", "young", "middle", "old", "old"]
     sizes = harness.read(harness.run("utility.cohort", {"cohorts": cohorts, "output": "sizes"}, [source],
                                      task_id="sizes"))
-    assert sizes[["cohort", "rows"]].values.tolist() == [["young", 2], ["old", 2]]
+    assert sizes[["assigned_cohort", "rows"]].values.tolist() == [["young", 2], ["old", 2]]
     compare = harness.read(harness.run("utility.cohort", {"cohorts": cohorts, "output": "compare",
                                                           "compare_columns": ["bmi"]}, [source], task_id="cmp"))
-    assert compare.set_index("cohort")["mean"].to_dict() == {"young": 21.0, "old": 27.0}
-    assert compare.set_index("cohort")["difference_from_mean_of_cohorts"].to_dict() == {"young": -3.0, "old": 3.0}
+    assert compare.set_index("assigned_cohort")["mean"].to_dict() == {"young": 21.0, "old": 27.0}
+    assert compare.set_index("assigned_cohort")["difference_from_mean_of_cohorts"].to_dict() == {"young": -3.0, "old": 3.0}
+
+
+def test_cohorts_of_harmonized_data_keep_the_source_cohort_column(harness) -> None:
+    site_a = harness.table(pd.DataFrame({"pid": [1, 2], "age": [30, 70]}), "site_a")
+    site_b = harness.table(pd.DataFrame({"id": [7], "age": [80]}), "site_b")
+    harmonized = harness.run("transform.harmonize", {
+        "target_columns": [{"name": "patient", "type": "integer"}, {"name": "age", "type": "integer"}],
+        "sources": [{"cohort": "A", "columns": {"patient": "pid"}}, {"cohort": "B", "columns": {"patient": "id"}}]},
+        [site_a, site_b], task_id="harmonized")
+    cohorts = [{"name": "old", "conditions": [{"column": "age", "operator": "ge", "value": 65}]}]
+    labelled = harness.read(harness.run("utility.cohort", {"cohorts": cohorts, "otherwise": "younger"},
+                                        [{**harmonized, "task_id": "harmonized"}]))
+    assert labelled["source_cohort"].tolist() == ["A", "A", "B"]
+    assert labelled["assigned_cohort"].tolist() == ["younger", "old", "old"]
+
+
+@pytest.mark.parametrize("config", [
+    {"cohort_column": "age"},
+    {"cohort_column": "bmi", "output": "compare", "compare_columns": ["bmi"]},
+    {"cohort_column": "rows", "output": "sizes"},
+])
+def test_a_cohort_column_that_would_overwrite_a_column_the_step_reads_is_refused(harness, config) -> None:
+    source = harness.table(pd.DataFrame({"age": [20, 70], "bmi": [20.0, 30.0]}))
+    cohorts = [{"name": "old", "conditions": [{"column": "age", "operator": "ge", "value": 65}]}]
+    with pytest.raises(ConfigError) as error:
+        harness.run("utility.cohort", {"cohorts": cohorts, **config}, [source])
+    assert error.value.field == "cohort_column" and f"'{config['cohort_column']}'" in error.value.problem
+
+
+def test_a_harmonize_cohort_column_named_like_a_target_column_is_refused(harness) -> None:
+    site = harness.table(pd.DataFrame({"pid": [1]}), "site")
+    with pytest.raises(ConfigError) as error:
+        harness.run("transform.harmonize", {"target_columns": [{"name": "patient"}], "cohort_column": "patient",
+                                            "sources": [{"cohort": "A", "columns": {"patient": "pid"}}]}, [site])
+    assert error.value.field == "cohort_column" and "'patient'" in error.value.problem

@@ -108,10 +108,51 @@ def _cohort_labels(frame: pd.DataFrame, cfg: Config) -> pd.Series:
     return labels
 
 
+# Columns each result shape writes beside the cohort column.
+_RESULT_COLUMNS = {"label": (), "sizes": ("rows", "share"),
+                   "compare": ("measure", "rows", "count", "mean", "std", "median", "min", "max",
+                               "difference_from_mean_of_cohorts")}
+
+
+def _check_cohort_column(frame: pd.DataFrame, cfg: Config, measures: list[str]) -> None:
+    """Refuse a cohort column that would replace a column this step reads or writes itself.
+
+    Labels written over a condition or measure column would change the data the cohorts are built from (and a
+    source cohort recorded upstream, by transform.harmonize for instance, would be lost without a word).
+    """
+    column = cfg["cohort_column"]
+    for position, cohort in enumerate(cfg["cohorts"]):
+        for index, condition in enumerate(cohort.get("conditions", [])):
+            if condition.get("column") == column:
+                raise ConfigError(f"'{column}' is read by cohorts[{position}].conditions[{index}]; "
+                                  "choose another name for the cohort column", field="cohort_column")
+    if column in measures:
+        raise ConfigError(f"'{column}' is one of the compared columns; choose another name for the cohort column",
+                          field="cohort_column")
+    if column in _RESULT_COLUMNS[cfg["output"]]:
+        raise ConfigError(f"'{column}' is a column of the {cfg['output']} result; choose another name for the "
+                          "cohort column", field="cohort_column")
+    if column in frame.columns:
+        log.warning("The input's column %s is replaced by the cohort labels", column)
+
+
+def _compare_measures(frame: pd.DataFrame, cfg: Config) -> list[str]:
+    if cfg["output"] != "compare":
+        return []
+    measures = list(cfg["compare_columns"] or []) or [
+        c for c in frame.columns if storage.logical_type(frame[c]) in ("integer", "number")]
+    require_columns(frame, measures, "compare_columns")
+    if not measures:
+        raise ConfigError("name at least one numeric column to compare", field="compare_columns")
+    return measures
+
+
 @task_type("utility.cohort")
 def utility_cohort(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, Any]:
     frame = inputs.one("data").frame()
     column = cfg["cohort_column"]
+    measures = _compare_measures(frame, cfg)
+    _check_cohort_column(frame, cfg, measures)
     labelled = frame.assign(**{column: _cohort_labels(frame, cfg)})
     output = cfg["output"]
     if output == "label":
@@ -121,11 +162,6 @@ def utility_cohort(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, A
         sizes = members.groupby(column, sort=False).size().rename("rows").reset_index()
         sizes["share"] = sizes["rows"] / max(len(frame), 1)
         return ctx.write_table(sizes)
-    measures = list(cfg["compare_columns"] or []) or [
-        c for c in frame.columns if storage.logical_type(frame[c]) in ("integer", "number")]
-    require_columns(frame, measures, "compare_columns")
-    if not measures:
-        raise ConfigError("name at least one numeric column to compare", field="compare_columns")
     rows = []
     for name, part in members.groupby(column, sort=False):
         for measure in measures:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from email.header import decode_header, make_header
 from pathlib import Path
 
 import joblib
@@ -89,6 +90,25 @@ def test_email_notification_names_results(harness, smtp_server, iris_like) -> No
     body = message.get_payload()
     assert "Loaded 120 rows." in body and "{{ conn.x.password }}" in body and "- flowers: 120 rows" in body
 
+
+
+def test_email_notification_names_files_without_worker_paths_or_none(harness, smtp_server, iris_like) -> None:
+    harness.secret("mail", f"smtp://127.0.0.1:{smtp_server.port}")
+    flowers = {**iris_like, "task_id": "flowers"}
+    report = harness.run("analyze.report", {"title": "Weekly"}, [flowers], task_id="report")
+    export = harness.run("load.file", {"path": "exports/flowers.csv"}, [flowers], task_id="export")
+    harness.run("utility.notify", {"channel": "email", "smtp_secret": "mail", "to": ["team@example.com"],
+                                   "subject": "Report {{ results.report.path }} is ready",
+                                   "message": "Report: {{ results.report.path }}, {{ results.report.rows }} rows. "
+                                              "Export: {{ results.export.path }}."},
+                [{**report, "task_id": "report"}, {**export, "task_id": "export"}, flowers], task_id="mail")
+    (_, message), = smtp_server.messages
+    subject, body = str(make_header(decode_header(message["Subject"]))), message.get_payload()
+    assert subject == "Report report.html is ready"
+    assert "Report: report.html, unknown rows. Export: exports/flowers.csv." in body
+    assert "- report: report.html (html)" in body and "- flowers: 120 rows" in body
+    for text in (subject, body):
+        assert str(harness.root) not in text and "None" not in text
 
 def test_slack_and_webhook_notifications(harness, http_server, allow_localhost) -> None:
     http_server.routes["/hook/T0KEN"] = lambda h: (200, {}, b"ok")

@@ -5,13 +5,15 @@ import logging
 import re
 import smtplib
 import ssl
+from collections.abc import Sequence
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pandas as pd
 
-from .. import netguard, storage
+from .. import netguard, paths, storage
 from ..config import Config
 from ..errors import ConfigError, TaskError
 from ..registry import Inputs, TaskContext, task_type
@@ -24,14 +26,43 @@ _RESULT_MACRO = re.compile(r"\{\{\s*results\.([a-z][a-z0-9_]{0,63})\.(rows|path|
 
 # ---- notifications ------------------------------------------------------------------------------------------
 
-def render_message(text: str, results: dict[str, dict[str, Any]]) -> str:
+def shown_path(path: str | None, folders: Sequence[Path]) -> str:
+    """A result's file as the reader knows it: relative to the first folder that holds it, else its name alone.
+
+    The worker's absolute paths mean nothing to the reader of a notification and reveal the deployment's layout.
+    """
+    if not path:
+        return "unknown"
+    for folder in folders:
+        try:
+            return Path(path).relative_to(folder).as_posix()
+        except ValueError:
+            continue
+    return Path(path).name
+
+
+def _shown(ref: dict[str, Any], key: str, folders: Sequence[Path]) -> str:
+    if key == "path":
+        return shown_path(ref.get("path"), folders)
+    value = ref.get(key)
+    return "unknown" if value is None else str(value)  # charts and reports have no row count
+
+
+def render_message(text: str, results: dict[str, dict[str, Any]], folders: Sequence[Path] = ()) -> str:
     """{{ results.<task>.rows|path|format }} names an upstream result; anything else stays as written."""
 
     def substitute(match: re.Match[str]) -> str:
         ref = results.get(match.group(1))
-        return match.group(0) if ref is None else str(ref.get(match.group(2)))
+        return match.group(0) if ref is None else _shown(ref, match.group(2), folders)
 
     return _RESULT_MACRO.sub(substitute, text)
+
+
+def summary_line(task: str, ref: dict[str, Any], folders: Sequence[Path]) -> str:
+    """One result in the summary: its row count when it has one, else the file it wrote."""
+    rows = ref.get("rows")
+    what = shown_path(ref.get("path"), folders) if rows is None else f"{rows} row{'' if rows == 1 else 's'}"
+    return f"- {task}: {what} ({_shown(ref, 'format', folders)})"
 
 
 def _send_email(ctx: TaskContext, cfg: Config, subject: str, body: str) -> None:
@@ -79,10 +110,11 @@ def _post_webhook(ctx: TaskContext, cfg: Config, subject: str, body: str) -> Non
 @task_type("utility.notify")
 def utility_notify(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, Any]:
     results = {item.task_id: item.ref for item in inputs.many("results")}
-    subject = render_message(cfg["subject"], results)
-    body = render_message(cfg["message"], results)
+    folders = [paths.run_dir(ctx.owner_id, ctx.workflow_id, ctx.run_id), ctx.owner_folder() / "files"]
+    subject = render_message(cfg["subject"], results, folders)
+    body = render_message(cfg["message"], results, folders)
     if cfg["include_summary"] and results:
-        lines = [f"- {task}: {ref.get('rows')} rows ({ref.get('format')})" for task, ref in results.items()]
+        lines = [summary_line(task, ref, folders) for task, ref in results.items()]
         body += "\n\nResults:\n" + "\n".join(lines)
     if ctx.preview:
         raise ConfigError("notifications are not previewed", field="channel")

@@ -133,6 +133,7 @@ class FileServer:
     host_key: str = ""
     auth_attempts: list[str] = field(default_factory=list)  # SFTP: every authentication request, by method
     keys: list[Any] = field(default_factory=list)  # SFTP: the host key presented to new connections is the last
+    handler: Any = None  # FTP: pyftpdlib's handler class, whose settings apply to new sessions
 
     def replace_host_key(self) -> None:
         """Present another host key from now on, as a man in the middle (or a reinstalled server) would."""
@@ -247,7 +248,7 @@ def ftp_server(tmp_path: Path) -> Iterator[FileServer]:
     port = server.socket.getsockname()[1]
     thread = threading.Thread(target=server.serve_forever, kwargs={"timeout": 0.2}, daemon=True)
     thread.start()
-    yield FileServer(port, root, "analyst", "ftp-pw")
+    yield FileServer(port, root, "analyst", "ftp-pw", handler=handler)
     server.close_all()
     thread.join(timeout=5)
 

@@ -111,7 +111,7 @@ def test_scraping_follows_next_links_politely(harness, http_server, allow_localh
 
 
 @pytest.fixture()
-def sales_db(postgres, harness):
+def sales_db(postgres, harness, allow_localhost):
     postgres.query("DROP TABLE IF EXISTS sales; CREATE TABLE sales (id int, region text, amount numeric, "
                    "day date, at timestamptz, ok boolean); INSERT INTO sales VALUES "
                    "(1, 'eu', 10.5, '2024-01-01', '2024-01-01 10:00+00', true), "
@@ -169,6 +169,33 @@ def test_unknown_or_invalid_secret_names_are_refused(harness) -> None:
             harness.run("extract.database", {"connection_secret": name, "query": "SELECT 1"})
         assert error.value.field == "connection_secret"
 
+
+
+@pytest.mark.parametrize("dsn", ["postgresql://postgres:hunter2@127.0.0.1:{port}/postgres",
+                                 "postgresql://postgres:hunter2@localhost:{port}/postgres",
+                                 "postgresql://postgres:hunter2@127.0.0.1:{port},[::1]:{port}/postgres",
+                                 "host=db.example.com hostaddr=127.0.0.1 port={port} password=hunter2 dbname=postgres",
+                                 "host={socket} port={port} password=hunter2 dbname=postgres",
+                                 "postgresql://postgres:hunter2@/postgres",
+                                 "service=warehouse password=hunter2"])
+def test_database_hosts_are_refused_without_the_allow_list(harness, postgres, dsn: str) -> None:
+    harness.secret("warehouse", dsn.format(port=postgres.port, socket="/var/run/postgresql"))
+    with pytest.raises(UnsafeTargetError) as error:
+        harness.run("extract.database", {"connection_secret": "warehouse", "query": "SELECT 1"})
+    assert error.value.field == "connection_secret" and "hunter2" not in str(error.value)
+
+
+def test_a_loopback_database_is_reached_once_an_administrator_allows_it(harness, postgres, monkeypatch) -> None:
+    harness.secret("warehouse", postgres.dsn())
+    with pytest.raises(UnsafeTargetError, match="resolves to a non-public address"):
+        harness.run("extract.database", {"connection_secret": "warehouse", "query": "SELECT 1 AS one"})
+    monkeypatch.setenv("WORKFLOWCONTROL_ALLOWED_HOSTS", "127.0.0.1")
+    harness.secret("two_hosts", f"postgresql://postgres@127.0.0.1,127.0.0.2:{postgres.port}/postgres")
+    with pytest.raises(UnsafeTargetError, match="127.0.0.2"):  # every host of a multi-host URI is checked
+        harness.run("extract.database", {"connection_secret": "two_hosts", "query": "SELECT 1 AS one"})
+    monkeypatch.setenv("WORKFLOWCONTROL_ALLOWED_HOSTS", "10.0.0.0/8, 127.0.0.0/8")
+    ref = harness.run("extract.database", {"connection_secret": "warehouse", "query": "SELECT 1 AS one"})
+    assert harness.read(ref)["one"].tolist() == [1]
 
 def _seed(root) -> None:
     (root / "a.csv").write_text("x,y\n1,2\n")
@@ -258,6 +285,15 @@ def test_ftp_downloads_by_pattern_and_lists_files(harness, ftp_server, allow_loc
     frame = harness.read(ref)
     assert frame["file"].tolist() == ["a.csv", "b.csv"] and frame["bytes"].tolist() == [8, 8]
 
+
+
+def test_ftp_data_connections_go_only_to_the_checked_address(harness, ftp_server, allow_localhost) -> None:
+    _seed(ftp_server.root)
+    ftp_server.handler.masquerade_address = "127.0.0.2"  # passive replies name another host, as a hostile server may
+    harness.secret("ftp_pw", ftp_server.password)
+    ref = harness.run("extract.ftp", {"protocol": "ftp", "host": "127.0.0.1", "port": ftp_server.port,
+                                      "username": "analyst", "password_secret": "ftp_pw", "pattern": "*.csv"})
+    assert harness.read(ref)["source_file"].tolist() == ["a.csv", "b.csv"]
 
 def test_file_servers_on_private_addresses_are_refused_without_allow_list(harness) -> None:
     with pytest.raises(UnsafeTargetError):

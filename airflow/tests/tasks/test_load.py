@@ -61,7 +61,7 @@ def test_export_refuses_symlinks_and_respects_overwrite(harness, typed, tmp_path
 
 
 @pytest.fixture()
-def db(postgres, harness):
+def db(postgres, harness, allow_localhost):
     harness.secret("warehouse", postgres.dsn())
     postgres.query("DROP TABLE IF EXISTS public.target, public.batched, public.inc")
     return postgres
@@ -175,3 +175,15 @@ def test_a_value_postgres_cannot_store_is_named_by_column_and_type() -> None:
         bindable_rows(pd.DataFrame({"id": [1, 2], "signal": [1 + 2j, None]}))
     assert "column 'signal'" in error.value.problem and "complex" in error.value.problem
     assert error.value.field != "table"
+
+
+@pytest.mark.parametrize("task_type,extra", [("load.postgres", {}), ("load.batch", {}),
+                                             ("load.incremental", {"watermark_column": "id"})])
+def test_loads_to_a_loopback_database_are_refused_without_the_allow_list(harness, postgres, typed, task_type,
+                                                                        extra) -> None:
+    harness.secret("warehouse", postgres.dsn("hunter2-password"))
+    with pytest.raises(UnsafeTargetError) as error:
+        harness.run(task_type, {"connection_secret": "warehouse", "table": "refused", **extra}, [typed])
+    assert error.value.field == "connection_secret" and "WORKFLOWCONTROL_ALLOWED_HOSTS" in error.value.problem
+    assert "hunter2" not in str(error.value)
+    assert postgres.query("SELECT to_regclass('public.refused') IS NULL") == [(True,)]

@@ -315,6 +315,8 @@ def _list_and_fetch_ftp(cfg: Config, address: str, password: str) -> Iterator[tu
     import ftplib
 
     ftp = ftplib.FTP(timeout=float(cfg["timeout_seconds"]))
+    # Passive data connections go to the checked control address, never to one the server's reply names.
+    ftp.trust_server_pasv_ipv4_address = False
     try:
         ftp.connect(address, int(cfg["port"] or 21))
         ftp.login(cfg["username"] or "anonymous", password)

@@ -40,7 +40,8 @@ def owner_id() -> str:
 
 
 @pytest.fixture()
-def allow_localhost(monkeypatch: pytest.MonkeyPatch) -> None:
+def allow_localhost(data_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The administrator's allow-list for the local test servers (after data_root, which clears it)."""
     monkeypatch.setenv("WORKFLOWCONTROL_ALLOWED_HOSTS", "127.0.0.1")
 
 

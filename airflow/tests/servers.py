@@ -131,6 +131,17 @@ class FileServer:
     username: str
     password: str
     host_key: str = ""
+    auth_attempts: list[str] = field(default_factory=list)  # SFTP: every authentication request, by method
+    keys: list[Any] = field(default_factory=list)  # SFTP: the host key presented to new connections is the last
+    handler: Any = None  # FTP: pyftpdlib's handler class, whose settings apply to new sessions
+
+    def replace_host_key(self) -> None:
+        """Present another host key from now on, as a man in the middle (or a reinstalled server) would."""
+        import paramiko
+
+        key = paramiko.RSAKey.generate(2048)
+        self.keys.append(key)
+        self.host_key = f"{key.get_name()} {key.get_base64()}"
 
 
 @pytest.fixture()
@@ -139,10 +150,20 @@ def sftp_server(tmp_path: Path) -> Iterator[FileServer]:
 
     root = tmp_path / "sftp_root"
     root.mkdir()
-    key = paramiko.RSAKey.generate(2048)
+    state = FileServer(0, root, "analyst", "s3cret-pw")
+    state.replace_host_key()
 
     class Server(paramiko.ServerInterface):
+        def check_auth_none(self, username: str) -> int:
+            state.auth_attempts.append("none")
+            return paramiko.AUTH_FAILED
+
+        def check_auth_publickey(self, username: str, key: Any) -> int:
+            state.auth_attempts.append("publickey")
+            return paramiko.AUTH_FAILED
+
         def check_auth_password(self, username: str, password: str) -> int:
+            state.auth_attempts.append("password")
             ok = username == "analyst" and password == "s3cret-pw"
             return paramiko.AUTH_SUCCESSFUL if ok else paramiko.AUTH_FAILED
 
@@ -180,7 +201,7 @@ def sftp_server(tmp_path: Path) -> Iterator[FileServer]:
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(5)
-    port = listener.getsockname()[1]
+    state.port = listener.getsockname()[1]
     stop = threading.Event()
 
     def serve() -> None:
@@ -192,16 +213,19 @@ def sftp_server(tmp_path: Path) -> Iterator[FileServer]:
             except OSError:
                 continue
             transport = paramiko.Transport(client)
-            transport.add_server_key(key)
+            transport.add_server_key(state.keys[-1])
             transport.set_subsystem_handler("sftp", paramiko.SFTPServer, Files)
-            transport.start_server(server=Server())
             transports.append(transport)
+            try:
+                transport.start_server(server=Server())
+            except (paramiko.SSHException, OSError):
+                continue  # a client that hung up after the key exchange (an unknown host key) is not an error
         for transport in transports:
             transport.close()
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    yield FileServer(port, root, "analyst", "s3cret-pw", f"{key.get_name()} {key.get_base64()}")
+    yield state
     stop.set()
     thread.join(timeout=5)
     listener.close()
@@ -224,7 +248,7 @@ def ftp_server(tmp_path: Path) -> Iterator[FileServer]:
     port = server.socket.getsockname()[1]
     thread = threading.Thread(target=server.serve_forever, kwargs={"timeout": 0.2}, daemon=True)
     thread.start()
-    yield FileServer(port, root, "analyst", "ftp-pw")
+    yield FileServer(port, root, "analyst", "ftp-pw", handler=handler)
     server.close_all()
     thread.join(timeout=5)
 

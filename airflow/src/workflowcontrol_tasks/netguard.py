@@ -38,6 +38,11 @@ def _allow_list() -> tuple[set[str], list[ipaddress.IPv4Network | ipaddress.IPv6
     return names, networks
 
 
+def allowed_name(name: str) -> bool:
+    """Whether the administrator's allow-list names this host (or local socket path) itself."""
+    return name.strip().rstrip(".").lower() in _allow_list()[0]
+
+
 def _public(address: IPAddress) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from email.header import decode_header, make_header
 from pathlib import Path
 
 import joblib
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workflowcontrol_tasks.errors import TaskError, UnsafeTargetError
+from workflowcontrol_tasks.errors import ConfigError, TaskError, UnsafeTargetError
 
 
 @pytest.fixture()
@@ -90,6 +91,25 @@ def test_email_notification_names_results(harness, smtp_server, iris_like) -> No
     assert "Loaded 120 rows." in body and "{{ conn.x.password }}" in body and "- flowers: 120 rows" in body
 
 
+
+def test_email_notification_names_files_without_worker_paths_or_none(harness, smtp_server, iris_like) -> None:
+    harness.secret("mail", f"smtp://127.0.0.1:{smtp_server.port}")
+    flowers = {**iris_like, "task_id": "flowers"}
+    report = harness.run("analyze.report", {"title": "Weekly"}, [flowers], task_id="report")
+    export = harness.run("load.file", {"path": "exports/flowers.csv"}, [flowers], task_id="export")
+    harness.run("utility.notify", {"channel": "email", "smtp_secret": "mail", "to": ["team@example.com"],
+                                   "subject": "Report {{ results.report.path }} is ready",
+                                   "message": "Report: {{ results.report.path }}, {{ results.report.rows }} rows. "
+                                              "Export: {{ results.export.path }}."},
+                [{**report, "task_id": "report"}, {**export, "task_id": "export"}, flowers], task_id="mail")
+    (_, message), = smtp_server.messages
+    subject, body = str(make_header(decode_header(message["Subject"]))), message.get_payload()
+    assert subject == "Report report.html is ready"
+    assert "Report: report.html, unknown rows. Export: exports/flowers.csv." in body
+    assert "- report: report.html (html)" in body and "- flowers: 120 rows" in body
+    for text in (subject, body):
+        assert str(harness.root) not in text and "None" not in text
+
 def test_slack_and_webhook_notifications(harness, http_server, allow_localhost) -> None:
     http_server.routes["/hook/T0KEN"] = lambda h: (200, {}, b"ok")
     harness.secret("slack_hook", http_server.url("/hook/T0KEN"))
@@ -112,11 +132,46 @@ def test_cohorts_label_size_and_compare(harness) -> None:
     cohorts = [{"name": "young", "conditions": [{"column": "age", "operator": "lt", "value": 40}]},
                {"name": "old", "conditions": [{"column": "age", "operator": "ge", "value": 65}]}]
     labels = harness.read(harness.run("utility.cohort", {"cohorts": cohorts, "otherwise": "middle"}, [source]))
-    assert labels["cohort"].tolist() == ["young", "young", "middle", "old", "old"]
+    assert labels["assigned_cohort"].tolist() == ["young", "young", "middle", "old", "old"]
     sizes = harness.read(harness.run("utility.cohort", {"cohorts": cohorts, "output": "sizes"}, [source],
                                      task_id="sizes"))
-    assert sizes[["cohort", "rows"]].values.tolist() == [["young", 2], ["old", 2]]
+    assert sizes[["assigned_cohort", "rows"]].values.tolist() == [["young", 2], ["old", 2]]
     compare = harness.read(harness.run("utility.cohort", {"cohorts": cohorts, "output": "compare",
                                                           "compare_columns": ["bmi"]}, [source], task_id="cmp"))
-    assert compare.set_index("cohort")["mean"].to_dict() == {"young": 21.0, "old": 27.0}
-    assert compare.set_index("cohort")["difference_from_mean_of_cohorts"].to_dict() == {"young": -3.0, "old": 3.0}
+    assert compare.set_index("assigned_cohort")["mean"].to_dict() == {"young": 21.0, "old": 27.0}
+    assert compare.set_index("assigned_cohort")["difference_from_mean_of_cohorts"].to_dict() == {"young": -3.0, "old": 3.0}
+
+
+def test_cohorts_of_harmonized_data_keep_the_source_cohort_column(harness) -> None:
+    site_a = harness.table(pd.DataFrame({"pid": [1, 2], "age": [30, 70]}), "site_a")
+    site_b = harness.table(pd.DataFrame({"id": [7], "age": [80]}), "site_b")
+    harmonized = harness.run("transform.harmonize", {
+        "target_columns": [{"name": "patient", "type": "integer"}, {"name": "age", "type": "integer"}],
+        "sources": [{"cohort": "A", "columns": {"patient": "pid"}}, {"cohort": "B", "columns": {"patient": "id"}}]},
+        [site_a, site_b], task_id="harmonized")
+    cohorts = [{"name": "old", "conditions": [{"column": "age", "operator": "ge", "value": 65}]}]
+    labelled = harness.read(harness.run("utility.cohort", {"cohorts": cohorts, "otherwise": "younger"},
+                                        [{**harmonized, "task_id": "harmonized"}]))
+    assert labelled["source_cohort"].tolist() == ["A", "A", "B"]
+    assert labelled["assigned_cohort"].tolist() == ["younger", "old", "old"]
+
+
+@pytest.mark.parametrize("config", [
+    {"cohort_column": "age"},
+    {"cohort_column": "bmi", "output": "compare", "compare_columns": ["bmi"]},
+    {"cohort_column": "rows", "output": "sizes"},
+])
+def test_a_cohort_column_that_would_overwrite_a_column_the_step_reads_is_refused(harness, config) -> None:
+    source = harness.table(pd.DataFrame({"age": [20, 70], "bmi": [20.0, 30.0]}))
+    cohorts = [{"name": "old", "conditions": [{"column": "age", "operator": "ge", "value": 65}]}]
+    with pytest.raises(ConfigError) as error:
+        harness.run("utility.cohort", {"cohorts": cohorts, **config}, [source])
+    assert error.value.field == "cohort_column" and f"'{config['cohort_column']}'" in error.value.problem
+
+
+def test_a_harmonize_cohort_column_named_like_a_target_column_is_refused(harness) -> None:
+    site = harness.table(pd.DataFrame({"pid": [1]}), "site")
+    with pytest.raises(ConfigError) as error:
+        harness.run("transform.harmonize", {"target_columns": [{"name": "patient"}], "cohort_column": "patient",
+                                            "sources": [{"cohort": "A", "columns": {"patient": "pid"}}]}, [site])
+    assert error.value.field == "cohort_column" and "'patient'" in error.value.problem

@@ -111,7 +111,7 @@ def test_scraping_follows_next_links_politely(harness, http_server, allow_localh
 
 
 @pytest.fixture()
-def sales_db(postgres, harness):
+def sales_db(postgres, harness, allow_localhost):
     postgres.query("DROP TABLE IF EXISTS sales; CREATE TABLE sales (id int, region text, amount numeric, "
                    "day date, at timestamptz, ok boolean); INSERT INTO sales VALUES "
                    "(1, 'eu', 10.5, '2024-01-01', '2024-01-01 10:00+00', true), "
@@ -170,21 +170,110 @@ def test_unknown_or_invalid_secret_names_are_refused(harness) -> None:
         assert error.value.field == "connection_secret"
 
 
+
+@pytest.mark.parametrize("dsn", ["postgresql://postgres:hunter2@127.0.0.1:{port}/postgres",
+                                 "postgresql://postgres:hunter2@localhost:{port}/postgres",
+                                 "postgresql://postgres:hunter2@127.0.0.1:{port},[::1]:{port}/postgres",
+                                 "host=db.example.com hostaddr=127.0.0.1 port={port} password=hunter2 dbname=postgres",
+                                 "host={socket} port={port} password=hunter2 dbname=postgres",
+                                 "postgresql://postgres:hunter2@/postgres",
+                                 "service=warehouse password=hunter2"])
+def test_database_hosts_are_refused_without_the_allow_list(harness, postgres, dsn: str) -> None:
+    harness.secret("warehouse", dsn.format(port=postgres.port, socket="/var/run/postgresql"))
+    with pytest.raises(UnsafeTargetError) as error:
+        harness.run("extract.database", {"connection_secret": "warehouse", "query": "SELECT 1"})
+    assert error.value.field == "connection_secret" and "hunter2" not in str(error.value)
+
+
+def test_a_loopback_database_is_reached_once_an_administrator_allows_it(harness, postgres, monkeypatch) -> None:
+    harness.secret("warehouse", postgres.dsn())
+    with pytest.raises(UnsafeTargetError, match="resolves to a non-public address"):
+        harness.run("extract.database", {"connection_secret": "warehouse", "query": "SELECT 1 AS one"})
+    monkeypatch.setenv("WORKFLOWCONTROL_ALLOWED_HOSTS", "127.0.0.1")
+    harness.secret("two_hosts", f"postgresql://postgres@127.0.0.1,127.0.0.2:{postgres.port}/postgres")
+    with pytest.raises(UnsafeTargetError, match="127.0.0.2"):  # every host of a multi-host URI is checked
+        harness.run("extract.database", {"connection_secret": "two_hosts", "query": "SELECT 1 AS one"})
+    monkeypatch.setenv("WORKFLOWCONTROL_ALLOWED_HOSTS", "10.0.0.0/8, 127.0.0.0/8")
+    ref = harness.run("extract.database", {"connection_secret": "warehouse", "query": "SELECT 1 AS one"})
+    assert harness.read(ref)["one"].tolist() == [1]
+
 def _seed(root) -> None:
     (root / "a.csv").write_text("x,y\n1,2\n")
     (root / "b.csv").write_text("x,y\n3,4\n")
     (root / "notes.txt").write_text("ignore me")
 
 
-def test_sftp_downloads_matching_files_into_one_table(harness, sftp_server, allow_localhost) -> None:
+def _sftp_config(server, **extra: object) -> dict:
+    return {"protocol": "sftp", "host": "127.0.0.1", "port": server.port, "username": "analyst",
+            "password_secret": "sftp_pw", "directory": "/", "pattern": "*.csv", **extra}
+
+
+def _another_key() -> str:
+    import paramiko
+
+    key = paramiko.RSAKey.generate(1024)
+    return f"{key.get_name()} {key.get_base64()}"
+
+
+@pytest.fixture()
+def sftp(harness, sftp_server, allow_localhost):
     _seed(sftp_server.root)
     harness.secret("sftp_pw", sftp_server.password)
-    config = {"protocol": "sftp", "host": "127.0.0.1", "port": sftp_server.port, "username": "analyst",
-              "password_secret": "sftp_pw", "directory": "/", "pattern": "*.csv", "host_key": sftp_server.host_key}
-    frame = harness.read(harness.run("extract.ftp", config))
+    return sftp_server
+
+
+def test_sftp_downloads_matching_files_into_one_table(harness, sftp) -> None:
+    frame = harness.read(harness.run("extract.ftp", _sftp_config(sftp, host_key=sftp.host_key + " comment")))
     assert frame.to_dict("list") == {"source_file": ["a.csv", "b.csv"], "x": [1, 3], "y": [2, 4]}
-    with pytest.raises(UnsafeTargetError, match="host key"):
-        harness.run("extract.ftp", {**config, "host_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherKey"})
+    assert sftp.auth_attempts == ["password"]
+
+
+@pytest.mark.parametrize("pinned", ["another server's key", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherKey"])
+def test_sftp_with_a_wrong_host_key_sends_no_credentials(harness, sftp, pinned: str) -> None:
+    with pytest.raises(UnsafeTargetError) as error:
+        harness.run("extract.ftp", _sftp_config(sftp, host_key=_another_key() if pinned.startswith("another") else
+                                                pinned))
+    assert error.value.field == "host_key"
+    assert sftp.auth_attempts == []
+
+
+def test_sftp_names_the_presented_key_when_it_does_not_match(harness, sftp) -> None:
+    with pytest.raises(UnsafeTargetError) as error:
+        harness.run("extract.ftp", _sftp_config(sftp, host_key=_another_key()))
+    assert "does not match the host key pinned in this step" in error.value.problem
+    assert "ssh-rsa SHA256:" in error.value.problem and "no credentials were sent" in error.value.problem
+
+
+def test_sftp_without_a_known_host_key_is_refused_before_authenticating(harness, sftp) -> None:
+    with pytest.raises(UnsafeTargetError) as error:
+        harness.run("extract.ftp", _sftp_config(sftp))
+    assert error.value.field == "host_key"
+    assert "is not known" in error.value.problem and "'known_hosts' secret" in error.value.problem
+    assert sftp.auth_attempts == []
+
+
+def test_sftp_host_keys_come_from_the_owners_known_hosts_secret(harness, sftp) -> None:
+    import paramiko
+
+    hashed = paramiko.HostKeys.hash_host(f"[127.0.0.1]:{sftp.port}")
+    harness.secret("known_hosts", f"# team servers\nfiles.example.com {_another_key()}\n{hashed} {sftp.host_key}")
+    frame = harness.read(harness.run("extract.ftp", _sftp_config(sftp)))
+    assert frame["source_file"].tolist() == ["a.csv", "b.csv"]
+    sftp.replace_host_key()
+    with pytest.raises(UnsafeTargetError, match="does not match your 'known_hosts' secret"):
+        harness.run("extract.ftp", _sftp_config(sftp), task_id="again")
+    assert sftp.auth_attempts == ["password"]
+
+
+def test_sftp_trusts_a_first_seen_key_only_when_an_administrator_enables_it(harness, sftp, monkeypatch) -> None:
+    monkeypatch.setenv("WORKFLOWCONTROL_SFTP_TRUST_ON_FIRST_USE", "true")
+    harness.run("extract.ftp", _sftp_config(sftp))
+    harness.run("extract.ftp", _sftp_config(sftp), task_id="same_key")
+    assert sftp.auth_attempts == ["password", "password"]
+    sftp.replace_host_key()
+    with pytest.raises(UnsafeTargetError, match="does not match the key this server presented when it was first"):
+        harness.run("extract.ftp", _sftp_config(sftp), task_id="new_key")
+    assert sftp.auth_attempts == ["password", "password"]
 
 
 def test_ftp_downloads_by_pattern_and_lists_files(harness, ftp_server, allow_localhost) -> None:
@@ -196,6 +285,15 @@ def test_ftp_downloads_by_pattern_and_lists_files(harness, ftp_server, allow_loc
     frame = harness.read(ref)
     assert frame["file"].tolist() == ["a.csv", "b.csv"] and frame["bytes"].tolist() == [8, 8]
 
+
+
+def test_ftp_data_connections_go_only_to_the_checked_address(harness, ftp_server, allow_localhost) -> None:
+    _seed(ftp_server.root)
+    ftp_server.handler.masquerade_address = "127.0.0.2"  # passive replies name another host, as a hostile server may
+    harness.secret("ftp_pw", ftp_server.password)
+    ref = harness.run("extract.ftp", {"protocol": "ftp", "host": "127.0.0.1", "port": ftp_server.port,
+                                      "username": "analyst", "password_secret": "ftp_pw", "pattern": "*.csv"})
+    assert harness.read(ref)["source_file"].tolist() == ["a.csv", "b.csv"]
 
 def test_file_servers_on_private_addresses_are_refused_without_allow_list(harness) -> None:
     with pytest.raises(UnsafeTargetError):

@@ -6,11 +6,12 @@ import json
 import logging
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 
-from workflowcontrol_tasks.errors import TaskError, UnsafeTargetError
+from workflowcontrol_tasks.errors import InputError, TaskError, UnsafeTargetError
 
 
 @pytest.fixture()
@@ -60,7 +61,7 @@ def test_export_refuses_symlinks_and_respects_overwrite(harness, typed, tmp_path
 
 
 @pytest.fixture()
-def db(postgres, harness):
+def db(postgres, harness, allow_localhost):
     harness.secret("warehouse", postgres.dsn())
     postgres.query("DROP TABLE IF EXISTS public.target, public.batched, public.inc")
     return postgres
@@ -123,3 +124,66 @@ def test_incremental_load_keeps_a_watermark_between_runs(harness, db) -> None:
     assert ref["rows"] == 2 and ref["watermark"].startswith("2024-01-06")
     assert db.query("SELECT id, v FROM inc ORDER BY id") == [(1, "a"), (2, "b2"), (3, "c")]
     assert harness.run("load.incremental", config, [second])["rows"] == 0
+
+
+@pytest.fixture()
+def visits(db, harness) -> dict:
+    """Nullable integer and boolean columns read by extract.database: pandas gives NumPy scalars and pd.NA."""
+    db.query("DROP TABLE IF EXISTS visits, v_all, v_batched, v_inc; "
+             "CREATE TABLE visits (id bigint, patient int, score smallint, seen boolean, at timestamptz); "
+             "INSERT INTO visits VALUES (1, 10, 3, true, '2024-01-01 10:00+00'), (2, NULL, NULL, NULL, NULL), "
+             "(3, 30, -1, false, '2024-01-03 00:00+00')")
+    return harness.run("extract.database", {"connection_secret": "warehouse",
+                                            "query": "SELECT * FROM visits ORDER BY id"}, task_id="visits")
+
+
+VISIT_ROWS = [(1, 10, 3, True, dt.datetime(2024, 1, 1, 10, tzinfo=dt.timezone.utc)), (2, None, None, None, None),
+              (3, 30, -1, False, dt.datetime(2024, 1, 3, tzinfo=dt.timezone.utc))]
+
+
+@pytest.mark.parametrize("task_type,table,extra", [
+    ("load.postgres", "v_all", {}),
+    ("load.batch", "v_batched", {"batch_size": 2}),
+    ("load.incremental", "v_inc", {"watermark_column": "id", "keys": ["id"]}),
+])
+def test_nullable_integers_from_a_database_query_load_into_postgres(harness, db, visits, task_type, table,
+                                                                    extra) -> None:
+    ref = harness.run(task_type, {"connection_secret": "warehouse", "table": table, **extra}, [visits])
+    assert ref["rows"] == 3
+    assert db.query(f"SELECT id, patient, score, seen, at FROM {table} ORDER BY id") == VISIT_ROWS
+    assert db.query("SELECT data_type FROM information_schema.columns WHERE table_name = %s AND column_name = "
+                    "'patient'", (table,)) == [("bigint",)]
+
+
+
+def test_rows_for_postgres_are_plain_python_values() -> None:
+    from workflowcontrol_tasks.tasks.load import bindable_rows
+
+    frame = pd.DataFrame({"n": pd.array([1, None], dtype="Int64"), "ok": pd.array([None, True], dtype="boolean"),
+                          "x": [float("nan"), 2.5], "at": pd.to_datetime([None, "2024-01-01T00:00Z"], utc=True),
+                          "tags": [np.array(["a", "b"], dtype=object), {"k": 1}]})
+    rows = bindable_rows(frame)
+    assert rows == [(1, None, None, None, '["a", "b"]'),
+                    (None, True, 2.5, dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc), '{"k": 1}')]
+    assert [type(v) for v in rows[0][:1] + rows[1][1:3]] == [int, bool, float]
+
+
+def test_a_value_postgres_cannot_store_is_named_by_column_and_type() -> None:
+    from workflowcontrol_tasks.tasks.load import bindable_rows
+
+    with pytest.raises(InputError) as error:
+        bindable_rows(pd.DataFrame({"id": [1, 2], "signal": [1 + 2j, None]}))
+    assert "column 'signal'" in error.value.problem and "complex" in error.value.problem
+    assert error.value.field != "table"
+
+
+@pytest.mark.parametrize("task_type,extra", [("load.postgres", {}), ("load.batch", {}),
+                                             ("load.incremental", {"watermark_column": "id"})])
+def test_loads_to_a_loopback_database_are_refused_without_the_allow_list(harness, postgres, typed, task_type,
+                                                                        extra) -> None:
+    harness.secret("warehouse", postgres.dsn("hunter2-password"))
+    with pytest.raises(UnsafeTargetError) as error:
+        harness.run(task_type, {"connection_secret": "warehouse", "table": "refused", **extra}, [typed])
+    assert error.value.field == "connection_secret" and "WORKFLOWCONTROL_ALLOWED_HOSTS" in error.value.problem
+    assert "hunter2" not in str(error.value)
+    assert postgres.query("SELECT to_regclass('public.refused') IS NULL") == [(True,)]

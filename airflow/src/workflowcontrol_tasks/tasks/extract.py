@@ -16,8 +16,9 @@ from urllib.parse import urljoin
 import pandas as pd
 
 from .. import netguard
+from ..clients import sftp as sftp_client
 from ..config import Config
-from ..errors import ConfigError, LimitExceededError, TaskError, UnsafeTargetError
+from ..errors import ConfigError, LimitExceededError, SecretError, TaskError
 from ..paths import confined
 from ..registry import Inputs, TaskContext, task_type
 from .common import coerce, pg_connect, pg_message
@@ -314,6 +315,8 @@ def _list_and_fetch_ftp(cfg: Config, address: str, password: str) -> Iterator[tu
     import ftplib
 
     ftp = ftplib.FTP(timeout=float(cfg["timeout_seconds"]))
+    # Passive data connections go to the checked control address, never to one the server's reply names.
+    ftp.trust_server_pasv_ipv4_address = False
     try:
         ftp.connect(address, int(cfg["port"] or 21))
         ftp.login(cfg["username"] or "anonymous", password)
@@ -330,22 +333,17 @@ def _list_and_fetch_ftp(cfg: Config, address: str, password: str) -> Iterator[tu
             ftp.close()
 
 
-def _list_and_fetch_sftp(cfg: Config, address: str, password: str) -> Iterator[tuple[str, Any]]:
+def _list_and_fetch_sftp(cfg: Config, address: str, password: str,
+                         check: sftp_client.HostKeyCheck) -> Iterator[tuple[str, Any]]:
     import paramiko
 
-    transport = paramiko.Transport((address, int(cfg["port"] or 22)))
-    transport.banner_timeout = transport.auth_timeout = float(cfg["timeout_seconds"])
+    timeout = float(cfg["timeout_seconds"])
+    transport = None
     try:
-        transport.connect(username=cfg["username"], password=password)
-        expected = cfg["host_key"]
-        actual = transport.get_remote_server_key()
-        if expected and f"{actual.get_name()} {actual.get_base64()}" != " ".join(expected.split()[:2]):
-            raise UnsafeTargetError("the server's host key does not match", field="host_key")
-        if not expected:
-            log.warning("No host key configured; server presented %s %s", actual.get_name(), actual.get_base64())
+        transport = sftp_client.connect(address, int(cfg["port"] or 22), cfg["username"], password, check, timeout)
         sftp = paramiko.SFTPClient.from_transport(transport)
         assert sftp is not None
-        sftp.get_channel().settimeout(float(cfg["timeout_seconds"]))
+        sftp.get_channel().settimeout(timeout)
         names = sorted(n for n in sftp.listdir(cfg["directory"]) if fnmatch.fnmatch(n, cfg["pattern"]))
         for name in names:
             remote = posixpath.join(cfg["directory"], name)
@@ -353,7 +351,19 @@ def _list_and_fetch_sftp(cfg: Config, address: str, password: str) -> Iterator[t
     except (paramiko.SSHException, OSError) as exc:
         raise TaskError(f"SFTP failed: {type(exc).__name__}: {str(exc)[:200]}", field="host") from None
     finally:
-        transport.close()
+        if transport is not None:
+            transport.close()
+
+
+def _host_key_check(ctx: TaskContext, cfg: Config, address: str) -> sftp_client.HostKeyCheck:
+    """The step's pinned key, else the owner's known_hosts secret, else (when enabled) keys learned on first use."""
+    try:
+        known_hosts = ctx.secret(sftp_client.KNOWN_HOSTS_SECRET, "host_key")
+    except SecretError:
+        known_hosts = ""
+    learned = ctx.owner_folder() / "_state" / "sftp_known_hosts" if sftp_client.trust_on_first_use() else None
+    return sftp_client.HostKeyCheck(sftp_client.host_names(cfg["host"], address, int(cfg["port"] or 22)),
+                                    cfg["host_key"] or "", known_hosts, learned)
 
 
 def _sftp_copy(sftp: Any, remote: str, sink: Any) -> None:
@@ -370,7 +380,7 @@ def extract_ftp(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, Any]
     if cfg["protocol"] == "ftp":
         listing = _list_and_fetch_ftp(cfg, address, password)
     else:
-        listing = _list_and_fetch_sftp(cfg, address, password)
+        listing = _list_and_fetch_sftp(cfg, address, password, _host_key_check(ctx, cfg, address))
     folder = ctx.output_path("d", "_files").with_suffix("")
     folder.mkdir(parents=True, exist_ok=True)
     budget = int(cfg["max_download_mb"]) * 1024 * 1024

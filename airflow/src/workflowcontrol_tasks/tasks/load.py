@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 import os
 from collections.abc import Iterable, Sequence
 
@@ -14,7 +15,7 @@ import pandas as pd
 
 from .. import storage
 from ..config import Config
-from ..errors import ConfigError, TaskError, UnsafeTargetError
+from ..errors import ConfigError, InputError, TaskError, UnsafeTargetError
 from ..paths import confined
 from ..registry import Inputs, TaskContext, task_type
 from .common import pg_connect, pg_message, require_columns
@@ -105,15 +106,50 @@ def _sql_type(column: dict[str, str]) -> str:
     return _SQL_TYPES[column["type"]]
 
 
-def _python_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
+def plain_value(value: Any) -> Any:
+    """One cell as a value the driver can bind: NumPy and pandas scalars unwrapped, every kind of missing None.
+
+    pandas' nullable columns (Int64, boolean) hand out NumPy scalars and pd.NA, which psycopg2 cannot adapt.
+    Nested values become JSON text, as the wctable format stores them, so Parquet and wctable inputs load alike.
+    """
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
+    elif isinstance(value, np.timedelta64):
+        value = pd.Timedelta(value)
+    elif isinstance(value, np.ndarray):
+        value = value.tolist()
+    elif isinstance(value, np.generic):
+        value = value.item()
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, pd.Timedelta):
+        return value.to_pytimedelta()
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, default=str)
+    return value
+
+
+def _check_bindable(name: str, values: Sequence[Any]) -> None:
+    """Name the column and the value type the driver refuses, instead of a bare "can't adapt" at insert time."""
+    from psycopg2 import ProgrammingError
+    from psycopg2.extensions import adapt
+
+    for kind, sample in {type(v): v for v in values if v is not None}.items():
+        try:
+            adapt(sample)
+        except ProgrammingError:
+            raise InputError(f"column '{name}' holds {kind.__module__}.{kind.__qualname__} values, which cannot be "
+                             "stored in PostgreSQL; convert the column with a cleaning task first") from None
+
+
+def bindable_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
+    """Rows of plain Python values, column by column; a value the driver cannot bind is an error naming its column."""
     columns = []
     for name in frame.columns:
-        series = frame[name]
-        if pd.api.types.is_datetime64_any_dtype(series.dtype):
-            values = [None if pd.isna(v) else v.to_pydatetime() for v in series]
-        else:
-            values = [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
-                      for v in series.tolist()]
+        values = [plain_value(v) for v in frame[name].tolist()]
+        _check_bindable(str(name), values)
         columns.append(values)
     return list(zip(*columns))
 
@@ -156,7 +192,7 @@ class PgTable:
             statement += sql.SQL(" ON CONFLICT ({}) DO {}").format(
                 sql.SQL(", ").join(map(sql.Identifier, upsert_keys)),
                 sql.SQL("UPDATE SET ") + sql.SQL(", ").join(updates) if updates else sql.SQL("NOTHING"))
-        execute_values(cursor, statement.as_string(cursor), _python_rows(frame), page_size=1000)
+        execute_values(cursor, statement.as_string(cursor), bindable_rows(frame), page_size=1000)
 
 
 def _prepare(cursor: Any, target: PgTable, mode: str, columns: Sequence[dict[str, str]], keys: Sequence[str]) -> None:

@@ -227,6 +227,10 @@ def transform_harmonize(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[s
     if len(sources) != len(cohorts):
         raise ConfigError(f"describe each connected cohort: {len(cohorts)} connected, {len(sources)} described",
                           field="sources")
+    targets = [target["name"] for target in cfg["target_columns"]]
+    if cfg["cohort_column"] in targets:  # it would stand twice in the result, or replace harmonized values
+        raise ConfigError(f"'{cfg['cohort_column']}' is also a target column; choose another name for the column "
+                          "recording the source cohort", field="cohort_column")
     unmapped: list[dict[str, Any]] = []
     parts = [_harmonize_one(item.frame(), spec, cfg, i, unmapped)
              for i, (item, spec) in enumerate(zip(cohorts, sources))]

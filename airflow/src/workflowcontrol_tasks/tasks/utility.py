@@ -5,13 +5,15 @@ import logging
 import re
 import smtplib
 import ssl
+from collections.abc import Sequence
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pandas as pd
 
-from .. import netguard, storage
+from .. import netguard, paths, storage
 from ..config import Config
 from ..errors import ConfigError, TaskError
 from ..registry import Inputs, TaskContext, task_type
@@ -24,14 +26,43 @@ _RESULT_MACRO = re.compile(r"\{\{\s*results\.([a-z][a-z0-9_]{0,63})\.(rows|path|
 
 # ---- notifications ------------------------------------------------------------------------------------------
 
-def render_message(text: str, results: dict[str, dict[str, Any]]) -> str:
+def shown_path(path: str | None, folders: Sequence[Path]) -> str:
+    """A result's file as the reader knows it: relative to the first folder that holds it, else its name alone.
+
+    The worker's absolute paths mean nothing to the reader of a notification and reveal the deployment's layout.
+    """
+    if not path:
+        return "unknown"
+    for folder in folders:
+        try:
+            return Path(path).relative_to(folder).as_posix()
+        except ValueError:
+            continue
+    return Path(path).name
+
+
+def _shown(ref: dict[str, Any], key: str, folders: Sequence[Path]) -> str:
+    if key == "path":
+        return shown_path(ref.get("path"), folders)
+    value = ref.get(key)
+    return "unknown" if value is None else str(value)  # charts and reports have no row count
+
+
+def render_message(text: str, results: dict[str, dict[str, Any]], folders: Sequence[Path] = ()) -> str:
     """{{ results.<task>.rows|path|format }} names an upstream result; anything else stays as written."""
 
     def substitute(match: re.Match[str]) -> str:
         ref = results.get(match.group(1))
-        return match.group(0) if ref is None else str(ref.get(match.group(2)))
+        return match.group(0) if ref is None else _shown(ref, match.group(2), folders)
 
     return _RESULT_MACRO.sub(substitute, text)
+
+
+def summary_line(task: str, ref: dict[str, Any], folders: Sequence[Path]) -> str:
+    """One result in the summary: its row count when it has one, else the file it wrote."""
+    rows = ref.get("rows")
+    what = shown_path(ref.get("path"), folders) if rows is None else f"{rows} row{'' if rows == 1 else 's'}"
+    return f"- {task}: {what} ({_shown(ref, 'format', folders)})"
 
 
 def _send_email(ctx: TaskContext, cfg: Config, subject: str, body: str) -> None:
@@ -79,10 +110,11 @@ def _post_webhook(ctx: TaskContext, cfg: Config, subject: str, body: str) -> Non
 @task_type("utility.notify")
 def utility_notify(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, Any]:
     results = {item.task_id: item.ref for item in inputs.many("results")}
-    subject = render_message(cfg["subject"], results)
-    body = render_message(cfg["message"], results)
+    folders = [paths.run_dir(ctx.owner_id, ctx.workflow_id, ctx.run_id), ctx.owner_folder() / "files"]
+    subject = render_message(cfg["subject"], results, folders)
+    body = render_message(cfg["message"], results, folders)
     if cfg["include_summary"] and results:
-        lines = [f"- {task}: {ref.get('rows')} rows ({ref.get('format')})" for task, ref in results.items()]
+        lines = [summary_line(task, ref, folders) for task, ref in results.items()]
         body += "\n\nResults:\n" + "\n".join(lines)
     if ctx.preview:
         raise ConfigError("notifications are not previewed", field="channel")
@@ -108,10 +140,51 @@ def _cohort_labels(frame: pd.DataFrame, cfg: Config) -> pd.Series:
     return labels
 
 
+# Columns each result shape writes beside the cohort column.
+_RESULT_COLUMNS = {"label": (), "sizes": ("rows", "share"),
+                   "compare": ("measure", "rows", "count", "mean", "std", "median", "min", "max",
+                               "difference_from_mean_of_cohorts")}
+
+
+def _check_cohort_column(frame: pd.DataFrame, cfg: Config, measures: list[str]) -> None:
+    """Refuse a cohort column that would replace a column this step reads or writes itself.
+
+    Labels written over a condition or measure column would change the data the cohorts are built from (and a
+    source cohort recorded upstream, by transform.harmonize for instance, would be lost without a word).
+    """
+    column = cfg["cohort_column"]
+    for position, cohort in enumerate(cfg["cohorts"]):
+        for index, condition in enumerate(cohort.get("conditions", [])):
+            if condition.get("column") == column:
+                raise ConfigError(f"'{column}' is read by cohorts[{position}].conditions[{index}]; "
+                                  "choose another name for the cohort column", field="cohort_column")
+    if column in measures:
+        raise ConfigError(f"'{column}' is one of the compared columns; choose another name for the cohort column",
+                          field="cohort_column")
+    if column in _RESULT_COLUMNS[cfg["output"]]:
+        raise ConfigError(f"'{column}' is a column of the {cfg['output']} result; choose another name for the "
+                          "cohort column", field="cohort_column")
+    if column in frame.columns:
+        log.warning("The input's column %s is replaced by the cohort labels", column)
+
+
+def _compare_measures(frame: pd.DataFrame, cfg: Config) -> list[str]:
+    if cfg["output"] != "compare":
+        return []
+    measures = list(cfg["compare_columns"] or []) or [
+        c for c in frame.columns if storage.logical_type(frame[c]) in ("integer", "number")]
+    require_columns(frame, measures, "compare_columns")
+    if not measures:
+        raise ConfigError("name at least one numeric column to compare", field="compare_columns")
+    return measures
+
+
 @task_type("utility.cohort")
 def utility_cohort(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, Any]:
     frame = inputs.one("data").frame()
     column = cfg["cohort_column"]
+    measures = _compare_measures(frame, cfg)
+    _check_cohort_column(frame, cfg, measures)
     labelled = frame.assign(**{column: _cohort_labels(frame, cfg)})
     output = cfg["output"]
     if output == "label":
@@ -121,11 +194,6 @@ def utility_cohort(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, A
         sizes = members.groupby(column, sort=False).size().rename("rows").reset_index()
         sizes["share"] = sizes["rows"] / max(len(frame), 1)
         return ctx.write_table(sizes)
-    measures = list(cfg["compare_columns"] or []) or [
-        c for c in frame.columns if storage.logical_type(frame[c]) in ("integer", "number")]
-    require_columns(frame, measures, "compare_columns")
-    if not measures:
-        raise ConfigError("name at least one numeric column to compare", field="compare_columns")
     rows = []
     for name, part in members.groupby(column, sort=False):
         for measure in measures:

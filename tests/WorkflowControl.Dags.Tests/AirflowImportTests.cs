@@ -7,8 +7,8 @@ namespace WorkflowControl.Dags.Tests;
 /// <summary>
 /// Every DAG file the renderer can produce is executed as Python against the strict double of Airflow 2.10 and 3.2
 /// (built from the names Airflow's own classes reserve), as Airflow's DagBag would import it: the golden cases, one
-/// workflow per task type, a 500-task workflow and the hostile texts. Then a three-step workflow runs end to end
-/// through its generated file on real data.
+/// workflow per task type, a 500-task workflow and the hostile texts. Running generated files end to end on real
+/// data is <see cref="Running.GeneratedDagRunTests"/>.
 /// </summary>
 [TestFixtureSource(typeof(StrictAirflow), nameof(StrictAirflow.Generations))]
 public sealed class AirflowImportTests(string generation)
@@ -80,83 +80,6 @@ public sealed class AirflowImportTests(string generation)
         var param = _imports["002-cron-params-retries"].Dag.GetProperty("params").GetProperty("batch_label");
         Assert.That(param.GetProperty("default").ValueKind, Is.EqualTo(JsonValueKind.Null));
         Assert.That(param.GetProperty("schema").GetProperty("type").EnumerateArray().Select(t => t.GetString()), Does.Contain("null"));
-    }
-
-    [Test]
-    public void Csv_filter_export_runs_end_to_end_through_the_generated_file()
-    {
-        var root = Directory.CreateTempSubdirectory("wfc-shared-");
-        var dags = Directory.CreateTempSubdirectory("wfc-dags-");
-        try
-        {
-            var files = Path.Combine(root.FullName, GoldenCases.OwnerId.ToString("D"), "files");
-            Directory.CreateDirectory(files);
-            File.WriteAllText(Path.Combine(files, "orders.csv"), "id,region,amount\n1,eu,10.5\n2,us,3\n3,eu,7\n4,eu,1\n");
-            var document = JsonSerializer.Deserialize<WorkflowDocument>(
-                """
-                {
-                  "apiVersion": "workflowcontrol.io/v1", "kind": "Workflow", "metadata": { "name": "EU orders" },
-                  "spec": {
-                    "schedule": null,
-                    "params": { "minimum": { "type": "number", "default": 5 } },
-                    "tasks": [
-                      { "id": "orders", "type": "extract.csv", "config": { "source": "orders.csv" } },
-                      { "id": "eu_only", "type": "transform.filter", "dependsOn": ["orders"], "config": { "conditions": [
-                        { "column": "region", "operator": "eq", "value": "eu" },
-                        { "column": "amount", "operator": "ge", "value": "{{ params.minimum }}" } ] } },
-                      { "id": "export", "type": "load.file", "dependsOn": ["eu_only"], "config": { "path": "out/eu_{{ ds }}.csv", "format": "csv" } }
-                    ]
-                  }
-                }
-                """, WorkflowJson.Options)!;
-            var rendered = new DagRenderer().Render(document, GoldenCases.WorkflowId, GoldenCases.Owner, 1);
-            var dagFile = Path.Combine(dags.FullName, "wf.py");
-            File.WriteAllText(dagFile, rendered.Content);
-
-            var run = StrictAirflow.Run(generation, dagFile, "manual__2024-05-01T06:00:00+00:00", new DateTimeOffset(2024, 5, 1, 6, 0, 0, TimeSpan.Zero),
-                conf: new { minimum = 7 }, new Dictionary<string, string> { ["WORKFLOWCONTROL_SHARED_DATA"] = root.FullName });
-
-            Assert.That(run.Ok, Is.True, run.ToString());
-            Assert.That(run.RunTasks.Select(t => (t.GetProperty("task_id").GetString(), t.GetProperty("state").GetString())),
-                Is.EqualTo(new[] { ("orders", "success"), ("eu_only", "success"), ("export", "success") }),
-                string.Join("\n", run.RunTasks.Select(t => t.GetRawText())));
-            Assert.That(run.RunTasks[1].GetProperty("result").GetProperty("rows").GetInt32(), Is.EqualTo(2), "rows handed over through XCom");
-            var exported = File.ReadAllText(Path.Combine(files, "out", "eu_2024-05-01.csv"));
-            Assert.That(exported.ReplaceLineEndings("\n"), Is.EqualTo("id,region,amount\n1,eu,10.5\n3,eu,7.0\n"));
-        }
-        finally
-        {
-            root.Delete(recursive: true);
-            dags.Delete(recursive: true);
-        }
-    }
-
-    [Test]
-    public void A_failing_step_fails_its_task_with_the_one_line_explanation_first_and_skips_what_follows()
-    {
-        var dags = Directory.CreateTempSubdirectory("wfc-dags-");
-        var root = Directory.CreateTempSubdirectory("wfc-shared-");
-        try
-        {
-            var document = GoldenCases.Load("001-minimal-manual");
-            var dagFile = Path.Combine(dags.FullName, "wf.py");
-            File.WriteAllText(dagFile, new DagRenderer().Render(document, GoldenCases.WorkflowId, GoldenCases.Owner, 1).Content);
-
-            var run = StrictAirflow.Run(generation, dagFile, "manual__1", DateTimeOffset.UnixEpoch, null, new Dictionary<string, string> { ["WORKFLOWCONTROL_SHARED_DATA"] = root.FullName });
-
-            var failed = run.RunTasks[0];
-            Assert.That(failed.GetProperty("state").GetString(), Is.EqualTo("failed"));
-            var log = failed.GetProperty("log").GetString()!;
-            var firstError = log.Split('\n').First(l => l.StartsWith("ERROR", StringComparison.Ordinal) || l.StartsWith("Traceback", StringComparison.Ordinal));
-            Assert.That(firstError, Does.StartWith("ERROR - Step failed: task read_orders (extract.csv), field 'source': file 'orders.csv' was not found"), log);
-            Assert.That(log.IndexOf("Traceback", StringComparison.Ordinal), Is.GreaterThan(log.IndexOf("Step failed", StringComparison.Ordinal)), "the traceback only below");
-            Assert.That(run.RunTasks[1].GetProperty("state").GetString(), Is.EqualTo("upstream_failed"));
-        }
-        finally
-        {
-            dags.Delete(recursive: true);
-            root.Delete(recursive: true);
-        }
     }
 
     /// <summary>

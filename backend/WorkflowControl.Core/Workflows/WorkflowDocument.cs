@@ -31,6 +31,9 @@ public sealed record WorkflowSpec
     public string Timezone { get; init; } = "UTC";
     public bool Catchup { get; init; }
     public int MaxActiveRuns { get; init; } = 1;
+
+    /// <summary><see cref="ExecutionModes.PerStep"/> (absent: workflows made before fused execution) or <see cref="ExecutionModes.Fused"/>.</summary>
+    public string? Execution { get; init; }
     public IReadOnlyDictionary<string, WorkflowParam> Params { get; init; } = new Dictionary<string, WorkflowParam>();
     public TaskDefaults Defaults { get; init; } = new();
     public IReadOnlyList<WorkflowTask> Tasks { get; init; } = [];
@@ -58,6 +61,10 @@ public sealed record WorkflowTask
     public JsonElement Config { get; init; } = EmptyObject;
     public IReadOnlyList<string> DependsOn { get; init; } = [];
 
+    /// <summary>In fused execution, run this step as its own Airflow task (its own retry, its own log).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool OwnTask { get; init; }
+
     [JsonIgnore]
     internal static JsonElement EmptyObject { get; } = JsonDocument.Parse("{}").RootElement.Clone();
 }
@@ -68,3 +75,12 @@ public sealed record WorkflowLayout
 }
 
 public sealed record NodePosition(double X, double Y);
+
+/// <summary>How a workflow's steps become Airflow tasks.</summary>
+public static class ExecutionModes
+{
+    public const string PerStep = "per-step";
+    public const string Fused = "fused";
+
+    public static bool IsFused(WorkflowSpec spec) => string.Equals(spec?.Execution, Fused, StringComparison.Ordinal);
+}

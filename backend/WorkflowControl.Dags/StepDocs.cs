@@ -51,6 +51,23 @@ public static class StepDocs
         return text.ToString();
     }
 
+    /// <summary>The task's display name in Airflow's UI: its steps in run order, shortened for long groups.</summary>
+    public static string GroupTitle(IReadOnlyList<string> steps) =>
+        steps.Count <= 4 ? string.Join(" → ", steps) : $"{steps[0]} → {steps[1]} → … ({steps.Count - 3} more) → {steps[^1]}";
+
+    /// <summary>A fused group's documentation: that its steps share one task, then each step's own.</summary>
+    public static string GroupMarkdown(IEnumerable<WorkflowTask> steps)
+    {
+        var text = new StringBuilder("**Fused steps**: these steps run one after another in this task, handing their data over in memory.\n");
+        var number = 0;
+        foreach (var step in steps)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\n#### {++number}. ").Append(Code(step.Id)).Append("\n\n").Append(Markdown(step));
+        }
+
+        return text.ToString();
+    }
+
     /// <summary>
     /// A Markdown code span that shows <paramref name="value"/> as written (Markdown neither interprets nor lets HTML
     /// through a code span): fenced by one backtick more than its longest run of backticks, on one line, shortened.

@@ -33,6 +33,7 @@ public sealed record WorkflowSpec
     public int MaxActiveRuns { get; init; } = 1;
 
     /// <summary><see cref="ExecutionModes.PerStep"/> (absent: workflows made before fused execution) or <see cref="ExecutionModes.Fused"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Execution { get; init; }
     public IReadOnlyDictionary<string, WorkflowParam> Params { get; init; } = new Dictionary<string, WorkflowParam>();
     public TaskDefaults Defaults { get; init; } = new();

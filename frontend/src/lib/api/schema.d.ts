@@ -879,6 +879,7 @@ export interface components {
             catchup?: boolean;
             /** Format: int32 */
             maxActiveRuns?: number | string;
+            execution?: null | string;
             params?: {
                 [key: string]: components["schemas"]["WorkflowParam"];
             };
@@ -912,6 +913,7 @@ export interface components {
             type: string;
             config?: components["schemas"]["JsonElement"];
             dependsOn?: string[];
+            ownTask?: boolean;
         };
     };
     responses: never;

@@ -36,8 +36,9 @@ public static class WorkflowEndpoints
             return problem;
         }
 
+        // The same answer create, import and update would give: 400 with every problem, or 200 when it would be saved.
         var result = validator.Validate(body);
-        return TypedResults.Ok(new ValidationReport(result.IsValid, result.Problems));
+        return result.IsValid ? TypedResults.Ok(new ValidationReport(true, result.Problems)) : Problems.Invalid(result.Problems);
     }
 
     public static async Task<Results<Created<WorkflowDetail>, ProblemHttpResult>> Create(

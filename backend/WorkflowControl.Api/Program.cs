@@ -8,6 +8,7 @@ using WorkflowControl.Api.Features.Deployments;
 using WorkflowControl.Api.Features.Organisations;
 using WorkflowControl.Api.Features.Preview;
 using WorkflowControl.Api.Features.Runs;
+using WorkflowControl.Api.Features.Scheduling;
 using WorkflowControl.Api.Features.Tokens;
 using WorkflowControl.Api.Features.Workflows;
 using WorkflowControl.Api.Infrastructure.Auth;
@@ -117,6 +118,7 @@ app.MapGroup("/workflows").WithTags("Workflows")
     .MapPreviewEndpoints();
 app.MapGet("/workflows", ListWorkflows.Handle).WithTags("Workflows").WithName("ListWorkflows");
 app.MapHub<WorkflowHub>(WorkflowHub.Path);
+app.MapGroup("/schedules").WithTags("Schedules").MapScheduleEndpoints();
 app.MapGroup("/tokens").WithTags("Tokens").MapTokenEndpoints();
 app.MapGroup("/organisations").WithTags("Organisations").MapOrganisationEndpoints();
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using WorkflowControl.Testing;
@@ -33,39 +32,15 @@ public static class PythonDagCheck
         var dir = Directory.CreateTempSubdirectory("wfc-dag-check-");
         try
         {
-            var paths = new Dictionary<string, string>(StringComparer.Ordinal);
-            var i = 0;
-            foreach (var (key, content) in filesByKey)
-            {
-                var path = Path.Combine(dir.FullName, $"f{i++:D4}.py");
-                File.WriteAllText(path, content, new UTF8Encoding(false));
-                paths[key] = path;
-            }
-
+            var paths = Python.WriteFiles(dir.FullName, filesByKey);
             var results = new Dictionary<string, DagCheckResult>(StringComparer.Ordinal);
             if (paths.Count == 0)
             {
                 return results;
             }
 
-            // py_compile stops at the first broken file, so a failing batch is retried file by file for the messages.
-            var (compileExit, compileOutput) = RunPython(["-m", "py_compile", .. paths.Values]);
-            var compileFailures = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (compileExit != 0)
-            {
-                foreach (var (key, path) in paths)
-                {
-                    var (exit, output) = RunPython(["-m", "py_compile", path]);
-                    if (exit != 0)
-                    {
-                        compileFailures[key] = output;
-                    }
-                }
-
-                Assert.That(compileFailures, Is.Not.Empty, "py_compile failed on the batch but on no single file: " + compileOutput);
-            }
-
-            var (astExit, astOutput) = RunPython([Script, .. paths.Values]);
+            var compileFailures = Python.CompileFailures(paths);
+            var (astExit, astOutput) = Python.Run([Script, .. paths.Values]);
             Assert.That(astExit, Is.EqualTo(0), "ast_check.py failed: " + astOutput);
             var trees = astOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
                 .Select(line => JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = 256 }).RootElement)
@@ -107,7 +82,7 @@ public static class PythonDagCheck
         try
         {
             File.WriteAllText(file, "values = [\n" + string.Concat(literals.Select(l => "    " + l + ",\n")) + "]\n", new UTF8Encoding(false));
-            var (exit, output) = RunPython(["-c", script, file]);
+            var (exit, output) = Python.Run(["-c", script, file]);
             Assert.That(exit, Is.EqualTo(0), "Python could not evaluate the literals: " + output[..Math.Min(output.Length, 2000)]);
             return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement)];
         }
@@ -118,26 +93,4 @@ public static class PythonDagCheck
     }
 
     public static DagCheckResult RunOne(string content) => Run(new Dictionary<string, string> { ["one"] = content })["one"];
-
-    private static (int Exit, string Output) RunPython(IReadOnlyList<string> args)
-    {
-        var info = new ProcessStartInfo(Python.Executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-        };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
-        using var process = Process.Start(info)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout + stderr.Result);
-    }
 }

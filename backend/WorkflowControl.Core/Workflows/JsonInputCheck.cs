@@ -6,7 +6,7 @@ namespace WorkflowControl.Core.Workflows;
 /// <summary>
 /// Reads a document's raw JSON once, before anything interprets it, and reports what System.Text.Json parses but
 /// no later step can use: text that is not valid UTF-8 or holds an unpaired surrogate escape, a field that appears
-/// twice in one object, a number outside a 64-bit float's range, and nesting past <see cref="WorkflowLimits.MaxDepth"/>.
+/// twice in one object, a number outside ±<see cref="WorkflowLimits.MaxNumber"/>, and nesting past <see cref="WorkflowLimits.MaxDepth"/>.
 /// Every problem names its place with a JSON pointer.
 /// </summary>
 public static class JsonInputCheck
@@ -136,13 +136,14 @@ public static class JsonInputCheck
 
     private static string? NumberProblem(ref Utf8JsonReader reader)
     {
-        if (reader.TryGetDouble(out var value) && double.IsFinite(value) && Math.Abs(value) <= WorkflowLimits.MaxNumber)
+        // TryGetDecimal fails exactly beyond ±decimal.MaxValue: 1e29, 1e309 and 400-digit integers alike.
+        if (reader.TryGetDecimal(out var value) && Math.Abs(value) <= WorkflowLimits.MaxNumber)
         {
             return null;
         }
 
         var text = Encoding.UTF8.GetString(RawValue(ref reader));
-        return $"The number {WorkflowValidator.Shorten(text)} is out of range: numbers must lie within ±1.7976931348623157e308 (a 64-bit float), which is what Python and Airflow can hold.";
+        return $"The number {WorkflowValidator.Shorten(text)} is out of range: numbers must lie within ±{WorkflowLimits.MaxNumber:N0} (about ±7.9e28).";
     }
 
     private static byte[] RawValue(ref Utf8JsonReader reader) =>

@@ -21,8 +21,9 @@ public static class WorkflowLimits
     public const int MaxTasks = 500;
 
     /// <summary>
-    /// The largest magnitude of a number: a 64-bit float's, as Python's float and json.loads hold it. Integers stay
-    /// far below CPython's 4,300-digit limit for integer literals.
+    /// The largest magnitude of a number: what every part compares exactly, the schema validation (decimal) the
+    /// tightest of them; Python, Airflow and PostgreSQL hold far more. About ±7.9e28, so integers have at most 29
+    /// digits, far below CPython's 4,300-digit limit; tiny numbers are fine (they round towards zero).
     /// </summary>
-    public const double MaxNumber = double.MaxValue;
+    public const decimal MaxNumber = decimal.MaxValue;
 }

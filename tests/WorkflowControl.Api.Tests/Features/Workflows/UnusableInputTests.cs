@@ -61,6 +61,7 @@ public sealed class UnusableInputTests
         yield return new("A duplicate key deep in a config", Raw(d => d["spec"]!["tasks"]![0]!["config"] = new JsonObject { ["path"] = Marker }, "\"a.csv\", \"path\": \"b.csv\""), "/spec/tasks/0/config/path", "appears more than once");
         yield return new("A hashed H schedule", Doc(d => d["spec"]!["schedule"] = "H 0 * * *"), "/spec/schedule", "'H' (hashed values) is not supported");
         yield return new("maxActiveRuns of 1e400", Raw(d => d["spec"]!["maxActiveRuns"] = Marker, "1e400"), "/spec/maxActiveRuns", "out of range");
+        yield return new("maxActiveRuns of 1e29, past what the schema validation compares", Raw(d => d["spec"]!["maxActiveRuns"] = Marker, "1e29"), "/spec/maxActiveRuns", "out of range");
         yield return new("A layout coordinate of 1e309", Raw(d => d["layout"]!["nodes"]!["extract"]!["x"] = Marker, "1e309"), "/layout/nodes/extract/x", "out of range");
         yield return new("A parameter default of -1e309", Raw(d => d["spec"]!["params"] = new JsonObject { ["p"] = new JsonObject { ["type"] = "number", ["default"] = Marker } }, "-1e309"), "/spec/params/p/default", "out of range");
         yield return new("An integer of 4,301 digits", Raw(d => d["spec"]!["params"] = new JsonObject { ["p"] = new JsonObject { ["type"] = "integer", ["default"] = Marker } }, "9" + new string('0', 4300)), "/spec/params/p/default", "out of range");

@@ -15,6 +15,9 @@ const page = await context.newPage();
 page.setDefaultTimeout(15000);
 const consoleErrors = [];
 page.on("pageerror", (e) => consoleErrors.push(String(e)));
+// Anything the page's Content-Security-Policy blocks is reported on the console; the scenario must cause none.
+const cspViolations = [];
+page.on("console", (m) => m.type() === "error" && /Content Security Policy/i.test(m.text()) && cspViolations.push(m.text()));
 
 let passed = 0;
 let failed = 0;
@@ -401,6 +404,17 @@ try {
     assert.equal(await page.locator(".react-flow__edge").count(), 2);
     await page.getByTestId("validity").filter({ hasText: "valid" }).waitFor();
     await shot("12-example");
+  });
+
+  await step("pages carry nosniff and a strict policy with frame-ancestors 'none', and the whole scenario broke none of it", async () => {
+    const response = await page.goto(`${WEB}/`);
+    const headers = response.headers();
+    assert.equal(headers["x-content-type-options"], "nosniff");
+    assert.match(headers["content-security-policy"], /frame-ancestors 'none'/);
+    assert.match(headers["content-security-policy"], /script-src 'self' 'nonce-[^']+' 'strict-dynamic'/);
+    assert.doesNotMatch(headers["content-security-policy"], /unsafe-eval/);
+    await page.getByRole("button", { name: "New from example" }).waitFor();
+    assert.deepEqual(cspViolations, []);
   });
 
   await step("sign out", async () => {

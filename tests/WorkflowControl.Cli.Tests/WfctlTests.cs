@@ -29,6 +29,21 @@ public sealed class WfctlTests
     }
 
     [Test]
+    public async Task Validate_reads_the_files_bytes_and_reports_invalid_UTF_8_as_the_API_does()
+    {
+        var path = WorkflowFiles.Write(WorkflowFiles.Document(WorkflowFiles.NewKey()));
+        var text = await File.ReadAllBytesAsync(path);
+        var name = System.Text.Encoding.UTF8.GetBytes("\"name\":\"");
+        var at = text.AsSpan().IndexOf(name) + name.Length;
+        await File.WriteAllBytesAsync(path, [.. text.AsSpan(0, at), 0xFF, .. text.AsSpan(at)]);
+
+        var result = await CliResult.RunAsync(["validate", path], new Dictionary<string, string?>());
+
+        Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
+        Assert.That(result.Out, Does.Contain($"{path}: /metadata/name: ").And.Contain("not valid UTF-8"));
+    }
+
+    [Test]
     public async Task Usage_errors_exit_2_and_help_lists_the_exit_codes()
     {
         var user = await CiUser.CreateAsync();

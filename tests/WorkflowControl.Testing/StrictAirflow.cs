@@ -108,5 +108,5 @@ public static class StrictAirflow
     }
 
     private static (int Exit, string Output, string Errors) RunScript(IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment) =>
-        Python.Run([Script, .. args], environment);
+        Python.RunSplit([Script, .. args], environment);
 }

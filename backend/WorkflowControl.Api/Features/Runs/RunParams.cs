@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using WorkflowControl.Core.Workflows;
@@ -18,6 +19,19 @@ public static class RunParams
             if (!declared.TryGetValue(name, out var param))
             {
                 problems.Add(new($"/params/{name}", $"The workflow has no parameter '{name}'. Declared: {(declared.Count == 0 ? "none" : string.Join(", ", declared.Keys))}."));
+                continue;
+            }
+
+            // The same rules as a saved default: readable text (PostgreSQL stores it as jsonb), numbers in range.
+            if (JsonInputCheck.Check(JsonMarshal.GetRawUtf8Value(value)) is { Count: > 0 } unreadable)
+            {
+                problems.AddRange(unreadable.Select(p => p with { Pointer = $"/params/{name}{p.Pointer}" }));
+                continue;
+            }
+
+            if (value.ValueKind == JsonValueKind.String && value.GetString()!.Contains('\0', StringComparison.Ordinal))
+            {
+                problems.Add(new($"/params/{name}", "Text may not contain NUL characters (U+0000)."));
                 continue;
             }
 

@@ -1,23 +1,15 @@
 "use client";
-import { useMemo, useState } from "react";
+import { useState } from "react";
 import type { ParamSpec, ParamType } from "@/lib/api/types";
 import { useEditor } from "../store";
 import { readSettings, type WorkflowSettings } from "../document/operations";
 import type { Issue } from "../document/validation";
-import { formatInZone, nextRuns, SCHEDULE_PRESETS } from "./cron";
+import { formatInZone, SCHEDULE_PRESETS, useNextRuns, useTimeZones } from "./cron";
 
 const PARAM_TYPES: ParamType[] = ["string", "integer", "number", "boolean", "date"];
 
-function timeZones(): string[] {
-  try {
-    return Intl.supportedValuesOf("timeZone");
-  } catch {
-    return ["UTC", "Europe/Berlin", "Europe/London", "America/New_York"];
-  }
-}
-
 export function SchedulePreview({ schedule, timezone }: { schedule: string | null; timezone: string }) {
-  const result = useMemo(() => (schedule ? nextRuns(schedule, timezone) : null), [schedule, timezone]);
+  const result = useNextRuns(schedule, timezone);
   if (!schedule) return <p className="hint">Runs only when someone starts it.</p>;
   if (!result) return null;
   if (!result.ok) return <p className="field-errors" role="alert">{result.error}</p>;
@@ -34,7 +26,7 @@ export function SchedulePreview({ schedule, timezone }: { schedule: string | nul
 export function SettingsPanel({ issues, readOnly }: { issues: Issue[]; readOnly: boolean }) {
   const doc = useEditor((s) => s.doc);
   const apply = useEditor((s) => s.apply);
-  const zones = useMemo(timeZones, []);
+  const zones = useTimeZones();
   const [newParam, setNewParam] = useState("");
   if (!doc) return null;
   const s = readSettings(doc);

@@ -12,7 +12,10 @@ using WorkflowControl.Testing;
 
 namespace WorkflowControl.Cli.Tests;
 
-/// <summary>One throwaway PostgreSQL cluster, one in-memory API with the real task catalog and a WireMock Airflow.</summary>
+/// <summary>
+/// One throwaway PostgreSQL cluster, one in-memory API with the real task catalog and a WireMock Airflow whose DAGs
+/// are the written files that import into the strict Airflow double.
+/// </summary>
 [SetUpFixture]
 public sealed class CliFixture
 {
@@ -24,6 +27,9 @@ public sealed class CliFixture
     public static WireMockServer Airflow { get; } = WireMockServer.Start();
 
     public static string DagsRoot { get; } = Path.Combine(Path.GetTempPath(), "wfctl-dags-" + Guid.NewGuid().ToString("N")[..8]);
+
+    /// <summary>Airflow's DAG processor over <see cref="DagsRoot"/>: a DAG is parsed only when its file imports.</summary>
+    public static AirflowDagFolder DagFiles { get; } = AirflowDagFolder.Serve(Airflow, DagsRoot);
 
     [OneTimeSetUp]
     public async Task StartAsync()

@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using WorkflowControl.Airflow;
@@ -42,29 +41,25 @@ public sealed class DeploymentFollowUpTests
     [Test]
     public async Task The_follower_marks_a_deployment_parsed_and_unpauses_it_when_deployed_as_active()
     {
-        await using var api = new ApiFactory(ApiFixture.ConnectionString, new Dictionary<string, string?>
-        {
-            ["Airflow:Deployments:Enabled"] = "true",
-            ["Airflow:Deployments:PollInterval"] = "00:00:00.200",
-        });
-        var user = await TestUser.SignUpAsync(api);
-        var id = await user.CreateWorkflowIdAsync();
-        var dagId = "wf_" + id.ToString().Replace('-', '_');
-        var dag = (JsonObject)AirflowStub.Recorded("05-get-dag.json", dagId, "unused");
-        dag["last_parsed_time"] = DateTimeOffset.UtcNow.AddMinutes(5).ToString("O");
-        AirflowStub.Json("GET", $"/api/v1/dags/{dagId}", 200, dag);
-        AirflowStub.Json("PATCH", $"/api/v1/dags/{dagId}", 200, dag);
-        AirflowStub.Json("GET", "/api/v1/importErrors", 200, new JsonObject { ["import_errors"] = new JsonArray(), ["total_entries"] = 0 });
+        var workflow = await DeployedWorkflow.CreateAsync(active: true);
 
-        await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { active = true });
-        var state = "";
-        for (var i = 0; i < 100 && state != "parsed"; i++)
-        {
-            await Task.Delay(100);
-            state = (await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/deployments"))[0].GetProperty("state").GetString()!;
-        }
+        await ApiFixture.Factory.FollowDeploymentsAsync();
+        var deployment = await workflow.LatestDeploymentAsync();
 
-        Assert.That(state, Is.EqualTo("parsed"));
-        Assert.That(AirflowStub.Sent("PATCH", $"/api/v1/dags/{dagId}").Select(b => b["is_paused"]!.GetValue<bool>()), Has.Member(false));
+        Assert.That(deployment.GetProperty("state").GetString(), Is.EqualTo("parsed"));
+        Assert.That(AirflowStub.Sent("PATCH", $"/api/v1/dags/{workflow.DagId}").Select(b => b["is_paused"]!.GetValue<bool>()), Has.Member(false));
+    }
+
+    [Test]
+    public async Task A_deployed_file_Python_cannot_import_becomes_an_import_error_never_parsed()
+    {
+        var workflow = await DeployedWorkflow.CreateAsync(active: true);
+
+        // What an operator assigning one of BaseOperator's read-only properties did to every deployment once.
+        var deployment = await workflow.FollowWithFileBrokenByAsync("t_extract.task_type = \"TestSource\"");
+
+        Assert.That(deployment.GetProperty("state").GetString(), Is.EqualTo("import_error"));
+        Assert.That(deployment.GetProperty("message").GetString(), Does.Contain("AttributeError: property 'task_type' of 'WorkflowTaskOperator' object has no setter"));
+        Assert.That(AirflowStub.Sent("PATCH", $"/api/v1/dags/{workflow.DagId}"), Is.Empty, "a DAG Airflow refused is not unpaused");
     }
 }

@@ -3,11 +3,13 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using WireMock.Matchers;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
+using WorkflowControl.Api.Features.Deployments;
 using WorkflowControl.Testing;
 
 namespace WorkflowControl.Cli.Tests;
@@ -77,6 +79,10 @@ public sealed class CliFixture
             .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(body.ToJsonString()));
 
     public static string DagId(Guid workflowId) => "wf_" + workflowId.ToString().Replace('-', '_');
+
+    /// <summary>One cycle of the deployment follower (off in this host): Airflow's verdict on the written files is recorded.</summary>
+    public static Task FollowDeploymentsAsync() =>
+        ActivatorUtilities.CreateInstance<DeploymentFollower>(Api.Services).FollowOnceAsync(CancellationToken.None);
 }
 
 /// <summary>A user signed up through the API with an API token for wfctl, and helpers to run wfctl as them.</summary>

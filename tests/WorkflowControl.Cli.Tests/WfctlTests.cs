@@ -173,7 +173,7 @@ public sealed class WfctlTests
         Assert.That(run.Out, Does.Match(@"  \S+: success"), "each task's state is printed");
         Assert.That(CliFixture.Airflow.LogEntries.Count(e => e.RequestMessage?.Path == $"/api/v1/dags/{dagId}/dagRuns" && e.RequestMessage.Method == "POST"), Is.EqualTo(1));
         Assert.That(status.ExitCode, Is.EqualTo(0), status.ToString());
-        Assert.That(status.Out, Does.Contain("version 1  written").And.Contain("wfc_listed  success"));
+        Assert.That(status.Out, Does.Contain("version 1  parsed").And.Contain("wfc_listed  success"));
         Assert.That(JsonDocument.Parse(statusJson.Out).RootElement.GetProperty("deployments").GetArrayLength(), Is.EqualTo(1));
         Assert.That(logs.ExitCode, Is.EqualTo(0), logs.ToString());
         Assert.That(logs.Out, Does.Contain("Dependencies all met"));
@@ -270,6 +270,7 @@ public sealed class WfctlTests
         var deployed = await user.RunAsync("deploy", key);
         Assert.That(deployed.ExitCode, Is.EqualTo(0), deployed.ToString());
         Assert.That(deployed.Out, Does.Contain($"{key}: deployed version 1"));
+        await CliFixture.FollowDeploymentsAsync();
         var id = JsonDocument.Parse(pushed.Out).RootElement[0].GetProperty("id").GetGuid();
         return (user, key, CliFixture.DagId(id));
     }

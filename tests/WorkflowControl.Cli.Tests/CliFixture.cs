@@ -117,19 +117,23 @@ public sealed class CiUser
 
     public Task<CliResult> RunAsync(params string[] args) => CliResult.RunAsync(args, Environment());
 
+    /// <summary>Runs wfctl on <paramref name="time"/>, whose every wait lets Airflow and the API take a step.</summary>
+    public Task<CliResult> RunAsync(TimeProvider time, params string[] args) => CliResult.RunAsync(args, Environment(), time: time);
+
     public Dictionary<string, string?> Environment() => new() { ["WFCTL_SERVER"] = "http://localhost", ["WFCTL_TOKEN"] = Token };
 }
 
 /// <summary>What one wfctl invocation printed and returned.</summary>
 public sealed record CliResult(int ExitCode, string Out, string Error)
 {
-    public static async Task<CliResult> RunAsync(string[] args, IReadOnlyDictionary<string, string?> variables, Func<HttpMessageHandler>? handler = null)
+    public static async Task<CliResult> RunAsync(string[] args, IReadOnlyDictionary<string, string?> variables, Func<HttpMessageHandler>? handler = null, TimeProvider? time = null)
     {
         var output = new StringWriter();
         var error = new StringWriter();
         var env = new CliEnvironment(output, error, name => variables.GetValueOrDefault(name), handler ?? CliFixture.Api.Server.CreateHandler)
         {
-            PollInterval = TimeSpan.FromMilliseconds(50),
+            PollInterval = time is null ? TimeSpan.FromMilliseconds(50) : TimeSpan.FromSeconds(2),
+            Time = time ?? TimeProvider.System,
         };
         var code = await Cli.RunAsync(args, env);
         return new CliResult(code, output.ToString(), error.ToString());

@@ -165,10 +165,6 @@ public static class DeploymentEndpoints
         (await connection.QueryAsync<Row>(
             "SELECT id, version, state, file, content_hash, active, message, created_by, created_at, updated_at FROM deployments WHERE workflow_id = @id ORDER BY created_at DESC, id",
             new { id }))
-        .Select(r => new Deployment(r.Id, r.Version, r.State, r.File, r.ContentHash, r.Active, Message(r), r.CreatedBy, WorkflowRows.Utc(r.CreatedAt), WorkflowRows.Utc(r.UpdatedAt)))
+        .Select(r => new Deployment(r.Id, r.Version, r.State, r.File, r.ContentHash, r.Active, DeploymentStates.ShownMessage(r.State, r.Message, r.File), r.CreatedBy, WorkflowRows.Utc(r.CreatedAt), WorkflowRows.Utc(r.UpdatedAt)))
         .ToList();
-
-    /// <summary>Deployments recorded before the follower stored words hold Airflow's whole traceback: shown in words too.</summary>
-    private static string? Message(Row row) =>
-        row is { State: "import_error", Message: { } trace } ? DeploymentStates.ImportErrorWords(trace, row.File) : row.Message;
 }

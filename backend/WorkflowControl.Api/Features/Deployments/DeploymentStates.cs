@@ -61,6 +61,13 @@ public static partial class DeploymentStates
         return words[..cut] + "…";
     }
 
+    /// <summary>
+    /// The message a deployment shows: an import error in words, also for deployments recorded before the follower
+    /// stored words (they hold Airflow's whole traceback); any other message as it is.
+    /// </summary>
+    public static string? ShownMessage(string state, string? message, string file) =>
+        state == "import_error" && message is not null ? ImportErrorWords(message, file) : message;
+
     /// <summary>A frame of a Python traceback: <c>File "path", line N</c> (a syntax error's frame has no <c>, in …</c>).</summary>
     [GeneratedRegex("""File "(?<path>[^"]+)", line (?<line>\d+)""")]
     private static partial Regex FrameLine();

@@ -64,15 +64,15 @@ public static class RunEndpoints
             return denied;
         }
 
-        var deployed = await connection.QuerySingleOrDefaultAsync<(int Version, string State, string? Message)?>(
-            "SELECT version, state, message FROM deployments WHERE workflow_id = @id AND state <> 'superseded' ORDER BY created_at DESC LIMIT 1", new { id });
+        var deployed = await connection.QuerySingleOrDefaultAsync<(int Version, string State, string? Message, string File)?>(
+            "SELECT version, state, message, file FROM deployments WHERE workflow_id = @id AND state <> 'superseded' ORDER BY created_at DESC LIMIT 1", new { id });
         if (deployed is not { } deployment)
         {
             return Problems.Conflict("The workflow has not been deployed yet. Deploy it, wait until Airflow has parsed it, then run it.");
         }
 
         var retryAfter = DeploymentFollower.IntervalOf(configuration);
-        if (TriggerRefusal(deployment.Version, deployment.State, deployment.Message) is { } refusal)
+        if (TriggerRefusal(deployment.Version, deployment.State, DeploymentStates.ShownMessage(deployment.State, deployment.Message, deployment.File)) is { } refusal)
         {
             return Refuse(refusal, response, retryAfter);
         }

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using WorkflowControl.Airflow;
@@ -93,8 +94,11 @@ public sealed class DeploymentFollowUpTests
         }
 
         var message = (await workflow.LatestDeploymentAsync()).GetProperty("message").GetString();
+        var trigger = await workflow.User.Client.PostAsJsonAsync($"/workflows/{workflow.Id}/runs", new { });
 
         Assert.That(message, Is.EqualTo("Line 52 of the DAG file: ModuleNotFoundError: No module named 'x'"));
+        Assert.That(await trigger.Content.ReadAsStringAsync(), Does.Contain(message).And.Not.Contain("Traceback").And.Not.Contain("/opt/airflow"),
+            "a refused trigger names the error in the same words");
     }
 
     [Test]

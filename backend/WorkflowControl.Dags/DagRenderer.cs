@@ -344,7 +344,6 @@ public sealed partial class DagRenderer
         foreach (var (name, param) in parameters)
         {
             var at = PythonLiteralException.Child("/spec/params", name);
-            var hasDefault = param.Default is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) };
             var (type, format) = param.Type switch
             {
                 "string" or "integer" or "number" or "boolean" => (param.Type, null),
@@ -352,12 +351,11 @@ public sealed partial class DagRenderer
                 _ => throw new DagRenderException(at + "/type", "the parameter type must be one of string, integer, number, boolean, date"),
             };
 
-            // Without a default the parameter may be None: Airflow refuses required params on scheduled DAGs.
-            object typeValue = hasDefault ? type : new[] { type, "null" };
+            object typeValue = param.IsNullable ? new[] { type, "null" } : type;
             result.Add(new ScriptObject
             {
                 ["name"] = new PyValue(name, at),
-                ["default"] = new PyValue(hasDefault ? param.Default : null, at + "/default"),
+                ["default"] = new PyValue(param.IsNullable ? null : param.Default, at + "/default"),
                 ["type"] = new PyValue(typeValue, at + "/type"),
                 ["format"] = format is null ? null : new PyValue(format, at + "/type"),
                 ["description"] = param.Description is null ? null : new PyValue(param.Description, at + "/description"),

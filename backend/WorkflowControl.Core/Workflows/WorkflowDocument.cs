@@ -45,6 +45,14 @@ public sealed record WorkflowParam
     public required string Type { get; init; }
     public JsonElement? Default { get; init; }
     public string? Description { get; init; }
+
+    /// <summary>
+    /// A param without a default may be omitted or null when a run is triggered: the DAG file declares it as a nullable
+    /// Param (default None, type <c>[type, "null"]</c>), because Airflow refuses a required param on a scheduled DAG,
+    /// and the API accepts a trigger without it. One rule for both.
+    /// </summary>
+    [JsonIgnore]
+    public bool IsNullable => Default is not { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) };
 }
 
 public sealed record TaskDefaults

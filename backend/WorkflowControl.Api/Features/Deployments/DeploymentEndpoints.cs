@@ -173,6 +173,6 @@ public static class DeploymentEndpoints
         (await connection.QueryAsync<Row>(
             "SELECT id, version, state, file, content_hash, active, message, created_by, created_at, updated_at FROM deployments WHERE workflow_id = @id ORDER BY created_at DESC, id",
             new { id }))
-        .Select(r => new Deployment(r.Id, r.Version, r.State, r.File, r.ContentHash, r.Active, r.Message, r.CreatedBy, WorkflowRows.Utc(r.CreatedAt), WorkflowRows.Utc(r.UpdatedAt)))
+        .Select(r => new Deployment(r.Id, r.Version, r.State, r.File, r.ContentHash, r.Active, DeploymentStates.ShownMessage(r.State, r.Message, r.File), r.CreatedBy, WorkflowRows.Utc(r.CreatedAt), WorkflowRows.Utc(r.UpdatedAt)))
         .ToList();
 }

@@ -5,7 +5,10 @@ using WorkflowControl.Core.Workflows;
 
 namespace WorkflowControl.Api.Features.Runs;
 
-/// <summary>Checks the params of a trigger against the workflow's declared params and fills in defaults.</summary>
+/// <summary>
+/// Checks the params of a trigger against the workflow's declared params and fills in defaults. A param without a
+/// default (<see cref="WorkflowParam.IsNullable"/>) may be omitted or null, as its nullable Param in the DAG file allows.
+/// </summary>
 public static class RunParams
 {
     /// <summary>The conf to send to Airflow, or the problems (each naming the param) when the values do not fit.</summary>
@@ -35,7 +38,7 @@ public static class RunParams
                 continue;
             }
 
-            if (WorkflowValidator.ParamDefaultProblem(param.Type, value) is not null || value.ValueKind == JsonValueKind.Null)
+            if (WorkflowValidator.ParamDefaultProblem(param.Type, value) is not null || (value.ValueKind == JsonValueKind.Null && !param.IsNullable))
             {
                 problems.Add(new($"/params/{name}", $"'{name}' must be a {param.Type}{(param.Type == "date" ? " (YYYY-MM-DD)" : "")}."));
                 continue;
@@ -46,14 +49,8 @@ public static class RunParams
 
         foreach (var (name, param) in declared.Where(p => !conf.ContainsKey(p.Key) && given?.ContainsKey(p.Key) != true))
         {
-            if (param.Default is { ValueKind: not JsonValueKind.Null } fallback)
-            {
-                conf[name] = JsonNode.Parse(fallback.GetRawText());
-            }
-            else
-            {
-                problems.Add(new($"/params/{name}", $"'{name}' has no default; give a value."));
-            }
+            // Sent as null rather than left out, so the run's stored params say what it ran with.
+            conf[name] = param.IsNullable ? null : JsonNode.Parse(param.Default!.Value.GetRawText());
         }
 
         return problems.Count == 0 ? (conf, problems) : (null, problems);

@@ -96,6 +96,19 @@ def transform_clean(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, 
 
 # ---- join ---------------------------------------------------------------------------------------------------
 
+def _nullable_if_either(left: pd.DataFrame, lkey: str, right: pd.DataFrame,
+                        rkey: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """pandas cannot match a nullable number key (integers with gaps, read in batches) with a NumPy one: both become
+    nullable."""
+    nullable = {"int64": "Int64", "float64": "Float64"}
+    lnull, rnull = (pd.api.types.is_extension_array_dtype(f[k].dtype) for f, k in ((left, lkey), (right, rkey)))
+    if lnull and not rnull and str(right[rkey].dtype) in nullable:
+        right = right.assign(**{rkey: right[rkey].astype(nullable[str(right[rkey].dtype)])})
+    elif rnull and not lnull and str(left[lkey].dtype) in nullable:
+        left = left.assign(**{lkey: left[lkey].astype(nullable[str(left[lkey].dtype)])})
+    return left, right
+
+
 @task_type("transform.join")
 def transform_join(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, Any]:
     left, right = inputs.one("left").frame(), inputs.one("right").frame()
@@ -108,6 +121,7 @@ def transform_join(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, A
     for lkey, rkey in zip(left_keys, right_keys):
         lkind, rkind = storage.logical_type(left[lkey]), storage.logical_type(right[rkey])
         if {lkind, rkind} <= {"integer", "number"}:
+            left, right = _nullable_if_either(left, lkey, right, rkey)
             continue
         if lkind != rkind:
             raise TaskError(f"key '{lkey}' is {lkind} on the left but '{rkey}' is {rkind} on the right; "

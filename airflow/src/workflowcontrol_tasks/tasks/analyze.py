@@ -233,7 +233,7 @@ def _section(item: TaskInput, cfg: Config) -> str:
         return f'<section><h2>{title}</h2><img alt="{title}" src="data:{mime};base64,{data}"></section>'
     if not item.is_table:
         return f"<section><h2>{title}</h2><p>{html.escape(item.path.name)}</p></section>"
-    frame = storage.read_table(item.path, int(cfg["max_rows"]) if not cfg["include_statistics"] else None)
+    frame = item.frame(limit=int(cfg["max_rows"]) if not cfg["include_statistics"] else None)
     body = f"<p>{len(frame)} rows, {len(frame.columns)} columns</p>"
     body += _table_html(frame.head(int(cfg["max_rows"])))
     if cfg["include_statistics"] and len(frame.columns):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 
@@ -11,22 +10,10 @@ import pandas as pd
 from .. import storage
 from ..config import Config
 from ..errors import ConfigError, TaskError
-from ..registry import Inputs, TaskContext, TaskInput, task_type
-from .common import coerce, combined_mask, require_columns
+from ..registry import Inputs, TaskContext, task_type
+from .common import coerce, combined_mask, distinct, require_columns, stream_map
 
 log = logging.getLogger(__name__)
-
-
-def stream_map(ctx: TaskContext, source: TaskInput, step: Callable[[pd.DataFrame], pd.DataFrame]) -> dict[str, Any]:
-    """Apply a row-local step batch by batch, so inputs larger than memory flow through."""
-    writer = ctx.table_writer()
-    try:
-        for chunk in source.chunks():
-            writer.write(step(chunk))
-    except BaseException:
-        writer.abort()
-        raise
-    return ctx.table_ref(writer)
 
 
 # ---- clean --------------------------------------------------------------------------------------------------
@@ -38,10 +25,8 @@ def _text_columns(frame: pd.DataFrame, chosen: list[str] | None) -> list[str]:
 
 
 def _clean(frame: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    """Cleans a frame read without the columns `drop_columns` names (checked by the caller)."""
     frame = frame.copy()
-    drop = list(cfg["drop_columns"] or [])
-    require_columns(frame, drop, "drop_columns")
-    frame = frame.drop(columns=drop)
     if cfg["trim"]:
         for column in _text_columns(frame, None):
             frame[column] = frame[column].map(lambda v: v.strip() if isinstance(v, str) else v)
@@ -89,9 +74,13 @@ def _fill(series: pd.Series, value: Any) -> pd.Series:
 @task_type("transform.clean")
 def transform_clean(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, Any]:
     source = inputs.one("data")
+    names = source.column_names()
+    drop = list(cfg["drop_columns"] or [])
+    require_columns(names, drop, "drop_columns")
+    kept = [name for name in names if name not in drop] if drop else None  # dropped columns are never read
     if cfg["deduplicate"]:  # duplicates can span batches, so this option needs the whole table
-        return ctx.write_table(_clean(source.frame(), cfg))
-    return stream_map(ctx, source, lambda chunk: _clean(chunk, cfg))
+        return ctx.write_table(_clean(source.frame(kept), cfg))
+    return stream_map(ctx, source, lambda chunk: _clean(chunk, cfg), kept)
 
 
 # ---- join ---------------------------------------------------------------------------------------------------
@@ -150,12 +139,14 @@ def transform_filter(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str,
 
 @task_type("transform.pivot")
 def transform_pivot(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, Any]:
-    frame = inputs.one("data").frame()
+    source = inputs.one("data")
+    names = source.column_names()  # each mode reads only the columns it names
     if cfg["mode"] == "unpivot":
         ids = list(cfg["id_columns"] or [])
-        require_columns(frame, ids, "id_columns")
-        values = list(cfg["value_columns"] or []) or [c for c in frame.columns if c not in ids]
-        require_columns(frame, values, "value_columns")
+        require_columns(names, ids, "id_columns")
+        values = list(cfg["value_columns"] or []) or [c for c in names if c not in ids]
+        require_columns(names, values, "value_columns")
+        frame = source.frame(distinct(ids, values))
         result = frame.melt(id_vars=ids, value_vars=values, var_name=cfg["variable_name"], value_name=cfg["value_name"])
         return ctx.write_table(result)
     index, values = list(cfg["index"] or []), list(cfg["values"] or [])
@@ -163,12 +154,13 @@ def transform_pivot(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, 
         raise ConfigError("name the column whose values become new columns", field="columns")
     if not index:
         raise ConfigError("name at least one column that identifies a row", field="index")
-    require_columns(frame, index, "index")
-    require_columns(frame, [cfg["columns"]], "columns")
-    require_columns(frame, values, "values")
+    require_columns(names, index, "index")
+    require_columns(names, [cfg["columns"]], "columns")
+    require_columns(names, values, "values")
     aggregation = cfg["aggregation"]
     if aggregation != "count" and not values:
         raise ConfigError("name the column(s) to aggregate", field="values")
+    frame = source.frame(distinct(index, [cfg["columns"]], values))
     if aggregation == "count" and not values:
         result = frame.pivot_table(index=index, columns=cfg["columns"], aggfunc="size", fill_value=0)
     else:

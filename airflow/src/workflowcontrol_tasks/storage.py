@@ -61,12 +61,20 @@ def logical_type(series: pd.Series) -> str:
     if pd.api.types.is_datetime64_dtype(dtype):
         return "timestamp"
     if dtype == object:
-        sample = series.dropna()
-        if len(sample) and all(isinstance(v, dt.date) and not isinstance(v, dt.datetime) for v in sample.iloc[:1000]):
+        sample = _first_present(series, 1000)
+        if len(sample) and all(isinstance(v, dt.date) and not isinstance(v, dt.datetime) for v in sample):
             return "date"
-        if len(sample) and all(isinstance(v, (bool, np.bool_)) for v in sample.iloc[:1000]):
+        if len(sample) and all(isinstance(v, (bool, np.bool_)) for v in sample):
             return "boolean"
     return "string"
+
+
+def _first_present(series: pd.Series, count: int) -> pd.Series:
+    """The first `count` values that are not missing, without looking further into a long column than needed."""
+    head = series.iloc[:count * 4].dropna()
+    if len(head) >= count or len(series) <= count * 4:
+        return head.iloc[:count]
+    return series.dropna().iloc[:count]
 
 
 def schema_of(frame: pd.DataFrame) -> list[dict[str, str]]:
@@ -176,10 +184,10 @@ def _as_read(series: pd.Series) -> pd.Series | None:
     dtype = series.dtype
     if dtype in _AS_READ or isinstance(dtype, (pd.Int64Dtype, pd.BooleanDtype)):
         return series
+    if dtype == object and pd.api.types.infer_dtype(series, skipna=False) == "string":
+        return series  # only text, nothing missing
     if dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
         mask = series.isna().to_numpy()
-        if not mask.any():
-            return series
         values = series.to_numpy(copy=True)
         values[mask] = None
         return pd.Series(values, name=series.name, dtype=object)

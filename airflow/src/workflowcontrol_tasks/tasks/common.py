@@ -61,6 +61,25 @@ def _short(exc: Exception) -> str:
     return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
 
 
+def each_text(series: pd.Series, function: Callable[[str], Any]) -> pd.Series:
+    """`function` applied to every text value of a column, other values kept as they are.
+
+    A column of text only is worked on once per distinct value (analysts' text columns repeat a few values many
+    times); the column comes back unchanged, as the same object, when no value changes.
+    """
+    if pd.api.types.infer_dtype(series, skipna=True) not in ("string", "empty"):
+        return series.map(lambda value: function(value) if isinstance(value, str) else value)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    changed = [function(value) for value in uniques]
+    if all(isinstance(new, str) and new == old for new, old in zip(changed, uniques)):
+        return series
+    values = np.array([*changed, None], dtype=object)[codes]  # code -1 (missing) takes the last entry
+    missing = codes < 0
+    if missing.any():  # the missing value as it was (None or NaN)
+        values[missing] = series.to_numpy()[missing]
+    return pd.Series(values, index=series.index, name=series.name, dtype=object)
+
+
 def require_columns(frame: pd.DataFrame | Sequence[str], columns: Sequence[str], field: str) -> None:
     """Each of `columns` is a column of the frame (or of a table, by its column names), else an error naming both."""
     available = list(frame.columns) if isinstance(frame, pd.DataFrame) else list(frame)

@@ -11,7 +11,7 @@ from .. import storage
 from ..config import Config
 from ..errors import ConfigError, TaskError
 from ..registry import Inputs, TaskContext, task_type
-from .common import coerce, combined_mask, distinct, require_columns, stream_map
+from .common import coerce, combined_mask, distinct, each_text, require_columns, stream_map
 
 log = logging.getLogger(__name__)
 
@@ -26,17 +26,17 @@ def _text_columns(frame: pd.DataFrame, chosen: list[str] | None) -> list[str]:
 
 def _clean(frame: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Cleans a frame read without the columns `drop_columns` names (checked by the caller)."""
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # columns are replaced, never changed in place
     if cfg["trim"]:
         for column in _text_columns(frame, None):
-            frame[column] = frame[column].map(lambda v: v.strip() if isinstance(v, str) else v)
+            frame[column] = each_text(frame[column], str.strip)
     case = cfg["case"]
     if case != "none":
         columns = _text_columns(frame, cfg["case_columns"])
         require_columns(frame, columns, "case_columns")
         method = {"lower": str.lower, "upper": str.upper, "title": str.title}[case]
         for column in columns:
-            frame[column] = frame[column].map(lambda v: method(v) if isinstance(v, str) else v)
+            frame[column] = each_text(frame[column], method)
     for column, type_name in (cfg["types"] or {}).items():
         require_columns(frame, [column], f"types.{column}")
         frame[column] = coerce(frame[column], type_name, f"types.{column}")
@@ -44,7 +44,7 @@ def _clean(frame: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     require_columns(frame, null_columns, "null_columns")
     if cfg["empty_strings_as_null"]:
         for column in _text_columns(frame, None):
-            frame[column] = frame[column].map(lambda v: None if isinstance(v, str) and v == "" else v)
+            frame[column] = each_text(frame[column], lambda text: None if text == "" else text)
     if cfg["null_action"] == "drop":
         frame = frame.dropna(subset=null_columns)
     elif cfg["null_action"] == "fill":

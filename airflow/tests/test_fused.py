@@ -279,3 +279,13 @@ def test_a_group_that_cannot_run_as_written_fails_the_import(airflow: types.Modu
     assert not result["ok"] and result["error"].startswith("workflowcontrol_tasks.fused.GroupDefinitionError: ")
     assert problem in result["error"]
     assert result["line"] == 4
+
+
+def test_a_table_no_task_reads_leaves_no_file_but_is_counted(airflow: types.ModuleType, sources: Any,
+                                                              tmp_path: Path) -> None:
+    tasks = run_file(airflow, tmp_path, dag_source(sources, _group("orders__to__eu_only", [
+        "orders", "cleaned", "eu_only"])))
+    steps = tasks["orders__to__eu_only"]["result"]["steps"]
+    assert [(steps[s]["rows"], steps[s]["columns"], steps[s]["result"]) for s in steps] == [(10, 8, None)] * 2 + [
+        (7, 8, None)]
+    assert [path.name for path in run_folder(sources).iterdir()] == ["_steps"]

@@ -3,7 +3,8 @@
 A generated DAG file lists the steps in run order (`id`, `type`, `inputs`, `config`, `keep`). Each step runs through
 `run_task` like a step of its own; a table a later step of the group reads stays in memory (`TaskContext.memory`),
 in exactly the column types its file would give, and is dropped once its last reader has run. A step marked `keep`
-(another Airflow task reads it) is also written to `<run folder>/<step id>.wct`, as per-step execution writes it.
+(another Airflow task reads it) is also written to `<run folder>/<step id>.wct`, as per-step execution writes it; a
+table no one reads is only counted.
 
 The group's record, `{"steps": {<step id>: {state, rows, columns, seconds, error, result}}}`, is the task's XCom
 return value. It is also written to `<run folder>/_steps/<task id>.json` (atomically) before and after every step,
@@ -117,7 +118,7 @@ class GroupRun:
                         refs[name] = self.pull(name)
                 inputs = [refs[name] for name in step["inputs"]]
                 context = replace(self.base, task_id=step["id"], task_type=step["type"], memory=memory,
-                                  persist=step["keep"])
+                                  hand_on=last_reader[step["id"]] > index, persist=step["keep"])
                 ref = run_task(step["type"], step["config"], inputs, context)
             except Exception as error:
                 if isinstance(error, TaskError):

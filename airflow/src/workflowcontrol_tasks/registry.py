@@ -101,8 +101,10 @@ class TaskContext:
     params: dict[str, Any] = field(default_factory=dict)
     preview_limit: int | None = None
     output_dir: Path | None = None
-    # Fused groups: table results are handed to the group's next steps in memory, by path; `persist` also writes them.
+    # Fused groups: `memory` holds the tables of earlier steps by path (inputs found there are read from it);
+    # `hand_on` keeps this step's tables there for later steps; `persist` writes them to the run folder (per step: only).
     memory: dict[str, storage.MemoryTable] | None = None
+    hand_on: bool = False
     persist: bool = True
 
     @property
@@ -131,9 +133,8 @@ class TaskContext:
         return resolve_secret(self.owner_id, name, field_name)
 
     def table_writer(self) -> storage.TableWriter:
-        in_memory = self.memory is not None
         return storage.TableWriter(self.output_path(storage.EXTENSIONS[storage.DEFAULT_FORMAT]),
-                                   to_file=self.persist or not in_memory, in_memory=in_memory)
+                                   to_file=self.persist, in_memory=self.hand_on)
 
     def write_table(self, frame: pd.DataFrame, **extra: Any) -> dict[str, Any]:
         writer = self.table_writer()
@@ -150,7 +151,7 @@ class TaskContext:
             self.memory[str(writer.path)] = writer.table
         if writer.to_file:
             log.info("Wrote %d rows to %s", rows, writer.path)
-        else:
+        elif writer.in_memory:
             log.info("Kept %d rows in memory", rows)
         return {"path": str(writer.path), "rows": rows, "schema": schema, "format": writer.format, **extra}
 

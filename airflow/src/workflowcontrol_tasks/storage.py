@@ -195,8 +195,10 @@ def _as_read(series: pd.Series) -> pd.Series | None:
 
 
 def _prepared(frame: pd.DataFrame) -> pd.DataFrame:
-    """What every batch becomes before it is stored: rows numbered from 0, column names as text."""
-    frame = frame.reset_index(drop=True)
+    """What every batch becomes before it is stored: rows numbered from 0, column names as text (a shallow copy:
+    reset_index would copy every column)."""
+    frame = frame.copy(deep=False)
+    frame.index = pd.RangeIndex(len(frame))
     frame.columns = [str(c) for c in frame.columns]
     return frame
 

@@ -5,7 +5,7 @@ DOTNET ?= dotnet
 API_URL ?= http://127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build run wfctl test test-dotnet test-python test-web rerender-dags bench-api bench-dags bench-airflow bench-tasks bench-tasks-fused bench-tasks-per-step bench-web bench-collab compose-config
+.PHONY: help deps build run wfctl test test-dotnet test-python test-web rerender-dags bench-api bench-dags bench-airflow bench-tasks bench-tasks-fused bench-tasks-per-step bench-web bench-collab bench-task-count compose-config
 
 help: ## List the commands
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-22s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ bench-tasks-per-step: ## One task per step (wctable files) against pandas handin
 
 bench-collab: ## Collaboration hub: 50 editors on one workflow, 500 connections across 50 workflows
 	bash bench/collab_hub/run.sh 15
+
+bench-task-count: ## Airflow task instances per run of each golden workflow, per step and fused
+	$(DOTNET) run -c Release --project bench/task_count
 
 bench-web: ## Open and pan a 500-node workflow in Chromium
 	cd frontend && RUNS=5 bash bench/run.sh

@@ -84,6 +84,7 @@ def _plain(value: Any) -> Any:
 def _task_view(task: Any) -> dict[str, Any]:
     return {
         "task_id": task.task_id, "task_type": task.task_type, "step_type": getattr(task, "step_type", None),
+        "steps": [step["id"] for step in getattr(task, "fused_steps", [])],
         "upstream": sorted(task.upstream_task_ids), "downstream": sorted(task.downstream_task_ids),
         "owner": task.owner, "retries": task.retries, "doc_md": task.doc_md, "ui_color": task.ui_color,
     }

@@ -123,8 +123,9 @@ public sealed partial class DagRenderer
         var producer = groups.SelectMany(g => g.Steps.Select(step => (step, g.TaskId))).ToDictionary(p => p.step, p => p.TaskId, StringComparer.Ordinal);
         foreach (var group in groups)
         {
+            // A group names every input from outside; a single step only those whose task is not named after them.
             var external = group.Steps.SelectMany(step => steps[step].Task.DependsOn)
-                .Where(input => !group.Steps.Contains(input) && producer[input] != input)
+                .Where(input => !group.Steps.Contains(input) && (!group.IsSingleStep || producer[input] != input))
                 .Distinct(StringComparer.Ordinal)
                 .ToDictionary(input => input, input => producer[input], StringComparer.Ordinal);
             var taskModel = group.IsSingleStep ? StepModel(steps[group.Steps[0]]) : GroupModel(group, steps, producer);

@@ -14,6 +14,9 @@ namespace WorkflowControl.Dags;
 /// </summary>
 public static class StepDocs
 {
+    // One line, characters as written (the doc is text for people; Markdown code spans keep it inert).
+    private static readonly JsonSerializerOptions CompactJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, WriteIndented = false };
+
     /// <summary>A setting's value is cut to this many characters in the summary.</summary>
     public const int MaxValueLength = 160;
 
@@ -38,7 +41,7 @@ public static class StepDocs
             text.Append("\nSettings:\n\n");
             foreach (var setting in settings.Take(MaxSettings))
             {
-                var value = setting.Value.ValueKind == JsonValueKind.String ? setting.Value.GetString()! : setting.Value.GetRawText();
+                var value = setting.Value.ValueKind == JsonValueKind.String ? setting.Value.GetString()! : JsonSerializer.Serialize(setting.Value, CompactJson);
                 text.Append("- ").Append(Code(setting.Name)).Append(": ").Append(Code(value)).Append('\n');
             }
 

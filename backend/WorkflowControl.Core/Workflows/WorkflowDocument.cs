@@ -92,4 +92,17 @@ public static class ExecutionModes
     public const string Fused = "fused";
 
     public static bool IsFused(WorkflowSpec spec) => string.Equals(spec?.Execution, Fused, StringComparison.Ordinal);
+
+    /// <summary>
+    /// A document that names no execution mode keeps the one it had (<paramref name="previous"/>): absent on a
+    /// workflow made before fused execution means per step. A new workflow (<paramref name="isNew"/>) is fused.
+    /// </summary>
+    public static WorkflowDocument WithDefault(WorkflowDocument document, bool isNew, string? previous = null)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        return document.Spec.Execution is not null ? document
+            : isNew ? document with { Spec = document.Spec with { Execution = Fused } }
+            : previous is null ? document
+            : document with { Spec = document.Spec with { Execution = previous } };
+    }
 }

@@ -62,7 +62,8 @@ public static class WorkflowEndpoints
             return denied;
         }
 
-        var id = await InsertAsync(connection, user, validation.Document!, organisationId ?? user.GetCaller().Token?.OrganisationId, time.GetUtcNow(), "workflow.created");
+        var document = ExecutionModes.WithDefault(validation.Document!, isNew: true);
+        var id = await InsertAsync(connection, user, document, organisationId ?? user.GetCaller().Token?.OrganisationId, time.GetUtcNow(), "workflow.created");
         if (id is null)
         {
             return KeyTaken(validation.Document!.Metadata.Key);
@@ -160,6 +161,10 @@ public static class WorkflowEndpoints
         }
 
         var existing = (await WorkflowRows.DetailAsync(connection, id, role, transaction))!;
+        var previousExecution = existing.Document.TryGetProperty("spec", out var spec) && spec.TryGetProperty("execution", out var mode) && mode.ValueKind == System.Text.Json.JsonValueKind.String
+            ? mode.GetString()
+            : null;
+        document = ExecutionModes.WithDefault(document, isNew: false, previousExecution);
         if (System.Text.Json.JsonElement.DeepEquals(existing.Document, WorkflowJson.ToElement(document)))
         {
             // Saving the same document again is not a new version.

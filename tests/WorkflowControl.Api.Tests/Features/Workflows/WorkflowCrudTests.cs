@@ -61,6 +61,25 @@ public sealed class WorkflowCrudTests
     }
 
     [Test]
+    public async Task What_get_returns_is_accepted_unchanged_by_put_including_nulls()
+    {
+        var user = await TestUser.SignUpAsync();
+        var document = Documents.Simple();
+        document.Remove("layout");
+        document["metadata"]!["description"] = null;
+        document["spec"]!["schedule"] = null;
+        document["spec"]!["params"] = new JsonObject { ["label"] = new JsonObject { ["type"] = "string", ["default"] = null, ["description"] = null } };
+        var id = await user.CreateWorkflowIdAsync(document);
+        var read = await user.Client.GetAsync($"/workflows/{id}");
+        var stored = JsonNode.Parse((await read.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("document").GetRawText())!.AsObject();
+        stored["metadata"]!["name"] = "Renamed after a round trip";
+
+        var response = await Put(user, id, stored, read.Headers.ETag!.Tag);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+    }
+
+    [Test]
     public async Task Update_with_current_version_creates_the_next_version()
     {
         var user = await TestUser.SignUpAsync();

@@ -19,6 +19,12 @@ public sealed class PreviewOptions
     /// <summary>Per-owner named secrets, as the task library reads them.</summary>
     public string SecretsRoot { get; set; } = "/opt/airflow/secrets";
 
+    /// <summary>
+    /// Hosts and networks on private addresses that steps may reach (WORKFLOWCONTROL_ALLOWED_HOSTS): set it to what
+    /// Airflow's workers have, so a preview refuses and allows exactly what a run does.
+    /// </summary>
+    public string? AllowedHosts { get; set; }
+
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "Preview:Timeout must be between 1 second and 10 minutes.")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 

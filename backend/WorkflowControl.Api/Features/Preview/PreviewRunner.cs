@@ -92,6 +92,11 @@ public sealed class PreviewRunner(IOptions<PreviewOptions> options, ILogger<Prev
         start.Environment["HOME"] = Path.GetTempPath();
         start.Environment["WORKFLOWCONTROL_SHARED_DATA"] = _options.SharedDataRoot;
         start.Environment["WORKFLOWCONTROL_SECRETS_DIR"] = _options.SecretsRoot;
+        if (!string.IsNullOrWhiteSpace(_options.AllowedHosts))
+        {
+            // The same allow-list as Airflow's workers, so a step that runs there is not refused here.
+            start.Environment["WORKFLOWCONTROL_ALLOWED_HOSTS"] = _options.AllowedHosts;
+        }
         if (_libraryPath is not null)
         {
             start.Environment["PYTHONPATH"] = _libraryPath;
@@ -152,8 +157,16 @@ public sealed class PreviewRunner(IOptions<PreviewOptions> options, ILogger<Prev
         }
         catch (JsonException)
         {
-            // stderr holds Python's traceback: useful for the operator, never sent to the browser.
-            logger.LogWarning("Preview process exited with {ExitCode} without an answer: {Errors}", exitCode, LastLines(errors));
+            // stderr holds Python's traceback, which can quote config or secret values: only the exception's kind is
+            // logged, and a missing Python module (the server's installation, not the workflow) is named.
+            var crash = PreviewCrash.Read(errors);
+            if (crash.MissingModule is { } module)
+            {
+                logger.LogWarning("Preview needs the Python module {Module}, which {Python} cannot import", module, _options.Python);
+                return new PreviewOutcome.Unavailable($"the server's Python ({_options.Python}) lacks the module '{module}' that previews need; an administrator needs to install the task library's dependencies (make deps)");
+            }
+
+            logger.LogWarning("Preview process exited with {ExitCode} without an answer ({ExceptionType})", exitCode, crash.ExceptionType ?? "no exception named");
             return new PreviewOutcome.Crashed();
         }
 
@@ -174,7 +187,6 @@ public sealed class PreviewRunner(IOptions<PreviewOptions> options, ILogger<Prev
     private static string? Text(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private static string LastLines(string text) => string.Join(" | ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(3));
 
     /// <summary>Reads until the end or until more than <paramref name="limit"/> characters arrived (then stops reading).</summary>
     private static async Task<(string Text, bool Overflow)> ReadCappedAsync(StreamReader reader, int limit, CancellationToken ct)

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using WorkflowControl.Core.Catalog;
+using Microsoft.Extensions.DependencyInjection;
 using WorkflowControl.Testing;
 
 namespace WorkflowControl.Api.Tests.Features.Preview;
@@ -128,6 +129,68 @@ public sealed class PreviewTests
         Assert.That((int)response.StatusCode, Is.EqualTo(504));
         Assert.That(DateTime.UtcNow - started, Is.LessThan(TimeSpan.FromSeconds(15)));
         Assert.That((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), Does.Contain("stopped after 1 seconds"));
+    }
+
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_crashing_preview_logs_the_kind_of_error_never_what_python_printed()
+    {
+        const string inConfig = "config-secret-7f3a", inFile = "file-secret-91bc";
+        var secrets = Directory.CreateDirectory(Path.Combine(SharedRoot, "secrets", Guid.NewGuid().ToString()));
+        await File.WriteAllTextAsync(Path.Combine(secrets.FullName, "warehouse"), inFile);
+        // Stands in for a Python that dies with a traceback quoting everything it was given.
+        var crashing = await FakePythonAsync("crashing", "cat >&2\necho >&2\ncat \"$WORKFLOWCONTROL_SECRETS_DIR\"/*/* >&2\necho >&2\necho 'ValueError: could not use it' >&2\nexit 1");
+        var logs = new CapturingLoggerProvider();
+        await using var api = new ApiFactory(ApiFixture.ConnectionString,
+            new Dictionary<string, string?>(Settings()) { ["Preview:Python"] = crashing, ["Preview:SecretsRoot"] = secrets.Parent!.FullName },
+            EmbeddedTaskCatalog.Instance, services: services => services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        var (owner, id) = await SalesWorkflowAsync(source: inConfig + ".csv", api: api);
+
+        var response = await owner.Client.PostAsJsonAsync($"/workflows/{id}/tasks/extract/preview", new { });
+
+        Assert.That((int)response.StatusCode, Is.EqualTo(500).Or.EqualTo(502), await response.Content.ReadAsStringAsync());
+        Assert.That(logs.Lines.Where(l => l.Contains("Preview process exited", StringComparison.Ordinal)), Has.Some.Contains("ValueError"), "the operator learns what kind of failure it was");
+        Assert.That(logs.Lines.Where(l => l.Contains(inConfig, StringComparison.Ordinal) || l.Contains(inFile, StringComparison.Ordinal)), Is.Empty);
+    }
+
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_preview_whose_python_lacks_a_module_answers_503_naming_it()
+    {
+        var missing = await FakePythonAsync("no-pandas", "cat >/dev/null\necho 'Traceback (most recent call last):' >&2\necho \"ModuleNotFoundError: No module named 'pandas'\" >&2\nexit 1");
+        await using var api = new ApiFactory(ApiFixture.ConnectionString, new Dictionary<string, string?>(Settings()) { ["Preview:Python"] = missing }, EmbeddedTaskCatalog.Instance);
+        var (owner, id) = await SalesWorkflowAsync(api: api);
+
+        var response = await owner.Client.PostAsJsonAsync($"/workflows/{id}/tasks/extract/preview", new { });
+
+        Assert.That((int)response.StatusCode, Is.EqualTo(503));
+        Assert.That((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), Does.Contain("lacks the module 'pandas'"));
+    }
+
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Previews_get_the_same_allow_list_as_airflows_workers()
+    {
+        var echoing = await FakePythonAsync("echo-allow-list",
+            "cat >/dev/null\nprintf '{\"rows\": [{\"allowed\": \"%s\"}], \"schema\": [{\"name\": \"allowed\", \"type\": \"string\"}]}' \"$WORKFLOWCONTROL_ALLOWED_HOSTS\"");
+        await using var api = new ApiFactory(ApiFixture.ConnectionString,
+            new Dictionary<string, string?>(Settings()) { ["Preview:Python"] = echoing, ["Preview:AllowedHosts"] = "warehouse.internal,10.1.0.0/16" }, EmbeddedTaskCatalog.Instance);
+        var (owner, id) = await SalesWorkflowAsync(api: api);
+
+        var response = await owner.Client.PostAsJsonAsync($"/workflows/{id}/tasks/extract/preview", new { });
+
+        Assert.That((int)response.StatusCode, Is.EqualTo(200), await response.Content.ReadAsStringAsync());
+        Assert.That((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rows")[0].GetProperty("allowed").GetString(), Is.EqualTo("warehouse.internal,10.1.0.0/16"));
+    }
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static async Task<string> FakePythonAsync(string name, string body)
+    {
+        Directory.CreateDirectory(SharedRoot);
+        var path = Path.Combine(SharedRoot, name + ".sh");
+        await File.WriteAllTextAsync(path, "#!/bin/sh\n" + body + "\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
     }
 
     [Test]

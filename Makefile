@@ -16,13 +16,14 @@ deps: ## Install what building, running and testing need (Debian packages, NuGet
 build: ## Build the .NET solution
 	$(DOTNET) build WorkflowControl.sln -c Release
 
-run: ## Start PostgreSQL (installed when missing) and the API on :8000
+run: deps ## Install what is missing, start PostgreSQL, the API on :8000 and the web app on :3000
 	bash backend/scripts/run-native.sh
 
 wfctl: ## Pack the wfctl command-line tool into .wfctl-pack/ (then: dotnet tool install --global --add-source .wfctl-pack WorkflowControl.Cli)
 	$(DOTNET) pack backend/WorkflowControl.Cli -c Release -o .wfctl-pack
 
-test: test-dotnet test-python test-web compose-config ## Run every test suite
+test: deps ## Install what is missing, then run every test suite
+	$(MAKE) test-dotnet test-python test-web compose-config
 
 test-dotnet: ## .NET tests (API, DAG rendering, Airflow client) against a throwaway PostgreSQL
 	$(DOTNET) test WorkflowControl.sln -c Release --logger "console;verbosity=minimal"

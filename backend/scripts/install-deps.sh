@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what WorkflowControl needs on a Debian machine, as root. Safe to run again.
+# Installs what WorkflowControl needs on a Debian machine, as root. Safe to run again, and quick when everything is
+# there: `make run` and `make test` call it first, so those two commands are enough on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -27,7 +28,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-dotnet restore WorkflowControl.sln
+dotnet restore WorkflowControl.sln --verbosity quiet
+# npm ci replaces node_modules whole: only when package-lock.json changed since the last install.
 if [ -f frontend/package-lock.json ]; then
-  (cd frontend && npm ci --no-audit --no-fund)
+  stamp=frontend/node_modules/.workflowcontrol-lock.sha256
+  wanted=$(sha256sum frontend/package-lock.json | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    (cd frontend && npm ci --no-audit --no-fund)
+    echo "$wanted" > "$stamp"
+  fi
 fi

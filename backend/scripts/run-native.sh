@@ -44,7 +44,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
 if [ -f frontend/package.json ] && [ "${WFC_NO_WEB:-0}" != 1 ]; then
-  (cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build && exec npm run start) &
+  (cd frontend && npm run build && exec npm run start) &
   pids+=($!)
   echo "Web app: http://localhost:3000 (building first)"
 fi

@@ -17,6 +17,9 @@ public static class ExitCodes
 {
     public const int Ok = 0;
     public const int ValidationFailed = 1;
+
+    /// <summary>`diff`: pushing the file would change the server's workflow (as `git diff --exit-code` says 1).</summary>
+    public const int Differences = 1;
     public const int Usage = 2;
     public const int Auth = 3;
     public const int Conflict = 4;
@@ -26,7 +29,7 @@ public static class ExitCodes
     public const int ImportError = 8;
 
     public const string Help = """
-        Exit codes: 0 ok, 1 validation failed or request refused (not found, invalid), 2 usage, 3 authentication or
+        Exit codes: 0 ok, 1 validation failed, request refused (not found, invalid) or diff found changes, 2 usage, 3 authentication or
         permission, 4 conflict (a newer version on the server, or not deployed or not parsed by Airflow yet), 5 run
         failed, 6 timeout, 7 server unavailable, 8 Airflow cannot import the deployed DAG file (deploy --wait).
         Environment: WFCTL_SERVER (or --server), WFCTL_TOKEN or WFCTL_TOKEN_FILE (or --token-file).

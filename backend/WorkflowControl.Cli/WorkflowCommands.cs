@@ -178,17 +178,17 @@ internal static class WorkflowCommands
             var local = (await ReadValidAsync(context, [parsed.GetRequiredValue(file)]))[0];
             using var api = context.Connect(parsed);
             var id = await api.FindByKeyAsync(local.Key!, ct);
-            var after = WorkflowJson.ToElement(local.Validation.Document!);
             IReadOnlyList<WorkflowChange> changes;
             if (id is null)
             {
-                changes = [new WorkflowChange("", "added", null, after)];
+                changes = [new WorkflowChange("", "added", null, WorkflowJson.ToElement(ExecutionModes.WithDefault(local.Validation.Document!, isNew: true)))];
             }
             else
             {
-                var server = (await api.GetAsync($"/workflows/{id}", ct)).GetProperty("document");
-                var before = WorkflowJson.ToElement(server.Deserialize<WorkflowDocument>(WorkflowJson.Options)!);
-                changes = WorkflowDiff.Compare(before, after);
+                var server = (await api.GetAsync($"/workflows/{id}", ct)).GetProperty("document").Deserialize<WorkflowDocument>(WorkflowJson.Options)!;
+                // Compared as the server would store it: a file that names no execution mode keeps the server's.
+                var after = ExecutionModes.WithDefault(local.Validation.Document!, isNew: false, server.Spec.Execution);
+                changes = WorkflowDiff.Compare(WorkflowJson.ToElement(server), WorkflowJson.ToElement(after));
             }
 
             if (context.IsJson(parsed))
@@ -211,7 +211,8 @@ internal static class WorkflowCommands
                 }
             }
 
-            return ExitCodes.Ok;
+            // Like `git diff --exit-code`: a pipeline can tell "nothing to push" from "something would change".
+            return changes.Count == 0 ? ExitCodes.Ok : ExitCodes.Differences;
         }));
         return command;
     }

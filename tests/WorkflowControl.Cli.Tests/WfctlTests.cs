@@ -138,8 +138,11 @@ public sealed class WfctlTests
         var exported = await user.RunAsync("export", key);
 
         Assert.That(beforePush.Out, Does.Contain("a new workflow would be created"), beforePush.ToString());
+        Assert.That(beforePush.ExitCode, Is.EqualTo(1), "differences exit 1, like git diff --exit-code");
         Assert.That(same.Out, Does.Contain("no changes"), same.ToString());
+        Assert.That(same.ExitCode, Is.EqualTo(0), "a file the server already holds (its default execution mode included) is no change");
         Assert.That(changed.Out, Does.Contain("~ /spec/tasks/0/config/source: \"a.csv\" -> \"b.csv\"").And.Contain("+ /spec/tasks/1:"), changed.ToString());
+        Assert.That(changed.ExitCode, Is.EqualTo(1));
         Assert.That(exported.ExitCode, Is.EqualTo(0), exported.ToString());
         var document = JsonNode.Parse(exported.Out)!;
         Assert.That(document["metadata"]!["key"]!.GetValue<string>(), Is.EqualTo(key));

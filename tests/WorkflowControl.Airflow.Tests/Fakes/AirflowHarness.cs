@@ -19,7 +19,7 @@ public sealed class AirflowHarness : IDisposable
     public AirflowHarness(AirflowGeneration generation, AirflowApiVersion apiVersion = AirflowApiVersion.Auto, Action<IServiceCollection, IConfiguration>? extra = null,
         Dictionary<string, string?>? settings = null)
     {
-        Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
+        Time = new TimerRecordingTimeProvider(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
         Airflow = new FakeAirflow(generation, Time);
         var config = new Dictionary<string, string?>
         {
@@ -45,7 +45,7 @@ public sealed class AirflowHarness : IDisposable
         Client = Services.GetRequiredService<IAirflowClient>();
     }
 
-    public FakeTimeProvider Time { get; }
+    public TimerRecordingTimeProvider Time { get; }
 
     public FakeAirflow Airflow { get; }
 
@@ -128,6 +128,23 @@ public sealed class AirflowHarness : IDisposable
                 }
             }
         }
+    }
+}
+
+/// <summary>
+/// Fake time that also remembers every timer's due time, so a test can prove what the code waited for (a Retry-After,
+/// a back-off) instead of measuring how much fake time the driver happened to advance.
+/// </summary>
+public sealed class TimerRecordingTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
+{
+    private readonly ConcurrentQueue<TimeSpan> _dueTimes = new();
+
+    public IReadOnlyCollection<TimeSpan> TimerDueTimes => _dueTimes;
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        _dueTimes.Enqueue(dueTime);
+        return base.CreateTimer(callback, state, dueTime, period);
     }
 }
 

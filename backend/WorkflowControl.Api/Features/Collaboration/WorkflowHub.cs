@@ -174,8 +174,17 @@ public sealed class WorkflowHub(
 
         var joined = live.Find(Context.ConnectionId)?.Joined.Keys.ToList() ?? [];
         live.Remove(Context.ConnectionId);
-        var released = await store.LeaveAsync(Context.ConnectionId, workflowId: null);
-        await CollaborationBroadcasts.LeftAsync(Clients, store, joined, released);
+        try
+        {
+            var released = await store.LeaveAsync(Context.ConnectionId, workflowId: null);
+            await CollaborationBroadcasts.LeftAsync(Clients, store, joined, released);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The server is shutting down and closed this connection after its database pool: the presence rows and
+            // leases of this instance expire by themselves (Collaboration:SessionTimeoutSeconds).
+        }
+
         await base.OnDisconnectedAsync(exception);
     }
 

@@ -165,33 +165,6 @@ public sealed class CollaborationHubTests
     }
 
     [Test]
-    public async Task A_flood_of_cursor_moves_is_throttled_and_never_stored()
-    {
-        var (alice, bob, id) = await SharedWorkflowAsync("view");
-        await using var aliceHub = await HubClients.ConnectAsync(Api, alice);
-        await using var bobHub = await HubClients.ConnectAsync(Api, bob);
-        var cursors = Events(aliceHub, "cursorMoved");
-        await aliceHub.InvokeAsync<JsonElement>("Join", id);
-        await bobHub.InvokeAsync<JsonElement>("Join", id);
-
-        // 200 moves sent at once: far above 20 per second.
-        await Task.WhenAll(Enumerable.Range(0, 200).Select(i => bobHub.SendAsync("MoveCursor", id, (double)i, 10.0)));
-        var first = await NextAsync(cursors);
-        await Task.Delay(500);
-
-        var relayed = 1;
-        while (cursors.TryRead(out _))
-        {
-            relayed++;
-        }
-
-        Assert.That(first.GetProperty("displayName").GetString(), Is.Not.Empty);
-        Assert.That(relayed, Is.InRange(1, 35), "at most about one second's worth of the burst is relayed");
-        // Alice, meanwhile, is not slowed down: her own calls still answer at once.
-        Assert.That((await aliceHub.InvokeAsync<JsonElement>("Join", id)).GetProperty("version").GetInt32(), Is.EqualTo(1));
-    }
-
-    [Test]
     public async Task A_locked_node_can_be_moved_but_not_reconfigured_by_others_and_a_manager_can_break_the_lock()
     {
         var (alice, bob, id) = await SharedWorkflowAsync("edit");
@@ -231,13 +204,16 @@ public sealed class CollaborationHubTests
         var (alice, bob, id) = await SharedWorkflowAsync("edit");
         await using var aliceHub = await HubClients.ConnectAsync(Api, alice);
         var bobHub = await HubClients.ConnectAsync(Api, bob);
+        var lockEvents = Events(aliceHub, "lockChanged");
         await aliceHub.InvokeAsync<JsonElement>("Join", id);
         await bobHub.InvokeAsync<JsonElement>("Join", id);
         await bobHub.InvokeAsync<JsonElement>("Lock", id, "clean");
 
         await bobHub.DisposeAsync();
 
-        await Eventually(async () => (await aliceHub.InvokeAsync<JsonElement>("Lock", id, "clean")).GetProperty("granted").GetBoolean());
+        // Alice is told as soon as the server has let go of Bob's lock; then it is hers to take.
+        await WaitForAsync(lockEvents, e => e.GetProperty("nodeId").GetString() == "clean" && e.GetProperty("lock").ValueKind == JsonValueKind.Null);
+        Assert.That((await aliceHub.InvokeAsync<JsonElement>("Lock", id, "clean")).GetProperty("granted").GetBoolean(), Is.True);
     }
 
     [Test]
@@ -392,7 +368,7 @@ public sealed class CollaborationHubTests
         return await events.ReadAsync(timeout.Token);
     }
 
-    private static async Task<JsonElement> WaitForAsync(ChannelReader<JsonElement> events, Func<JsonElement, bool> wanted)
+    internal static async Task<JsonElement> WaitForAsync(ChannelReader<JsonElement> events, Func<JsonElement, bool> wanted)
     {
         while (true)
         {
@@ -402,21 +378,6 @@ public sealed class CollaborationHubTests
                 return e;
             }
         }
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        for (var i = 0; i < 50; i++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail("the condition did not hold within 5 seconds");
     }
 
     internal static async Task<int> CurrentVersionAsync(TestUser user, Guid id) =>

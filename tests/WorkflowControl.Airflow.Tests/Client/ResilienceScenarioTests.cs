@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
 using WorkflowControl.Airflow.Http;
 using WorkflowControl.Airflow.Tests.Fakes;
@@ -181,6 +182,20 @@ public class TokenScenarioTests() : AirflowTestBase(AirflowGeneration.V2)
         Assert.That(dag, Is.Not.Null, "403 'Invalid JWT token' is answered by signing in again, not by a 502");
         Assert.That(H.Airflow.Count("POST", "/auth/token"), Is.EqualTo(2));
         Assert.That(H.ContractProblems(), Is.Empty);
+    }
+
+    [Test]
+    public async Task Each_logical_retry_is_one_request_on_the_wire_even_when_signing_in_fails_too()
+    {
+        H.Airflow.AddDag("wf_1");
+        await H.Client.GetServerInfoAsync(); // public: no token yet
+        H.Airflow.Down = true;
+
+        await ThrowsDuring<AirflowUnavailableException>(H.Client.GetDagAsync("wf_1"));
+
+        var attempts = H.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AirflowOptions>>().Value.MaxRetries + 1;
+        Assert.That(H.Airflow.Count("POST", "/auth/token"), Is.LessThanOrEqualTo(attempts),
+            "the sign-in inside an attempt is not retried on its own: the attempt is what the retry policy repeats");
     }
 
     [Test]

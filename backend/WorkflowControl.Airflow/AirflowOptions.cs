@@ -54,6 +54,13 @@ public sealed class AirflowOptions
 
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan BreakSamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long one answer about a run, its tasks or a log page serves every reader (<see cref="AirflowReadCache"/>):
+    /// however many people or CI jobs watch a run, Airflow is asked once per this interval.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan ReadCacheDuration { get; set; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>Configuration section "Airflow:Tracking" of the run tracker.</summary>

@@ -34,6 +34,7 @@ public static class ServiceCollectionExtensions
         Resilient(services.AddHttpClient(AirflowClient.HttpClientName)).AddHttpMessageHandler<AirflowAuthHandler>();
         Resilient(services.AddHttpClient(AuthHttpClientName));
         services.TryAddSingleton<IAirflowClient, AirflowClient>();
+        services.TryAddSingleton<AirflowReadCache>();
         return services;
     }
 

@@ -235,3 +235,43 @@ public class TokenScenarioTests() : AirflowTestBase(AirflowGeneration.V2)
         Assert.That(configured.ContractProblems(), Is.Empty);
     }
 }
+
+/// <summary>Reads of one run by many readers cost Airflow one request per interval.</summary>
+public class ReadCacheTests() : AirflowTestBase(AirflowGeneration.V1)
+{
+    [Test]
+    public async Task Twenty_concurrent_readers_of_a_run_its_tasks_and_a_log_page_cost_one_request_each()
+    {
+        H.Airflow.AddDag("wf_1");
+        H.Airflow.AddRun("wf_1", "r1");
+        await H.Client.GetServerInfoAsync();
+        H.Airflow.ResetCounts();
+        var cache = H.Services.GetRequiredService<AirflowReadCache>();
+
+        var runs = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => cache.GetDagRunAsync("wf_1", "r1")));
+        var tasks = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => cache.ListTaskInstancesAsync("wf_1", "r1")));
+
+        Assert.That(runs.Select(r => r!.DagRunId), Is.All.EqualTo("r1"));
+        Assert.That(tasks, Has.Length.EqualTo(20));
+        Assert.That(H.Airflow.Count("GET", "/dagRuns/r1"), Is.EqualTo(1), "one request for twenty readers of the run");
+        Assert.That(H.Airflow.Count("GET", "/dagRuns/r1/taskInstances"), Is.EqualTo(1), "and one for their task lists");
+    }
+
+    [Test]
+    public async Task After_the_interval_the_next_reader_asks_airflow_again_and_sees_the_change()
+    {
+        H.Airflow.AddDag("wf_1");
+        H.Airflow.AddRun("wf_1", "r1");
+        var cache = H.Services.GetRequiredService<AirflowReadCache>();
+        Assert.That((await cache.GetDagRunAsync("wf_1", "r1"))!.State, Is.EqualTo("running"));
+
+        H.Airflow.SetRunState("wf_1", "r1", "success");
+        var withinInterval = await cache.GetDagRunAsync("wf_1", "r1");
+        H.Time.Advance(TimeSpan.FromSeconds(2));
+        var after = await cache.GetDagRunAsync("wf_1", "r1");
+
+        Assert.That(withinInterval!.State, Is.EqualTo("running"), "served from the shared answer");
+        Assert.That(after!.State, Is.EqualTo("success"));
+        Assert.That(H.Airflow.Count("GET", "/dagRuns/r1"), Is.EqualTo(2));
+    }
+}

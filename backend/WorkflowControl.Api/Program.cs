@@ -14,6 +14,7 @@ using WorkflowControl.Api.Features.Workflows;
 using WorkflowControl.Api.Infrastructure.Auth;
 using WorkflowControl.Api.Infrastructure.Database;
 using WorkflowControl.Api.Infrastructure.Http;
+using WorkflowControl.Api.Infrastructure.Telemetry;
 using WorkflowControl.Airflow;
 using WorkflowControl.Core.Catalog;
 using WorkflowControl.Core.Workflows;
@@ -42,6 +43,7 @@ builder.Services.AddCors(o => o.AddDefaultPolicy(p => p
     .AllowCredentials()
     .WithExposedHeaders("ETag", "Location", "Retry-After")));
 builder.Services.AddOpenApi();
+builder.Services.AddWorkflowTelemetry(builder.Configuration);
 
 builder.Services.AddWorkflowDatabase(builder.Configuration);
 builder.Services.AddWorkflowAuth(builder.Configuration);
@@ -60,7 +62,11 @@ builder.Services.AddOptions<PreviewOptions>().BindConfiguration(PreviewOptions.S
     .PostConfigure(o => o.SharedDataRoot ??= builder.Configuration["SharedData:Root"])
     .ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddSingleton<PreviewRunner>();
-var signalR = builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024);
+var signalR = builder.Services.AddSignalR(o =>
+{
+    o.MaximumReceiveMessageSize = 64 * 1024;
+    o.AddHubTelemetry();
+});
 if (builder.Configuration["SignalR:Redis"] is { Length: > 0 } redis)
 {
     // Several API instances: hub messages and group membership travel through Redis (docs/collaboration.md).
@@ -115,6 +121,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapOpenApi().AllowAnonymous();
+app.MapWorkflowTelemetry();
 app.MapGet("/health", () => TypedResults.Ok(new { status = "healthy" })).AllowAnonymous().WithName("Health");
 app.MapCatalogEndpoints();
 app.MapGroup("/auth").WithTags("Auth").MapAuthEndpoints();

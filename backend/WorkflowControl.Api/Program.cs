@@ -5,6 +5,7 @@ using WorkflowControl.Api.Features.Catalog;
 using WorkflowControl.Api.Features.Collaboration;
 using WorkflowControl.Api.Features.Collaborators;
 using WorkflowControl.Api.Features.Deployments;
+using WorkflowControl.Api.Features.Health;
 using WorkflowControl.Api.Features.Organisations;
 using WorkflowControl.Api.Features.Preview;
 using WorkflowControl.Api.Features.Runs;
@@ -44,6 +45,7 @@ builder.Services.AddCors(o => o.AddDefaultPolicy(p => p
     .WithExposedHeaders("ETag", "Location", "Retry-After")));
 builder.Services.AddOpenApi();
 builder.Services.AddWorkflowTelemetry(builder.Configuration);
+builder.Services.AddHealth();
 
 builder.Services.AddWorkflowDatabase(builder.Configuration);
 builder.Services.AddWorkflowAuth(builder.Configuration);
@@ -122,7 +124,7 @@ app.UseAuthorization();
 
 app.MapOpenApi().AllowAnonymous();
 app.MapWorkflowTelemetry();
-app.MapGet("/health", () => TypedResults.Ok(new { status = "healthy" })).AllowAnonymous().WithName("Health");
+app.MapHealthEndpoints();
 app.MapCatalogEndpoints();
 app.MapGroup("/auth").WithTags("Auth").MapAuthEndpoints();
 app.MapGroup("/workflows").WithTags("Workflows")

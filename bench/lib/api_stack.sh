@@ -26,4 +26,4 @@ Airflow__BaseUrl=http://127.0.0.1:9 Airflow__Username=bench Airflow__Password=be
   dotnet backend/WorkflowControl.Api/bin/Release/net10.0/WorkflowControl.Api.dll --urls "http://127.0.0.1:$api_port" >"$work/api.log" 2>&1 &
 api_pid=$!
 base="http://127.0.0.1:$api_port"
-for _ in $(seq 1 100); do curl -sf "$base/health" >/dev/null && break; sleep 0.3; done
+for _ in $(seq 1 100); do curl -sf "$base/health/live" >/dev/null && break; sleep 0.3; done

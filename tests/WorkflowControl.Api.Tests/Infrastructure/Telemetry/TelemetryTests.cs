@@ -83,7 +83,12 @@ public sealed class TelemetryTests
         var triggered = await _user.Client.PostAsJsonAsync($"/workflows/{_workflowId}/runs", new { });
         Assert.That(triggered.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await triggered.Content.ReadAsStringAsync());
         _runId = (await triggered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!;
-        await UntilTrackedAsync(tracker, "running");
+        await using (var db = new NpgsqlConnection(ApiFixture.ConnectionString))
+        {
+            await TrackerCycles.UntilAsync(tracker,
+                async () => await db.ExecuteScalarAsync<string>("SELECT state FROM runs WHERE dag_run_id = @runId", new { runId = _runId }) == "running",
+                "the run stored as running");
+        }
 
         await using (var hub = await HubClients.ConnectAsync(_api, _user))
         {
@@ -216,34 +221,6 @@ public sealed class TelemetryTests
         }
 
         Assert.That(spanTexts.Where(t => t.Contains("Basic ", StringComparison.Ordinal) || t.Contains("Bearer ", StringComparison.Ordinal)), Is.Empty);
-    }
-
-    /// <summary>Awaits the tracker's cycles (each one an event) until one has stored <paramref name="state"/> for the run.</summary>
-    private async Task UntilTrackedAsync(RunTracker tracker, string state)
-    {
-        await using var db = new NpgsqlConnection(ApiFixture.ConnectionString);
-        for (var cycles = 0; cycles < 5; cycles++)
-        {
-            var next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            void Completed(object? sender, EventArgs e) => next.TrySetResult();
-            tracker.CycleCompleted += Completed;
-            try
-            {
-                if (await db.ExecuteScalarAsync<string>("SELECT state FROM runs WHERE dag_run_id = @runId", new { runId = _runId }) == state)
-                {
-                    return;
-                }
-
-                tracker.PollSoon();
-                await next.Task.WaitAsync(TimeSpan.FromSeconds(30));
-            }
-            finally
-            {
-                tracker.CycleCompleted -= Completed;
-            }
-        }
-
-        Assert.Fail($"the tracker did not store '{state}' for the run");
     }
 
     private Task<Activity> ServerSpanAsync(string method, string route) =>

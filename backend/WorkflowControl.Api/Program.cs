@@ -15,6 +15,7 @@ using WorkflowControl.Api.Features.Workflows;
 using WorkflowControl.Api.Infrastructure.Auth;
 using WorkflowControl.Api.Infrastructure.Database;
 using WorkflowControl.Api.Infrastructure.Http;
+using WorkflowControl.Api.Infrastructure.RateLimiting;
 using WorkflowControl.Api.Infrastructure.Telemetry;
 using WorkflowControl.Airflow;
 using WorkflowControl.Core.Catalog;
@@ -51,11 +52,8 @@ builder.Services.AddWorkflowDatabase(builder.Configuration);
 builder.Services.AddWorkflowAuth(builder.Configuration);
 builder.Services.AddOptions<AuthThrottleOptions>().BindConfiguration(AuthThrottleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddSingleton<AuthThrottle>();
-builder.Services.AddRateLimiter(o =>
-{
-    o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-    o.AddPolicy<string, AuthAddressPolicy>(AuthThrottle.PolicyName);
-});
+builder.Services.AddRateLimiter(o => o.AddPolicy<string, AuthAddressPolicy>(AuthThrottle.PolicyName));
+builder.Services.AddApiRateLimits();
 builder.Services.AddSingleton<ITaskCatalog>(EmbeddedTaskCatalog.Instance);
 builder.Services.AddSingleton<WorkflowValidator>();
 builder.Services.AddDagGeneration(builder.Configuration);
@@ -118,11 +116,12 @@ app.UseNoSniff();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCors();
-app.UseRateLimiter();
 app.UseAuthentication();
+// After authentication: the limits are per user and per API token.
+app.UseRateLimiter();
 app.UseAuthorization();
 
-app.MapOpenApi().AllowAnonymous();
+app.MapOpenApi().AllowAnonymous().DisableRateLimiting();
 app.MapWorkflowTelemetry();
 app.MapHealthEndpoints();
 app.MapCatalogEndpoints();
@@ -135,7 +134,8 @@ app.MapGroup("/workflows").WithTags("Workflows")
     .MapRunEndpoints()
     .MapPreviewEndpoints();
 app.MapGet("/workflows", ListWorkflows.Handle).WithTags("Workflows").WithName("ListWorkflows");
-app.MapHub<WorkflowHub>(WorkflowHub.Path);
+// The hub limits its calls itself (Collaboration:CallsPerSecond); long polling would spend the reads budget.
+app.MapHub<WorkflowHub>(WorkflowHub.Path).DisableRateLimiting();
 app.MapGroup("/schedules").WithTags("Schedules").MapScheduleEndpoints();
 app.MapGroup("/tokens").WithTags("Tokens").MapTokenEndpoints();
 app.MapGroup("/organisations").WithTags("Organisations").MapOrganisationEndpoints();

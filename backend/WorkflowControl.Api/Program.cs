@@ -15,6 +15,7 @@ using WorkflowControl.Api.Features.Workflows;
 using WorkflowControl.Api.Infrastructure.Auth;
 using WorkflowControl.Api.Infrastructure.Database;
 using WorkflowControl.Api.Infrastructure.Http;
+using WorkflowControl.Api.Infrastructure.Logging;
 using WorkflowControl.Api.Infrastructure.RateLimiting;
 using WorkflowControl.Api.Infrastructure.Telemetry;
 using WorkflowControl.Airflow;
@@ -28,8 +29,9 @@ builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 4 * 1024 * 1
 // Hub URLs carry the browser's token (?access_token=): the request-start log that prints whole URLs stays off at
 // any configured level, so a token never reaches a log.
 builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", level => level >= LogLevel.Warning);
+builder.Logging.AddWorkflowLogFormats();
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddProblemDetails();
+builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = RequestIds.AddTo);
 builder.Services.AddExceptionHandler<ExceptionHandling>();
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 builder.Services.Configure<JsonOptions>(o =>
@@ -43,7 +45,7 @@ builder.Services.AddCors(o => o.AddDefaultPolicy(p => p
     .AllowAnyHeader()
     .AllowAnyMethod()
     .AllowCredentials()
-    .WithExposedHeaders("ETag", "Location", "Retry-After")));
+    .WithExposedHeaders("ETag", "Location", "Retry-After", RequestIds.Header)));
 builder.Services.AddOpenApi();
 builder.Services.AddWorkflowTelemetry(builder.Configuration);
 builder.Services.AddHealth();
@@ -113,6 +115,7 @@ if (args.Contains(RerenderDeployed.Command))
 }
 
 app.UseNoSniff();
+app.UseRequestIds();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCors();

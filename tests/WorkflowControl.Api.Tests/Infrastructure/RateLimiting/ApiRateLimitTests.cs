@@ -60,6 +60,7 @@ public sealed class ApiRateLimitTests
         Assert.That(RetryAfter(refused), Is.GreaterThan(TimeSpan.Zero).And.LessThanOrEqualTo(TimeSpan.FromMinutes(1)));
         Assert.That(problem.GetProperty("limit").GetString(), Is.EqualTo("reads"));
         Assert.That(problem.GetProperty("type").GetString(), Is.EqualTo(ApiRateLimits.ProblemType));
+        Assert.That(problem.GetProperty("requestId").GetString(), Is.EqualTo(refused.Headers.GetValues("X-Request-Id").Single()));
         Assert.That(problem.GetProperty("detail").GetString(), Does.StartWith("The 'reads' limit allows 3 requests per minute for each user"));
         Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.OK), "a new window after waiting as long as Retry-After said");
     }

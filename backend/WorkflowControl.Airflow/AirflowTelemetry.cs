@@ -23,6 +23,12 @@ public sealed class AirflowTelemetry
 
     public static readonly ActivitySource Source = new(Name);
 
+    /// <summary>Seconds, as ASP.NET Core's request durations (the default buckets are meant for milliseconds).</summary>
+    private static readonly InstrumentAdvice<double> Seconds = new()
+    {
+        HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30],
+    };
+
     private readonly Histogram<double> _requests;
     private readonly Counter<long> _retries;
     private readonly Histogram<double> _cycles;
@@ -33,14 +39,14 @@ public sealed class AirflowTelemetry
     public AirflowTelemetry(IMeterFactory meters)
     {
         var meter = meters.Create(Name);
-        _requests = meter.CreateHistogram<double>("workflowcontrol.airflow.request.duration", "s",
-            "Duration of each HTTP request to Airflow's REST API (each attempt), by endpoint template, method and status.");
+        _requests = meter.CreateHistogram("workflowcontrol.airflow.request.duration", "s",
+            "Duration of each HTTP request to Airflow's REST API (each attempt), by endpoint template, method and status.", advice: Seconds);
         _retries = meter.CreateCounter<long>("workflowcontrol.airflow.retries", "{retry}",
             "Requests to Airflow repeated after a transient failure, by endpoint template and what failed.");
         meter.CreateObservableGauge("workflowcontrol.airflow.circuit.state", ObserveCircuits, "{state}",
             "The circuit breaker in front of Airflow: 0 closed, 1 half-open (trying again), 2 open (requests fail fast).");
-        _cycles = meter.CreateHistogram<double>("workflowcontrol.tracker.cycle.duration", "s",
-            "Duration of each run tracker poll cycle, by outcome (success or failure).");
+        _cycles = meter.CreateHistogram("workflowcontrol.tracker.cycle.duration", "s",
+            "Duration of each run tracker poll cycle, by outcome (success or failure).", advice: Seconds);
         meter.CreateObservableGauge("workflowcontrol.tracker.runs.active", () => ObserveTrackedRuns(r => r.Active), "{run}",
             "Runs the tracker followed in its last successful cycle (pending, queued or running).");
         meter.CreateObservableGauge("workflowcontrol.tracker.runs.watched", () => ObserveTrackedRuns(r => r.Watched), "{run}",

@@ -27,8 +27,9 @@ public static class DatabaseSetup
         return services;
     }
 
+    /// <summary>Named, so metrics and spans say "workflowcontrol" instead of the connection string (host, user, options).</summary>
     private static void AddNpgsqlDataSourceCore(this IServiceCollection services, string connectionString) =>
-        services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "workflowcontrol" }.Build());
 
     /// <summary>Applies the embedded SQL migrations in order; each runs once, recorded in schemaversions.</summary>
     public static void Migrate(string connectionString, ILogger logger)

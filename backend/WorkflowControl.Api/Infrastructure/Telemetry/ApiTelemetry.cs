@@ -32,10 +32,14 @@ public sealed class ApiTelemetry
         var meter = meters.Create(Name);
         _hubInvocations = meter.CreateCounter<long>("workflowcontrol.hub.invocations", "{invocation}",
             "Hub method calls from browsers (collaboration and run updates), by method and outcome (ok or error).");
-        _previews = meter.CreateHistogram<double>("workflowcontrol.preview.duration", "s",
-            "Duration of each data preview, by outcome: rows, task_problem, timed_out, too_large, unavailable, crashed.");
-        _parseLatency = meter.CreateHistogram<double>("workflowcontrol.deployment.parse_latency", "s",
-            "Time from writing a DAG file to seeing Airflow's verdict on it, by state: parsed or import_error.");
+        // Bucket boundaries in seconds: a preview takes up to its time-out (30 s by default), Airflow parses a new file
+        // within its scan interval (10 s in compose, 300 s by default).
+        _previews = meter.CreateHistogram("workflowcontrol.preview.duration", "s",
+            "Duration of each data preview, by outcome: rows, task_problem, timed_out, too_large, unavailable, crashed.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60] });
+        _parseLatency = meter.CreateHistogram("workflowcontrol.deployment.parse_latency", "s",
+            "Time from writing a DAG file to seeing Airflow's verdict on it, by state: parsed or import_error.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600] });
         _rateLimited = meter.CreateCounter<long>("workflowcontrol.rate_limit.rejections", "{request}",
             "Requests refused with 429 by the per-user and per-token limits, by limit: reads, writes, triggers, previews.");
     }

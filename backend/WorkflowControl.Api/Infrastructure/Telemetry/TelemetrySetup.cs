@@ -30,8 +30,8 @@ public sealed class TelemetryOptions
     /// <summary>
     /// OTLP collector for traces, metrics and logs, e.g. http://otel-collector:4317. Without it, the standard
     /// OTEL_EXPORTER_OTLP_ENDPOINT variable (with the other OTEL_EXPORTER_OTLP_* ones) switches OTLP export on.
+    /// Empty means none (compose passes an empty value through).
     /// </summary>
-    [Url]
     public string? OtlpEndpoint { get; set; }
 
     public OtlpExportProtocol OtlpProtocol { get; set; } = OtlpExportProtocol.Grpc;
@@ -49,7 +49,10 @@ public static class TelemetrySetup
 
     public static IServiceCollection AddWorkflowTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section).ValidateDataAnnotations()
+            .Validate(o => string.IsNullOrEmpty(o.OtlpEndpoint) || Uri.TryCreate(o.OtlpEndpoint, UriKind.Absolute, out _),
+                "Telemetry:OtlpEndpoint must be an absolute URL such as http://otel-collector:4317, or empty.")
+            .ValidateOnStart();
         var options = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
         services.AddSingleton<ApiTelemetry>();
         services.AddSingleton<HubTelemetry>();

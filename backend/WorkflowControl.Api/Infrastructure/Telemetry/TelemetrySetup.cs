@@ -50,7 +50,8 @@ public static class TelemetrySetup
     public static IServiceCollection AddWorkflowTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section).ValidateDataAnnotations()
-            .Validate(o => string.IsNullOrEmpty(o.OtlpEndpoint) || Uri.TryCreate(o.OtlpEndpoint, UriKind.Absolute, out _),
+            .Validate(o => string.IsNullOrEmpty(o.OtlpEndpoint)
+                    || (Uri.TryCreate(o.OtlpEndpoint, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)),
                 "Telemetry:OtlpEndpoint must be an absolute URL such as http://otel-collector:4317, or empty.")
             .ValidateOnStart();
         var options = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();

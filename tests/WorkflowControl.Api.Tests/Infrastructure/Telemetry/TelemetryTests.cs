@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Dapper;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,6 +27,7 @@ public sealed class TelemetryTests
 {
     private const string AirflowPassword = "airflow-password-5d1e";
     private const string UserPassword = "correct horse battery";
+    private const string DatabasePassword = "database-password-3e8f";
     private static readonly string DocumentSecret = "document-content-" + Guid.NewGuid().ToString("N")[..10];
 
     private readonly SpanRecorder _spans = new();
@@ -37,6 +39,7 @@ public sealed class TelemetryTests
     private Guid _workflowId;
     private string _dagId = "";
     private string _runId = "";
+    private string _scrape = "";
 
     [OneTimeSetUp]
     public async Task DeployAndRunAsync()
@@ -49,7 +52,8 @@ public sealed class TelemetryTests
             .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody("""{"dag_runs":[],"total_entries":0}"""));
         _airflow.Json("GET", "/api/v1/importErrors", 200, new JsonObject { ["import_errors"] = new JsonArray(), ["total_entries"] = 0 });
 
-        _api = new ApiFactory(ApiFixture.ConnectionString, new Dictionary<string, string?>
+        // The test cluster trusts local connections: the password is ignored, but it is in the connection string.
+        _api = new ApiFactory(ApiFixture.ConnectionString + ";Password=" + DatabasePassword, new Dictionary<string, string?>
         {
             ["Airflow:BaseUrl"] = _airflow.Url,
             ["Airflow:Password"] = AirflowPassword,
@@ -57,6 +61,9 @@ public sealed class TelemetryTests
             // One cycle at start, then only when asked (a trigger asks).
             ["Airflow:Tracking:PollInterval"] = "00:10:00",
             ["Telemetry:PrometheusEnabled"] = "true",
+            // One trigger a minute: the second one below is refused, and counted.
+            ["RateLimits:Enabled"] = "true",
+            ["RateLimits:Triggers:Limit"] = "1",
         }, services: s =>
         {
             s.ConfigureOpenTelemetryTracerProvider(b => b.AddProcessor(_spans));
@@ -90,6 +97,9 @@ public sealed class TelemetryTests
                 "the run stored as running");
         }
 
+        var refused = await _user.Client.PostAsJsonAsync($"/workflows/{_workflowId}/runs", new { });
+        Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
+
         await using (var hub = await HubClients.ConnectAsync(_api, _user))
         {
             await hub.InvokeAsync("Subscribe", _workflowId);
@@ -107,6 +117,7 @@ public sealed class TelemetryTests
         Assert.That((await ci.GetAsync($"/workflows/{_workflowId}")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
 
         _api.Services.GetRequiredService<MeterProvider>().ForceFlush();
+        _scrape = await _api.CreateClient().GetStringAsync("/metrics");
     }
 
     [OneTimeTearDown]
@@ -202,9 +213,26 @@ public sealed class TelemetryTests
     }
 
     [Test]
+    public void Every_metric_docs_operations_md_lists_is_scraped_after_a_deploy_and_a_run()
+    {
+        var listed = OperationsDoc.ApiMetrics;
+
+        var missing = listed.Where(metric => !Regex.IsMatch(_scrape, $@"^{Regex.Escape(metric)}(_bucket|_count|_sum)?\{{", RegexOptions.Multiline)).ToList();
+
+        Assert.That(listed, Has.Count.GreaterThanOrEqualTo(15));
+        Assert.That(missing, Is.Empty, "listed in docs/operations.md but not at /metrics");
+    }
+
+    [Test]
+    public void Metrics_name_PostgreSQL_by_the_data_source_not_by_its_connection_string()
+    {
+        Assert.That(_scrape, Does.Contain("db_client_connection_pool_name=\"workflowcontrol\""));
+    }
+
+    [Test]
     public void No_token_password_or_document_content_reaches_a_span_or_a_metric_label()
     {
-        string[] secrets = [_user.Token, _apiToken, UserPassword, AirflowPassword, DocumentSecret];
+        string[] secrets = [_user.Token, _apiToken, UserPassword, AirflowPassword, DatabasePassword, DocumentSecret];
         var spanTexts = _spans.Spans.SelectMany(s => new[] { s.DisplayName, s.StatusDescription ?? "" }
             .Concat(s.TagObjects.Select(t => $"{t.Key}={t.Value}"))
             .Concat(s.Events.SelectMany(e => e.Tags.Select(t => $"{e.Name} {t.Key}={t.Value}")))

@@ -37,9 +37,11 @@ rerender-dags: ## Re-render the deployed version of every workflow after a templ
 bench-api: ## Load-test GET, list and update of workflows (needs wrk)
 	bash bench/api_load/run.sh
 
-compose-config: ## Check docker-compose.yaml (both Airflow generations) with docker-compose config
+compose-config: ## Check docker-compose.yaml (both Airflow generations, with and without the observability profile)
 	docker-compose -f docker-compose.yaml config -q
 	AIRFLOW_IMAGE=apache/airflow:2.10.4-python3.12 docker-compose -f docker-compose.yaml config -q
+	docker-compose -f docker-compose.yaml --profile observability config -q
+	AIRFLOW_IMAGE=apache/airflow:2.10.4-python3.12 docker-compose -f docker-compose.yaml --profile observability config -q
 
 test-web: ## Web editor: lint, type check, Vitest, and the end-to-end scenario in headless Chromium against the real API
 	cd frontend && npm run lint && npm run type-check && npm test && npm run e2e

@@ -26,13 +26,15 @@ public static class ServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<AirflowTelemetry>();
         services.TryAddTransient<AirflowAuthHandler>();
         services.TryAddSingleton(sp => new AirflowTokenProvider(
             RestService.For<IAirflowAuthApi>(Http(sp, AuthHttpClientName), AirflowJson.RefitSettings),
             sp.GetRequiredService<IOptions<AirflowOptions>>()));
 
-        Resilient(services.AddHttpClient(AirflowClient.HttpClientName)).AddHttpMessageHandler<AirflowAuthHandler>();
-        Resilient(services.AddHttpClient(AuthHttpClientName));
+        Measured(Resilient(services.AddHttpClient(AirflowClient.HttpClientName), "api").AddHttpMessageHandler<AirflowAuthHandler>());
+        Measured(Resilient(services.AddHttpClient(AuthHttpClientName), "auth"));
         services.TryAddSingleton<IAirflowClient, AirflowClient>();
         services.TryAddSingleton<AirflowReadCache>();
         return services;
@@ -64,7 +66,11 @@ public static class ServiceCollectionExtensions
         return http;
     }
 
-    private static IHttpClientBuilder Resilient(IHttpClientBuilder builder)
+    /// <summary>Measures each request on the wire: innermost, after retries and authentication.</summary>
+    private static IHttpClientBuilder Measured(IHttpClientBuilder builder) =>
+        builder.AddHttpMessageHandler(sp => new AirflowTelemetryHandler(sp.GetRequiredService<AirflowTelemetry>(), sp.GetRequiredService<TimeProvider>()));
+
+    private static IHttpClientBuilder Resilient(IHttpClientBuilder builder, string client)
     {
         builder
             // The resilience pipeline owns time-outs (on the injectable clock), not HttpClient.
@@ -75,7 +81,9 @@ public static class ServiceCollectionExtensions
             .AddResilienceHandler("airflow", (pipeline, context) => AirflowResilience.Configure(
                 pipeline,
                 context.ServiceProvider.GetRequiredService<IOptions<AirflowOptions>>().Value,
-                context.ServiceProvider.GetRequiredService<TimeProvider>()));
+                context.ServiceProvider.GetRequiredService<TimeProvider>(),
+                context.ServiceProvider.GetRequiredService<AirflowTelemetry>(),
+                client));
         return builder;
     }
 }

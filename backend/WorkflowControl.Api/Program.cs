@@ -5,6 +5,7 @@ using WorkflowControl.Api.Features.Catalog;
 using WorkflowControl.Api.Features.Collaboration;
 using WorkflowControl.Api.Features.Collaborators;
 using WorkflowControl.Api.Features.Deployments;
+using WorkflowControl.Api.Features.Health;
 using WorkflowControl.Api.Features.Organisations;
 using WorkflowControl.Api.Features.Preview;
 using WorkflowControl.Api.Features.Runs;
@@ -14,6 +15,9 @@ using WorkflowControl.Api.Features.Workflows;
 using WorkflowControl.Api.Infrastructure.Auth;
 using WorkflowControl.Api.Infrastructure.Database;
 using WorkflowControl.Api.Infrastructure.Http;
+using WorkflowControl.Api.Infrastructure.Logging;
+using WorkflowControl.Api.Infrastructure.RateLimiting;
+using WorkflowControl.Api.Infrastructure.Telemetry;
 using WorkflowControl.Airflow;
 using WorkflowControl.Core.Catalog;
 using WorkflowControl.Core.Workflows;
@@ -25,8 +29,9 @@ builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 4 * 1024 * 1
 // Hub URLs carry the browser's token (?access_token=): the request-start log that prints whole URLs stays off at
 // any configured level, so a token never reaches a log.
 builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", level => level >= LogLevel.Warning);
+builder.Logging.AddWorkflowLogFormats();
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddProblemDetails();
+builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = RequestIds.AddTo);
 builder.Services.AddExceptionHandler<ExceptionHandling>();
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 builder.Services.Configure<JsonOptions>(o =>
@@ -40,18 +45,17 @@ builder.Services.AddCors(o => o.AddDefaultPolicy(p => p
     .AllowAnyHeader()
     .AllowAnyMethod()
     .AllowCredentials()
-    .WithExposedHeaders("ETag", "Location", "Retry-After")));
+    .WithExposedHeaders("ETag", "Location", "Retry-After", RequestIds.Header)));
 builder.Services.AddOpenApi();
+builder.Services.AddWorkflowTelemetry(builder.Configuration);
+builder.Services.AddHealth();
 
 builder.Services.AddWorkflowDatabase(builder.Configuration);
 builder.Services.AddWorkflowAuth(builder.Configuration);
 builder.Services.AddOptions<AuthThrottleOptions>().BindConfiguration(AuthThrottleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddSingleton<AuthThrottle>();
-builder.Services.AddRateLimiter(o =>
-{
-    o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-    o.AddPolicy<string, AuthAddressPolicy>(AuthThrottle.PolicyName);
-});
+builder.Services.AddRateLimiter(o => o.AddPolicy<string, AuthAddressPolicy>(AuthThrottle.PolicyName));
+builder.Services.AddApiRateLimits();
 builder.Services.AddSingleton<ITaskCatalog>(EmbeddedTaskCatalog.Instance);
 builder.Services.AddSingleton<WorkflowValidator>();
 builder.Services.AddDagGeneration(builder.Configuration);
@@ -60,7 +64,11 @@ builder.Services.AddOptions<PreviewOptions>().BindConfiguration(PreviewOptions.S
     .PostConfigure(o => o.SharedDataRoot ??= builder.Configuration["SharedData:Root"])
     .ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddSingleton<PreviewRunner>();
-var signalR = builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024);
+var signalR = builder.Services.AddSignalR(o =>
+{
+    o.MaximumReceiveMessageSize = 64 * 1024;
+    o.AddHubTelemetry();
+});
 if (builder.Configuration["SignalR:Redis"] is { Length: > 0 } redis)
 {
     // Several API instances: hub messages and group membership travel through Redis (docs/collaboration.md).
@@ -107,15 +115,18 @@ if (args.Contains(RerenderDeployed.Command))
 }
 
 app.UseNoSniff();
+app.UseRequestIds();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCors();
-app.UseRateLimiter();
 app.UseAuthentication();
+// After authentication: the limits are per user and per API token.
+app.UseRateLimiter();
 app.UseAuthorization();
 
-app.MapOpenApi().AllowAnonymous();
-app.MapGet("/health", () => TypedResults.Ok(new { status = "healthy" })).AllowAnonymous().WithName("Health");
+app.MapOpenApi().AllowAnonymous().DisableRateLimiting();
+app.MapWorkflowTelemetry();
+app.MapHealthEndpoints();
 app.MapCatalogEndpoints();
 app.MapGroup("/auth").WithTags("Auth").MapAuthEndpoints();
 app.MapGroup("/workflows").WithTags("Workflows")
@@ -126,7 +137,8 @@ app.MapGroup("/workflows").WithTags("Workflows")
     .MapRunEndpoints()
     .MapPreviewEndpoints();
 app.MapGet("/workflows", ListWorkflows.Handle).WithTags("Workflows").WithName("ListWorkflows");
-app.MapHub<WorkflowHub>(WorkflowHub.Path);
+// The hub limits its calls itself (Collaboration:CallsPerSecond); long polling would spend the reads budget.
+app.MapHub<WorkflowHub>(WorkflowHub.Path).DisableRateLimiting();
 app.MapGroup("/schedules").WithTags("Schedules").MapScheduleEndpoints();
 app.MapGroup("/tokens").WithTags("Tokens").MapTokenEndpoints();
 app.MapGroup("/organisations").WithTags("Organisations").MapOrganisationEndpoints();

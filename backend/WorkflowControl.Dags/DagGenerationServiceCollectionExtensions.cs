@@ -9,7 +9,7 @@ public static class DagGenerationServiceCollectionExtensions
 {
     /// <summary>
     /// Registers DAG generation: <see cref="DagRenderer"/>, <see cref="DagPaths"/> (section "Dags", key Root),
-    /// <see cref="DagFileWriter"/>, <see cref="DagPublisher"/> and <see cref="FleetRerender"/>, all singletons.
+    /// <see cref="DagFileWriter"/>, <see cref="DagPublisher"/>, <see cref="FleetRerender"/> and <see cref="DagTelemetry"/>, all singletons.
     /// A missing or relative Dags:Root fails at start-up.
     /// </summary>
     public static IServiceCollection AddDagGeneration(this IServiceCollection services, IConfiguration configuration)
@@ -20,6 +20,8 @@ public static class DagGenerationServiceCollectionExtensions
             .Validate(o => string.IsNullOrEmpty(o.Root) || Path.IsPathFullyQualified(o.Root), "Dags:Root (env Dags__Root) must be an absolute path.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<DagTelemetry>();
         services.TryAddSingleton<DagRenderer>();
         services.TryAddSingleton(sp => new DagPaths(sp.GetRequiredService<IOptions<DagsOptions>>()));
         services.TryAddSingleton<DagFileWriter>();

@@ -17,6 +17,8 @@ apt_packages=(
   chromium fonts-dejavu-core docker-compose
   # the SignalR Redis backplane test (several API instances)
   redis-server
+  # promtool: the tests check and unit-test the committed Prometheus alert rules (observability/prometheus)
+  prometheus
 )
 missing=()
 for p in "${apt_packages[@]}"; do

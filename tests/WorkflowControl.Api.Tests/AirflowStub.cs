@@ -22,8 +22,11 @@ public static class AirflowStub
 
     public static JsonNode Recorded(string file, string dagId, string runId) => RecordedAirflow.Body(file, dagId, runId);
 
-    public static void Json(string method, string path, int status, JsonNode body) =>
-        Server.Given(Request.Create().WithPath(path).UsingMethod(method))
+    public static void Json(string method, string path, int status, JsonNode body) => Server.Json(method, path, status, body);
+
+    /// <summary>Answers <paramref name="method"/> <paramref name="path"/> (wildcards allowed) on another WireMock server, e.g. a test's own Airflow.</summary>
+    public static void Json(this WireMockServer server, string method, string path, int status, JsonNode body) =>
+        server.Given(Request.Create().WithPath(path).UsingMethod(method))
             .RespondWith(Response.Create().WithStatusCode(status).WithHeader("Content-Type", "application/json").WithBody(body.ToJsonString()));
 
     /// <summary>The JSON bodies the API sent to <paramref name="path"/>.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 
 namespace WorkflowControl.Testing;
@@ -19,29 +18,13 @@ public static class Python
     /// <summary>Runs the interpreter to the end; standard output and standard error are read apart, as UTF-8.</summary>
     public static (int Exit, string Output, string Errors) RunSplit(IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo(Executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-        };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+        var all = new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1" };
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
-            info.Environment[key] = value;
+            all[key] = value;
         }
 
-        using var process = Process.Start(info)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout, stderr.Result);
+        return Processes.Run(Executable, args, all);
     }
 
     /// <summary>Writes each text as a UTF-8 file in <paramref name="directory"/>; the path of each, by key.</summary>

@@ -23,5 +23,7 @@ public static class TestHost
         // Every test client comes from one address: only the throttle's own tests keep its per-address limits.
         builder.UseSetting("Auth:Throttle:AddressLimit", "1000000");
         builder.UseSetting("Auth:Throttle:FreeAddressFailures", "100000");
+        // Likewise the per-user and per-token limits: their own tests switch them on.
+        builder.UseSetting("RateLimits:Enabled", "false");
     }
 }

@@ -16,9 +16,12 @@ internal static class AirflowResilience
 
     private static readonly HttpRequestOptionsKey<bool> IdempotentKey = new(Idempotent);
 
-    public static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> builder, AirflowOptions options, TimeProvider time)
+    /// <param name="client">Names the pipeline's circuit in metrics: "api", or "auth" for the token requests.</param>
+    public static void Configure(
+        ResiliencePipelineBuilder<HttpResponseMessage> builder, AirflowOptions options, TimeProvider time, AirflowTelemetry telemetry, string client)
     {
         builder.TimeProvider = time;
+        telemetry.CircuitClosed(client);
         builder
             .AddRetry(new HttpRetryStrategyOptions
             {
@@ -29,6 +32,11 @@ internal static class AirflowResilience
                 ShouldRetryAfterHeader = false,
                 ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Context.GetRequestMessage(), args.Outcome, options)),
                 DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result)),
+                OnRetry = args =>
+                {
+                    telemetry.RecordRetry(args.Context.GetRequestMessage(), FailureOf(args.Outcome));
+                    return ValueTask.CompletedTask;
+                },
             })
             .AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
             {
@@ -40,9 +48,33 @@ internal static class AirflowResilience
                 ShouldHandle = args => ValueTask.FromResult(
                     args.Outcome.Result?.StatusCode != HttpStatusCode.TooManyRequests
                     && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
+                OnOpened = _ =>
+                {
+                    telemetry.CircuitOpened(client);
+                    return ValueTask.CompletedTask;
+                },
+                OnHalfOpened = _ =>
+                {
+                    telemetry.CircuitHalfOpened(client);
+                    return ValueTask.CompletedTask;
+                },
+                OnClosed = _ =>
+                {
+                    telemetry.CircuitClosed(client);
+                    return ValueTask.CompletedTask;
+                },
             })
             .AddTimeout(new HttpTimeoutStrategyOptions { Timeout = options.AttemptTimeout });
     }
+
+    /// <summary>A retry's cause as a metric label: the status code, or the kind of failure without its message.</summary>
+    private static string FailureOf(Outcome<HttpResponseMessage> outcome) => outcome switch
+    {
+        { Result: { } response } => ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        { Exception: Polly.Timeout.TimeoutRejectedException } => "timeout",
+        { Exception: HttpRequestException } => "connection",
+        _ => "error",
+    };
 
     private static bool ShouldRetry(HttpRequestMessage? request, Outcome<HttpResponseMessage> outcome, AirflowOptions options) =>
         options.MaxRetries > 0

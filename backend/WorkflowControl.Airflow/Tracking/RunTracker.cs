@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -6,21 +7,35 @@ namespace WorkflowControl.Airflow.Tracking;
 
 /// <summary>
 /// Drives <see cref="RunTrackingEngine"/> cycles on the injected clock: every PollInterval, sooner when
-/// signalled, backing off (doubling up to MaxOutageBackoff) while Airflow is unreachable.
+/// signalled, backing off (doubling up to MaxOutageBackoff) while Airflow is unreachable. Each cycle is a span and
+/// a measurement, and its outcome is kept for the readiness check.
 /// </summary>
 public sealed partial class RunTracker(
     RunTrackingEngine engine,
     IOptions<RunTrackingOptions> options,
     TimeProvider time,
-    ILogger<RunTracker> logger) : BackgroundService, IRunTrackerSignal
+    ILogger<RunTracker> logger,
+    AirflowTelemetry? telemetry = null) : BackgroundService, IRunTrackerSignal
 {
     private readonly SemaphoreSlim _signal = new(0, 1);
     private readonly RunTrackingOptions _options = options.Value;
+    private int _cycles;
+
+    /// <summary>Raised after every cycle, successful or not (tests await it instead of waiting).</summary>
+    public event EventHandler? CycleCompleted;
 
     /// <summary>Completed cycles, successful or not (for health checks and tests).</summary>
     public int Cycles => _cycles;
 
-    private int _cycles;
+    /// <summary>When the tracker started polling; null before.</summary>
+    public DateTimeOffset? StartedAt { get; private set; }
+
+    public DateTimeOffset? LastSuccessAt { get; private set; }
+
+    public DateTimeOffset? LastFailureAt { get; private set; }
+
+    /// <summary>The kind of the last failure (an exception type name, never its message); null after a success.</summary>
+    public string? LastFailure { get; private set; }
 
     public void PollSoon()
     {
@@ -43,34 +58,73 @@ public sealed partial class RunTracker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
+        StartedAt = time.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
             TimeSpan wait;
-            try
+            var started = time.GetTimestamp();
+            Exception? failure = null;
+            using (var activity = AirflowTelemetry.Source.StartActivity("run tracker cycle"))
             {
-                await engine.PollOnceAsync(stoppingToken).ConfigureAwait(false);
-                failures = 0;
-                wait = _options.PollInterval;
+                try
+                {
+                    var result = await engine.PollOnceAsync(stoppingToken).ConfigureAwait(false);
+                    activity?.SetTag("workflowcontrol.tracker.run_changes", result.Runs.Count);
+                    activity?.SetTag("workflowcontrol.tracker.task_changes", result.Tasks.Count);
+                    activity?.SetTag("workflowcontrol.tracker.airflow_requests", result.AirflowRequests);
+                    failures = 0;
+                    wait = _options.PollInterval;
+                }
+                catch (AirflowException e)
+                {
+                    failure = e;
+                    failures++;
+                    wait = Backoff(failures, e is AirflowUnavailableException { RetryAfter: { } after } ? after : null);
+                    LogAirflowFailure(e.GetType().Name, e.Message, wait);
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    failure = e;
+                    failures++;
+                    wait = Backoff(failures, null);
+                    LogCycleFailure(e, wait);
+                }
+                finally
+                {
+                    Interlocked.Increment(ref _cycles);
+                }
+
+                if (failure is not null)
+                {
+                    activity?.SetStatus(ActivityStatusCode.Error, failure.GetType().Name);
+                }
             }
-            catch (AirflowException e)
+
+            if (!stoppingToken.IsCancellationRequested)
             {
-                failures++;
-                wait = Backoff(failures, e is AirflowUnavailableException { RetryAfter: { } after } ? after : null);
-                LogAirflowFailure(e.GetType().Name, e.Message, wait);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                failures++;
-                wait = Backoff(failures, null);
-                LogCycleFailure(e, wait);
-            }
-            finally
-            {
-                Interlocked.Increment(ref _cycles);
+                Completed(failure, time.GetElapsedTime(started));
             }
 
             await WaitAsync(wait, stoppingToken).ConfigureAwait(false);
         }
+    }
+
+    private void Completed(Exception? failure, TimeSpan duration)
+    {
+        var now = time.GetUtcNow();
+        if (failure is null)
+        {
+            LastSuccessAt = now;
+            LastFailure = null;
+        }
+        else
+        {
+            LastFailureAt = now;
+            LastFailure = failure.GetType().Name;
+        }
+
+        telemetry?.RecordTrackerCycle(duration, failure is null, now);
+        CycleCompleted?.Invoke(this, EventArgs.Empty);
     }
 
     private TimeSpan Backoff(int failures, TimeSpan? retryAfter)

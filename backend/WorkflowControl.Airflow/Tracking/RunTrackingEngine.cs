@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -18,7 +19,8 @@ public sealed partial class RunTrackingEngine(
     IRunWatchList watchList,
     IOptions<RunTrackingOptions> options,
     TimeProvider time,
-    ILogger<RunTrackingEngine> logger)
+    ILogger<RunTrackingEngine> logger,
+    AirflowTelemetry? telemetry = null)
 {
     private readonly RunTrackingOptions _options = options.Value;
     private readonly Dictionary<RunKey, Dictionary<(string TaskId, int MapIndex), (string? State, int Try)>> _taskSnapshots = [];
@@ -100,12 +102,16 @@ public sealed partial class RunTrackingEngine(
         }
 
         _finishedSince = cycleStart - _options.FinishedOverlap;
+        telemetry?.SetTrackedRuns(active.Count, watchList.Watched.Count);
         LogCycle(active.Count, result.Runs.Count, result.Tasks.Count, requests);
         return result;
     }
 
     private async Task<RunChange> TriggerAsync(TrackedRun pending, CancellationToken ct)
     {
+        using var activity = AirflowTelemetry.Source.StartActivity("trigger pending run");
+        activity?.SetTag(AirflowTelemetry.DagIdAttribute, pending.Key.DagId);
+        activity?.SetTag(AirflowTelemetry.RunIdAttribute, pending.Key.DagRunId);
         try
         {
             var run = await airflow.TriggerDagRunAsync(pending.Key.DagId, pending.Key.DagRunId, pending.Conf, ct).ConfigureAwait(false);

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
-using System.Globalization;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -8,6 +7,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using WorkflowControl.Api.Features.Audit;
+using WorkflowControl.Api.Infrastructure.RateLimiting;
 
 namespace WorkflowControl.Api.Features.Auth;
 
@@ -83,21 +83,12 @@ public sealed class AuthThrottle : IDisposable
     public TimeSpan? AccountRetryAfter(string account)
     {
         using var lease = _accounts.AttemptAcquire(account);
-        return lease.IsAcquired ? null : RetryAfterOf(lease);
+        return lease.IsAcquired ? null : TooManyRequests.RetryAfterOf(lease);
     }
 
-    public static TimeSpan RetryAfterOf(RateLimitLease lease) =>
-        lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
-
-    /// <summary>The 429 answer: whole seconds in Retry-After, rounded up so a client that waits that long gets in.</summary>
-    public static ProblemHttpResult Refusal(HttpContext http, TimeSpan retryAfter)
-    {
-        var seconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
-        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        http.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many attempts",
-            detail: $"Too many sign-in or sign-up attempts. Try again in {seconds:N0} second{(seconds == 1 ? "" : "s")}.");
-    }
+    /// <summary>The 429 answer of sign-in and sign-up (Retry-After, no-store; see <see cref="TooManyRequests"/>).</summary>
+    public static ProblemHttpResult Refusal(HttpContext http, TimeSpan retryAfter) =>
+        TooManyRequests.Answer(http, retryAfter, "Too many attempts", "Too many sign-in or sign-up attempts.");
 
     /// <summary>Writes one auth.throttled entry per refused key and window, so a flood of refusals is not a flood of rows.</summary>
     public async Task AuditAsync(HttpContext http, string scope, string? account, TimeSpan retryAfter)
@@ -136,7 +127,7 @@ public sealed class AuthAddressPolicy(AuthThrottle throttle) : IRateLimiterPolic
 {
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = async (context, _) =>
     {
-        var retryAfter = AuthThrottle.RetryAfterOf(context.Lease);
+        var retryAfter = TooManyRequests.RetryAfterOf(context.Lease);
         await context.HttpContext.RequestServices.GetRequiredService<AuthThrottle>().AuditAsync(context.HttpContext, "address", null, retryAfter);
         await AuthThrottle.Refusal(context.HttpContext, retryAfter).ExecuteAsync(context.HttpContext);
     };
@@ -223,74 +214,4 @@ public sealed class FailureBackoff(TimeProvider time, int free, TimeSpan first, 
 
     /// <summary>A key that has been quiet for the longest delay past its lock starts again from nothing.</summary>
     private bool Forgotten(Entry entry, DateTimeOffset now) => now > entry.LockedUntil + max;
-}
-
-/// <summary>A fixed window of permits on <see cref="TimeProvider"/> time (the framework's limiters read the system clock).</summary>
-internal sealed class TimeWindowLimiter(TimeProvider time, int limit, TimeSpan window) : RateLimiter
-{
-    private readonly Lock _lock = new();
-    private DateTimeOffset _windowStart = DateTimeOffset.MinValue;
-    private int _used;
-
-    public override TimeSpan? IdleDuration
-    {
-        get
-        {
-            lock (_lock)
-            {
-                var end = WindowEnd;
-                var now = time.GetUtcNow();
-                return now >= end ? now - end : null;
-            }
-        }
-    }
-
-    private DateTimeOffset WindowEnd => _windowStart == DateTimeOffset.MinValue ? DateTimeOffset.MinValue : _windowStart + window;
-
-    public override RateLimiterStatistics? GetStatistics()
-    {
-        lock (_lock)
-        {
-            return new RateLimiterStatistics { CurrentAvailablePermits = Math.Max(0, limit - _used) };
-        }
-    }
-
-    protected override RateLimitLease AttemptAcquireCore(int permitCount)
-    {
-        lock (_lock)
-        {
-            var now = time.GetUtcNow();
-            if (now >= WindowEnd)
-            {
-                _windowStart = now;
-                _used = 0;
-            }
-
-            if (_used + permitCount <= limit)
-            {
-                _used += permitCount;
-                return WindowLease.Acquired;
-            }
-
-            return new WindowLease(false, WindowEnd - now);
-        }
-    }
-
-    protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(AttemptAcquireCore(permitCount));
-
-    private sealed class WindowLease(bool acquired, TimeSpan? retryAfter) : RateLimitLease
-    {
-        public static readonly WindowLease Acquired = new(true, null);
-
-        public override bool IsAcquired => acquired;
-
-        public override IEnumerable<string> MetadataNames => retryAfter is null ? [] : [MetadataName.RetryAfter.Name];
-
-        public override bool TryGetMetadata(string metadataName, out object? metadata)
-        {
-            metadata = retryAfter is { } value && metadataName == MetadataName.RetryAfter.Name ? value : null;
-            return metadata is not null;
-        }
-    }
 }

@@ -1,6 +1,7 @@
 using Dapper;
 using Npgsql;
 using WorkflowControl.Airflow;
+using WorkflowControl.Api.Infrastructure.Telemetry;
 using WorkflowControl.Dags;
 
 namespace WorkflowControl.Api.Features.Deployments;
@@ -9,7 +10,8 @@ namespace WorkflowControl.Api.Features.Deployments;
 /// Follows written deployments until Airflow has parsed them (or reports an import error naming the file), asks
 /// Airflow 3 to re-parse files it already knows, and unpauses DAGs deployed as active. Timing is on TimeProvider.
 /// </summary>
-public sealed class DeploymentFollower(NpgsqlDataSource database, IAirflowClient airflow, TimeProvider time, IConfiguration configuration, ILogger<DeploymentFollower> logger)
+public sealed class DeploymentFollower(
+    NpgsqlDataSource database, IAirflowClient airflow, TimeProvider time, IConfiguration configuration, ILogger<DeploymentFollower> logger, ApiTelemetry telemetry)
     : BackgroundService
 {
     private readonly HashSet<Guid> _reparseRequested = [];
@@ -58,6 +60,8 @@ public sealed class DeploymentFollower(NpgsqlDataSource database, IAirflowClient
         var importErrors = await airflow.ListImportErrorsAsync(ct);
         foreach (var deployment in open)
         {
+            using var activity = ApiTelemetry.Source.StartActivity("follow deployment");
+            ApiTelemetry.Tag(deployment.WorkflowId);
             var dagId = DagPaths.DagId(deployment.WorkflowId);
             var dag = await airflow.GetDagAsync(dagId, ct);
             var writtenAt = new DateTimeOffset(DateTime.SpecifyKind(deployment.CreatedAt, DateTimeKind.Utc));
@@ -77,6 +81,7 @@ public sealed class DeploymentFollower(NpgsqlDataSource database, IAirflowClient
                 new { id = deployment.Id, state = observed.State, message = observed.Message, now = time.GetUtcNow().UtcDateTime });
             if (observed.State != "written")
             {
+                telemetry.DeploymentObserved(observed.State, time.GetUtcNow() - writtenAt);
                 _reparseRequested.Remove(deployment.Id);
             }
         }

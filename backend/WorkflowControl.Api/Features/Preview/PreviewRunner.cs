@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using WorkflowControl.Api.Infrastructure.Telemetry;
 
 namespace WorkflowControl.Api.Features.Preview;
 
@@ -29,7 +30,7 @@ public abstract record PreviewOutcome
 /// Runs `python -m workflowcontrol_tasks.preview` with the request on stdin: no shell, no values on the command line,
 /// a minimal environment (the API's own settings and secrets never reach the task), a time-out and an output cap.
 /// </summary>
-public sealed class PreviewRunner(IOptions<PreviewOptions> options, ILogger<PreviewRunner> logger)
+public sealed class PreviewRunner(IOptions<PreviewOptions> options, ILogger<PreviewRunner> logger, ApiTelemetry telemetry, TimeProvider time)
 {
     private readonly PreviewOptions _options = options.Value;
     private readonly SemaphoreSlim _slots = new(options.Value.MaxConcurrent);
@@ -37,7 +38,27 @@ public sealed class PreviewRunner(IOptions<PreviewOptions> options, ILogger<Prev
 
     public TimeSpan Timeout => _options.Timeout;
 
+    /// <summary>Runs the preview and measures it (count, duration and outcome).</summary>
     public async Task<PreviewOutcome> RunAsync(JsonObject request, CancellationToken ct)
+    {
+        var started = time.GetTimestamp();
+        var outcome = await RunUnmeasuredAsync(request, ct);
+        telemetry.PreviewFinished(OutcomeName(outcome), time.GetElapsedTime(started));
+        return outcome;
+    }
+
+    /// <summary>The outcome as a metric label.</summary>
+    internal static string OutcomeName(PreviewOutcome outcome) => outcome switch
+    {
+        PreviewOutcome.Rows => "rows",
+        PreviewOutcome.TaskProblem => "task_problem",
+        PreviewOutcome.TimedOut => "timed_out",
+        PreviewOutcome.TooLarge => "too_large",
+        PreviewOutcome.Unavailable => "unavailable",
+        _ => "crashed",
+    };
+
+    private async Task<PreviewOutcome> RunUnmeasuredAsync(JsonObject request, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(_options.SharedDataRoot) || !Path.IsPathFullyQualified(_options.SharedDataRoot))
         {

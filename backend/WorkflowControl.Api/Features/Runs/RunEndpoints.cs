@@ -89,6 +89,7 @@ public static class RunEndpoints
 
         var now = time.GetUtcNow();
         var runId = $"wfc_{now:yyyyMMdd'T'HHmmss'Z'}_{Guid.NewGuid().ToString("N")[..8]}";
+        WorkflowControl.Api.Infrastructure.Telemetry.ApiTelemetry.Tag(id, runId);
         // Stored before Airflow hears of it: whatever happens to the request, this id names the one run it can create.
         await connection.ExecuteAsync(
             """

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Reflection;
 using Dapper;
 using DbUp;
@@ -26,13 +27,15 @@ public static class DatabaseSetup
         return services;
     }
 
+    /// <summary>Named, so metrics and spans say "workflowcontrol" instead of the connection string (host, user, options).</summary>
     private static void AddNpgsqlDataSourceCore(this IServiceCollection services, string connectionString) =>
-        services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "workflowcontrol" }.Build());
 
     /// <summary>Applies the embedded SQL migrations in order; each runs once, recorded in schemaversions.</summary>
     public static void Migrate(string connectionString, ILogger logger)
     {
-        EnsureDatabase.For.PostgresqlDatabase(connectionString);
+        // DbUp would print to the console itself (the connection string among it): its warnings and errors go to the log.
+        EnsureDatabase.For.PostgresqlDatabase(connectionString, new UpgradeLog(logger));
         var upgrader = DeployChanges.To
             .PostgresqlDatabase(connectionString)
             .WithScriptsEmbeddedInAssembly(Assembly.GetExecutingAssembly(), name => name.Contains(".Migrations.", StringComparison.Ordinal))
@@ -49,5 +52,30 @@ public static class DatabaseSetup
         {
             logger.LogInformation("Applied migration {Script}", script.Name);
         }
+    }
+
+    /// <summary>DbUp's messages as log events: warnings and errors only, with DbUp's own formatting.</summary>
+    private sealed class UpgradeLog(ILogger logger) : DbUp.Engine.Output.IUpgradeLog
+    {
+        public void LogTrace(string format, params object[] args)
+        {
+        }
+
+        public void LogDebug(string format, params object[] args)
+        {
+        }
+
+        public void LogInformation(string format, params object[] args)
+        {
+        }
+
+        public void LogWarning(string format, params object[] args) =>
+            logger.LogWarning("Database set-up: {Message}", string.Format(CultureInfo.InvariantCulture, format, args));
+
+        public void LogError(string format, params object[] args) =>
+            logger.LogError("Database set-up: {Message}", string.Format(CultureInfo.InvariantCulture, format, args));
+
+        public void LogError(Exception ex, string format, params object[] args) =>
+            logger.LogError(ex, "Database set-up: {Message}", string.Format(CultureInfo.InvariantCulture, format, args));
     }
 }

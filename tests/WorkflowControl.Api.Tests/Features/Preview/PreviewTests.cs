@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using WorkflowControl.Core.Catalog;
 using Microsoft.Extensions.DependencyInjection;
+using WorkflowControl.Api.Tests.Infrastructure;
 using WorkflowControl.Testing;
 
 namespace WorkflowControl.Api.Tests.Features.Preview;
@@ -147,8 +148,9 @@ public sealed class PreviewTests
         var response = await owner.Client.PostAsJsonAsync($"/workflows/{id}/tasks/extract/preview", new { });
 
         Assert.That((int)response.StatusCode, Is.EqualTo(500).Or.EqualTo(502), await response.Content.ReadAsStringAsync());
-        Assert.That(logs.Lines.Where(l => l.Contains("Preview process exited", StringComparison.Ordinal)), Has.Some.Contains("ValueError"), "the operator learns what kind of failure it was");
-        Assert.That(logs.Lines.Where(l => l.Contains(inConfig, StringComparison.Ordinal) || l.Contains(inFile, StringComparison.Ordinal)), Is.Empty);
+        var lines = logs.Entries.Select(e => e.Text).ToList();
+        Assert.That(lines.Where(l => l.Contains("Preview process exited", StringComparison.Ordinal)), Has.Some.Contains("ValueError"), "the operator learns what kind of failure it was");
+        Assert.That(lines.Where(l => l.Contains(inConfig, StringComparison.Ordinal) || l.Contains(inFile, StringComparison.Ordinal)), Is.Empty);
     }
 
     [Test]

@@ -373,12 +373,20 @@ try {
     await page.getByRole("link", { name: "Positive sales" }).waitFor();
   }, { soft: true });
 
-  await step("history page", async () => {
+  await step("history page: who started each run, and a click opens the run", async () => {
     await page.goto(`${workflowUrl}/runs`);
     await page.getByRole("heading", { name: /Run history/ }).waitFor();
     const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: lastRunId, exact: true }) });
     await row.getByText("success", { exact: true }).waitFor();
+    await row.getByRole("cell", { name: "You", exact: true }).waitFor();
     await shot("10-history");
+    // Clicking a run used to freeze the tab (the table re-rendered without end).
+    await row.getByRole("link", { name: lastRunId, exact: true }).click();
+    await page.getByRole("heading", { name: `Run ${lastRunId}` }).waitFor();
+    await page.getByTestId("run-starter").filter({ hasText: "by you" }).waitFor();
+    await page.getByRole("table", { name: "Task timeline" }).getByRole("button", { name: "filter", exact: true }).click();
+    await page.getByRole("region", { name: "Log of filter" }).getByTestId("log-content").filter({ hasText: "Stub Airflow ran task filter" }).waitFor();
+    await shot("10b-run-detail");
   });
 
   await step("API token is shown once", async () => {

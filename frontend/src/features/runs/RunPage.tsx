@@ -4,13 +4,16 @@ import Link from "next/link";
 import { ErrorMessage } from "@/features/shared/ErrorMessage";
 import { durationBetween, formatDateTime, formatDuration } from "@/features/shared/format";
 import { LogPanel } from "./LogPanel";
+import { starterName, usePeople } from "./people";
 import { Timeline } from "./Timeline";
 import { useRun } from "./useRun";
 
 export function RunPage({ workflowId, runId }: { workflowId: string; runId: string }) {
   const { run, error } = useRun(workflowId, runId);
   const [task, setTask] = useState<string | null>(null);
+  const { people, me } = usePeople(workflowId);
   const selected = run?.tasks.find((t) => t.taskId === task);
+  const starter = starterName(run?.triggeredBy ?? null, me, people);
   return (
     <main className="page stack">
       <p><Link href={`/workflows/${workflowId}/runs`}>← Run history</Link></p>
@@ -22,7 +25,7 @@ export function RunPage({ workflowId, runId }: { workflowId: string; runId: stri
             <span className={`badge ${run.state}`}>{run.state}</span>
             <span>Started {formatDateTime(run.startedAt)}</span>
             <span>· {formatDuration(durationBetween(run.startedAt, run.endedAt))}</span>
-            <span>· by {run.triggeredBy ?? "the scheduler"}</span>
+            <span title={starter.title} data-testid="run-starter">· by {starter.text}</span>
             {run.version && <span>· version {run.version}</span>}
           </div>
           <section>

@@ -49,6 +49,14 @@ async function connect(from, to) {
   await page.mouse.up();
 }
 
+/** Types into a field as a person does: click it, select what it holds, type, and (unless told not to) leave it with Tab. */
+async function typeIn(field, text, { leave = true, p = page } = {}) {
+  await field.click();
+  await p.keyboard.press("ControlOrMeta+a");
+  await p.keyboard.type(text);
+  if (leave) await p.keyboard.press("Tab");
+}
+
 async function openNode(id) {
   await page.locator(`.react-flow__node[data-id="${id}"] .head`).click();
   await page.getByRole("tab", { name: "Step" }).click();
@@ -81,9 +89,9 @@ try {
   await step("sign up and land on an empty dashboard", async () => {
     await page.goto(`${WEB}/signup`);
     await shot("01-signup");
-    await page.getByLabel("Your name").fill("Ada Analyst");
-    await page.getByLabel("E-mail").fill(email);
-    await page.getByLabel("Password").fill("correct horse battery");
+    await typeIn(page.getByLabel("Your name"), "Ada Analyst");
+    await typeIn(page.getByLabel("E-mail"), email);
+    await typeIn(page.getByLabel("Password"), "correct horse battery");
     await page.getByRole("button", { name: "Create account" }).click();
     await page.getByRole("heading", { name: "Workflows" }).waitFor();
   });
@@ -125,9 +133,9 @@ try {
 
   await step("configure the extract and the export", async () => {
     await openNode("csv");
-    await page.locator("#root_source").fill("sales/2024.csv");
+    await typeIn(page.locator("#root_source"), "sales/2024.csv");
     await openNode("file");
-    await page.locator("#root_path").fill("out/positive-sales.csv");
+    await typeIn(page.locator("#root_path"), "out/positive-sales.csv");
   });
 
   await step("the filter shows a validation error until it has a condition", async () => {
@@ -136,21 +144,38 @@ try {
     await page.getByTestId("validity").filter({ hasText: "problem" }).waitFor();
     await shot("03-editor-invalid");
     await page.getByLabel("Configure filter").locator(".btn-add").first().click();
-    await page.locator("#root_conditions_0_column").fill("amount");
+    await typeIn(page.locator("#root_conditions_0_column"), "amount");
     await page.locator("#root_conditions_0_operator").selectOption("gt");
-    await page.locator("#root_conditions_0_value").fill("0");
+    await typeIn(page.locator("#root_conditions_0_value"), "0");
     await page.getByTestId("validity").filter({ hasText: "valid" }).waitFor({ timeout: 10000 });
     assert.equal(await page.locator(".task-node.invalid").count(), 0, "no node is marked invalid once fixed");
   });
 
-  await step("settings: schedule with the next five runs", async () => {
+  await step("settings: typed with the keyboard, the schedule shows its next five runs", async () => {
     await page.getByRole("tab", { name: /Settings/ }).click();
-    await page.getByLabel("Name", { exact: true }).fill("Positive sales");
+    await typeIn(page.getByLabel("Name", { exact: true }), "Positive sales");
     await page.getByLabel("Schedule").selectOption("cron");
-    await page.getByLabel("Cron expression").fill("0 6 * * 1-5");
-    await page.getByLabel("Time zone").fill("Europe/Berlin");
-    await page.getByTestId("next-runs").locator("li").nth(4).waitFor();
+    // Each half-typed value ("1", "15 7", "America/New_") would be refused by the server: nothing is stored until the field is left.
+    await typeIn(page.getByLabel("Cron expression"), "15 7 * * 1-5");
+    await typeIn(page.getByLabel("Time zone"), "America/New_York");
+    await page.getByText("Next five runs (America/New_York):").waitFor();
+    await page.getByTestId("next-runs").locator("li").nth(4).filter({ hasText: "07:15" }).waitFor();
     await shot("04-editor-settings");
+  });
+
+  await step("an invalid schedule stays in its field with the reason under it, and is not saved", async () => {
+    const cron = page.getByLabel("Cron expression");
+    await typeIn(cron, "15 7 * *");
+    await page.getByRole("alert").filter({ hasText: "A schedule has five fields" }).waitFor();
+    assert.equal(await cron.inputValue(), "15 7 * *", "what was typed stays on screen");
+    assert.equal(await cron.getAttribute("aria-invalid"), "true");
+    await page.getByTestId("live-state").filter({ hasText: "All changes saved" }).waitFor();
+    const token = await page.evaluate(() => JSON.parse(localStorage.getItem("wfc.session")).token);
+    const saved = await (await fetch(`${process.env.API_URL}/workflows/${workflowUrl.split("/").pop()}`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    assert.equal(saved.document.spec.schedule, "15 7 * * 1-5", "the invalid schedule was not saved");
+    await shot("04b-invalid-cron");
+    await typeIn(cron, "15 7 * * 1-5");
+    await page.getByRole("alert").filter({ hasText: "A schedule has five fields" }).waitFor({ state: "detached" });
   });
 
   await step("every change is saved as it is made", async () => {
@@ -173,7 +198,8 @@ try {
     await openNode("csv");
     assert.equal(await page.locator("#root_source").inputValue(), "sales/2024.csv");
     await page.getByRole("tab", { name: /Settings/ }).click();
-    assert.equal(await page.getByLabel("Cron expression").inputValue(), "0 6 * * 1-5");
+    assert.equal(await page.getByLabel("Cron expression").inputValue(), "15 7 * * 1-5");
+    assert.equal(await page.getByLabel("Time zone").inputValue(), "America/New_York");
     assert.equal(await page.getByRole("heading", { level: 1 }).innerText(), "Positive sales");
     await page.getByTestId("validity").filter({ hasText: "valid" }).waitFor();
     await shot("06-editor-reloaded");
@@ -278,7 +304,7 @@ try {
     const put = await fetch(`${process.env.API_URL}/workflows/${id}`, { method: "PUT", headers: { ...headers, "If-Match": `"${current.version}"` }, body: JSON.stringify(theirs) });
     assert.equal(put.status, 200, "the colleague's save is accepted");
     await openNode("file");
-    await page.locator("#root_path").fill("out/mine.csv");
+    await typeIn(page.locator("#root_path"), "out/mine.csv");
     await page.getByRole("tab", { name: /Settings/ }).click();
     await page.waitForFunction(() => [...document.querySelectorAll("textarea")].some((t) => t.value === "Changed by a colleague"));
     const saved = await until(async () => {
@@ -310,7 +336,7 @@ try {
     assert.equal(put.status, 200, "the colleague's save is accepted");
     await op.locator('.react-flow__node[data-id="file"] .head').click();
     await op.getByLabel("Configure file").waitFor();
-    await op.locator("#root_path").fill("out/by-hand.csv");
+    await typeIn(op.locator("#root_path"), "out/by-hand.csv", { p: op });
     await op.getByRole("button", { name: "Save", exact: true }).click();
     await op.getByRole("heading", { name: "Someone else saved this workflow" }).waitFor();
     await op.getByRole("region", { name: "Their changes" }).getByText("Changed again by a colleague").waitFor();
@@ -391,7 +417,7 @@ try {
 
   await step("API token is shown once", async () => {
     await page.goto(`${WEB}/tokens`);
-    await page.getByLabel("Name").fill("ci-deploy");
+    await typeIn(page.getByLabel("Name"), "ci-deploy", { leave: false });
     await page.getByRole("button", { name: "Create token" }).click();
     const token = await page.getByTestId("new-token").innerText();
     assert.ok(token.length > 20, "a token is shown");

@@ -26,6 +26,7 @@ import { ConflictDialog } from "./ConflictDialog";
 import { clearDraft, readDraft, saveWorkflow, writeDraft } from "./save";
 import { copySelection, deleteOperations, pasteOperations } from "./clipboard";
 import { SHORTCUTS, isTyping } from "./shortcuts";
+import { forgetParkedDrafts, unsavedDrafts } from "./fields/draft";
 import { startLive } from "@/features/collab/live";
 import { useCollab } from "@/features/collab/store";
 import { Avatars, useNodeLock } from "@/features/collab/Presence";
@@ -72,6 +73,7 @@ function EditorInner({ workflowId }: { workflowId: string }) {
 
   useEffect(() => {
     let live = true;
+    forgetParkedDrafts();
     api.get<WorkflowDetail>(`/workflows/${workflowId}`).then(
       (d) => {
         if (!live) return;
@@ -240,10 +242,10 @@ function EditorInner({ workflowId }: { workflowId: string }) {
     return () => window.removeEventListener("keydown", onKey);
   }, [canEdit, liveMode, save, layout, fitView]);
 
-  // Warn before leaving with unsaved changes.
+  // Warn before leaving with unsaved changes, typed values that cannot be stored yet included.
   useEffect(() => {
     const onLeave = (e: BeforeUnloadEvent) => {
-      if (useEditor.getState().unsaved.length > 0) e.preventDefault();
+      if (useEditor.getState().unsaved.length > 0 || unsavedDrafts() > 0) e.preventDefault();
     };
     window.addEventListener("beforeunload", onLeave);
     return () => window.removeEventListener("beforeunload", onLeave);

@@ -157,3 +157,11 @@ const viewSlice: StateCreator<EditorState, [], [], ViewSlice> = (set) => ({
 });
 
 export const useEditor = create<EditorState>()((...a) => ({ ...documentSlice(...a), ...selectionSlice(...a), ...viewSlice(...a) }));
+
+/** Applies op for a field that shows its own problems: null when applied, otherwise why not (not repeated in the sidebar). */
+export function applyOrReason(op: Operation, coalesceKey?: string): string | null {
+  if (useEditor.getState().apply(op, coalesceKey)) return null;
+  const reason = useEditor.getState().refusal ?? "This change was not accepted.";
+  useEditor.getState().clearRefusal();
+  return reason;
+}

@@ -1,11 +1,15 @@
 "use client";
-import { useEffect, useMemo, useState } from "react";
+import { useMemo } from "react";
 import Form from "@rjsf/core";
+import { useShallow } from "zustand/react/shallow";
 import validator from "@rjsf/validator-ajv8";
 import type { ErrorSchema, RJSFSchema, UiSchema } from "@rjsf/utils";
 import type { TaskType, WorkflowTask } from "@/lib/api/types";
-import { useEditor } from "../store";
+import { applyOrReason, useEditor } from "../store";
 import type { Operation } from "../document/operations";
+import { DraftField } from "../fields/DraftField";
+import { DraftBaseInputTemplate, DraftTextareaWidget } from "./DraftWidgets";
+import { parseStepId } from "./fields";
 import type { Issue } from "../document/validation";
 import { formSchema, typedFormData } from "./formSchema";
 import { DataPreview } from "./DataPreview";
@@ -17,6 +21,9 @@ export function configChanges(id: string, before: Record<string, unknown>, after
     .filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]))
     .map((k) => ({ kind: "updateConfig", id, path: [k], value: after[k] }));
 }
+
+const templates = { BaseInputTemplate: DraftBaseInputTemplate };
+const widgets = { TextareaWidget: DraftTextareaWidget };
 
 function uiSchemaFor(type: TaskType): UiSchema {
   const ui: UiSchema = { "ui:submitButtonOptions": { norender: true } };
@@ -38,8 +45,9 @@ export function ConfigPanel({ task, type, issues, readOnly, lockedBy, onTakeOver
   onTakeOver?: () => void;
 }) {
   const apply = useEditor((s) => s.apply);
-  const [idDraft, setIdDraft] = useState(task.id);
-  useEffect(() => setIdDraft(task.id), [task.id]);
+  const taskIds = useEditor(useShallow((s) => s.doc?.spec.tasks.map((t) => t.id) ?? []));
+  const parseId = useMemo(() => parseStepId(taskIds, task.id), [taskIds, task.id]);
+  const formContext = useMemo(() => ({ taskId: task.id }), [task.id]);
   const uiSchema = useMemo(() => (type ? uiSchemaFor(type) : {}), [type]);
   const shownSchema = useMemo(() => (type ? formSchema(type.configSchema) : null), [type]);
   // Problems found by the schema check (against the real schema) and by the server, inline under their field.
@@ -50,10 +58,6 @@ export function ConfigPanel({ task, type, issues, readOnly, lockedBy, onTakeOver
   }, [issues]);
   const general = issues.filter((i) => !i.field || i.field === "dependsOn");
   const editable = !readOnly && !lockedBy;
-
-  function rename() {
-    if (idDraft !== task.id && !apply({ kind: "updateNode", id: task.id, newId: idDraft })) setIdDraft(task.id);
-  }
 
   return (
     <div className="panel" aria-label={`Configure ${task.id}`}>
@@ -69,18 +73,15 @@ export function ConfigPanel({ task, type, issues, readOnly, lockedBy, onTakeOver
           )}
         </div>
       )}
-      <label>
-        Step id
-        <input
-          value={idDraft}
-          disabled={!editable}
-          onChange={(e) => setIdDraft(e.target.value)}
-          onBlur={rename}
-          onKeyDown={(e) => e.key === "Enter" && rename()}
-          aria-describedby="step-id-help"
-        />
-        <span id="step-id-help" className="hint">Lower-case letters, digits and _; shown in Airflow as the task id.</span>
-      </label>
+      <DraftField
+        label="Step id"
+        value={task.id}
+        parse={parseId}
+        commit={(newId) => applyOrReason({ kind: "updateNode", id: task.id, newId })}
+        parkKey={`step:${task.id}:id`}
+        hint="Lower-case letters, digits and _; shown in Airflow as the task id. Leave the field or press Enter to rename."
+        inputProps={{ disabled: !editable }}
+      />
       {general.length > 0 && (
         <ul className="field-errors" aria-label="Problems with this step">
           {general.map((i) => <li key={i.message}>{i.message}</li>)}
@@ -94,6 +95,9 @@ export function ConfigPanel({ task, type, issues, readOnly, lockedBy, onTakeOver
           uiSchema={uiSchema}
           formData={task.config}
           validator={validator}
+          templates={templates}
+          widgets={widgets}
+          formContext={formContext}
           extraErrors={extraErrors}
           showErrorList={false}
           disabled={!editable}

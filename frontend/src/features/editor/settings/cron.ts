@@ -9,12 +9,15 @@ export const SCHEDULE_PRESETS: { value: string; label: string }[] = [
   { value: "@yearly", label: "Every 1 January" },
 ];
 
-const presetCron: Record<string, string> = {
+// The presets the API accepts (Schedules.Presets), with the cron each stands for; @once runs a single time.
+const presetCron: Record<string, string | null> = {
+  "@once": null,
   "@hourly": "0 * * * *",
   "@daily": "0 0 * * *",
   "@midnight": "0 0 * * *",
   "@weekly": "0 0 * * 0",
   "@monthly": "0 0 1 * *",
+  "@quarterly": "0 0 1 */3 *",
   "@yearly": "0 0 1 1 *",
   "@annually": "0 0 1 1 *",
 };
@@ -30,12 +33,20 @@ export function isValidTimeZone(tz: string): boolean {
   }
 }
 
+/** Why the API would refuse this schedule (as Schedules.Problem does), or null; the same words the next-runs preview uses. */
+export function scheduleProblem(schedule: string): string | null {
+  const r = nextRuns(schedule, "UTC", 1);
+  return r.ok ? null : r.error;
+}
+
 /** The next `count` run times of a 5-field cron or preset, computed in IANA zone `tz`. */
 export function nextRuns(schedule: string, tz: string, count = 5, from: Date = new Date()): NextRuns {
   const trimmed = schedule.trim();
   if (!isValidTimeZone(tz)) return { ok: false, error: `"${tz}" is not a known time zone (use a name like Europe/Berlin).` };
-  const expression = presetCron[trimmed] ?? trimmed;
-  if (expression.startsWith("@")) return { ok: false, error: `Unknown preset ${trimmed}; use @hourly, @daily, @weekly, @monthly or @yearly.` };
+  const preset = presetCron[trimmed];
+  if (preset === null) return { ok: true, runs: [] };
+  const expression = preset ?? trimmed;
+  if (expression.startsWith("@")) return { ok: false, error: `Unknown preset ${trimmed}; use ${Object.keys(presetCron).join(", ")}.` };
   if (expression.split(/\s+/).length !== 5) {
     return { ok: false, error: "A schedule has five fields: minute hour day-of-month month day-of-week, e.g. 0 6 * * 1-5." };
   }

@@ -278,6 +278,12 @@ try {
     await page.keyboard.press("Control+v");
     await page.locator('.react-flow__node[data-id="filter_copy"]').waitFor();
     assert.equal(await page.locator(".react-flow__node").count(), 6);
+    for (const id of ["csv", "filter", "file"]) {
+      const original = await page.locator(`.react-flow__node[data-id="${id}"]`).boundingBox();
+      const copy = await page.locator(`.react-flow__node[data-id="${id}_copy"]`).boundingBox();
+      const apart = copy.y >= original.y + original.height || copy.x >= original.x + original.width || copy.x + copy.width <= original.x;
+      assert.ok(apart, `the copy of ${id} does not lie on it: ${JSON.stringify({ original, copy })}`);
+    }
     assert.equal(await page.locator(".react-flow__edge").count(), 4, "pasted steps keep their connections");
     await page.keyboard.press("Control+z");
     await page.locator('.react-flow__node[data-id="filter_copy"]').waitFor({ state: "detached" });
@@ -435,6 +441,17 @@ try {
     assert.equal(await page.locator(".react-flow__edge").count(), 2);
     await page.getByTestId("validity").filter({ hasText: "valid" }).waitFor();
     await shot("12-example");
+  });
+
+  await step("a step dropped at the palette's edge lies wholly on the canvas", async () => {
+    await dragTask("transform.clean", 4, 160);
+    const clean = page.locator('.react-flow__node[data-id="clean"]');
+    await clean.waitFor();
+    const canvas = await page.getByTestId("canvas").boundingBox();
+    const box = await clean.boundingBox();
+    assert.ok(box.x >= canvas.x && box.x + box.width <= canvas.x + canvas.width, `inside the canvas: node ${JSON.stringify(box)}, canvas ${JSON.stringify(canvas)}`);
+    await clean.locator(".head").click();
+    await page.getByLabel("Configure clean").waitFor();
   });
 
   await step("sign out", async () => {

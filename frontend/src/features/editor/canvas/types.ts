@@ -16,7 +16,8 @@ export type TaskNodeData = {
 export type TaskNode = Node<TaskNodeData, "task">;
 export type DependencyEdge = Edge<Record<string, never>>;
 
-export const NODE_WIDTH = 200;
+/** A node's widest (CSS max-width) and usual height, for layout and placement. */
+export const NODE_WIDTH = 220;
 export const NODE_HEIGHT = 86;
 
 export function inputHandleId(type: TaskType | undefined, index: number): string {

@@ -151,6 +151,12 @@ try {
     assert.equal(await page.locator(".task-node.invalid").count(), 0, "no node is marked invalid once fixed");
   });
 
+  await step("each node says what it is set to do", async () => {
+    await page.locator('.react-flow__node[data-id="filter"]').getByTestId("node-summary").filter({ hasText: "amount gt 0" }).waitFor();
+    await page.locator('.react-flow__node[data-id="csv"]').getByTestId("node-summary").filter({ hasText: "sales/2024.csv" }).waitFor();
+    await page.locator('.react-flow__node[data-id="file"]').getByTestId("node-summary").filter({ hasText: "out/positive-sales.csv" }).waitFor();
+  });
+
   await step("settings: typed with the keyboard, the schedule shows its next five runs", async () => {
     await page.getByRole("tab", { name: /Settings/ }).click();
     await typeIn(page.getByLabel("Name", { exact: true }), "Positive sales");
@@ -452,6 +458,23 @@ try {
     assert.ok(box.x >= canvas.x && box.x + box.width <= canvas.x + canvas.width, `inside the canvas: node ${JSON.stringify(box)}, canvas ${JSON.stringify(canvas)}`);
     await clean.locator(".head").click();
     await page.getByLabel("Configure clean").waitFor();
+  });
+
+  await step("a join names its two inputs at its ports", async () => {
+    await dragTask("transform.join", 500, 420);
+    const join = page.locator('.react-flow__node[data-id="join"]');
+    await join.waitFor();
+    const handles = join.locator(".react-flow__handle.target");
+    assert.equal(await handles.count(), 2);
+    for (const [i, title] of ["Left table", "Right table"].entries()) {
+      const label = join.getByText(title, { exact: true });
+      await label.waitFor();
+      const l = await label.boundingBox();
+      const h = await handles.nth(i).boundingBox();
+      // Just above its port and to the left of it, where the connection comes in.
+      assert.ok(l.x + l.width <= h.x + h.width && l.y + l.height <= h.y + h.height && l.y + l.height >= h.y - 6, `${title} sits at port ${i + 1}: label ${JSON.stringify(l)}, port ${JSON.stringify(h)}`);
+    }
+    await shot("13-join-ports");
   });
 
   await step("sign out", async () => {

@@ -191,6 +191,16 @@ try {
     await shot("05-editor-saved");
   });
 
+  await step("Ctrl+S while typing stores the field and says it is saved", async () => {
+    await typeIn(page.getByLabel("Description", { exact: true }), "Sales with a positive amount", { leave: false });
+    await page.keyboard.press("ControlOrMeta+s");
+    await page.getByRole("status").filter({ hasText: "Saved: the server has every change" }).waitFor();
+    const token = await page.evaluate(() => JSON.parse(localStorage.getItem("wfc.session")).token);
+    const saved = await (await fetch(`${process.env.API_URL}/workflows/${workflowUrl.split("/").pop()}`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    assert.equal(saved.document.metadata.description, "Sales with a positive amount");
+    await page.keyboard.press("Tab");
+  });
+
   await step("reload and find it unchanged", async () => {
     await page.reload();
     await page.locator('.react-flow__node[data-id="file"]').waitFor();

@@ -23,7 +23,7 @@ import { Palette } from "./palette/Palette";
 import { ConfigPanel } from "./config/ConfigPanel";
 import { SettingsPanel } from "./settings/SettingsPanel";
 import { ConflictDialog } from "./ConflictDialog";
-import { clearDraft, readDraft, saveWorkflow, writeDraft } from "./save";
+import { clearDraft, readDraft, saveNow, saveWorkflow, writeDraft } from "./save";
 import { copySelection, deleteOperations, pasteOperations } from "./clipboard";
 import { SHORTCUTS, isTyping } from "./shortcuts";
 import { forgetParkedDrafts, unsavedDrafts } from "./fields/draft";
@@ -217,7 +217,7 @@ function EditorInner({ workflowId }: { workflowId: string }) {
       const mod = e.ctrlKey || e.metaKey;
       if (mod && e.key.toLowerCase() === "s") {
         e.preventDefault();
-        if (canEdit && !liveMode) void save();
+        if (canEdit) void saveNow(save).then((message) => message && setNotice(message));
         return;
       }
       if (isTyping(e.target) || !st.doc) return;
@@ -240,7 +240,7 @@ function EditorInner({ workflowId }: { workflowId: string }) {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [canEdit, liveMode, save, layout, fitView]);
+  }, [canEdit, save, layout, fitView]);
 
   // Warn before leaving with unsaved changes, typed values that cannot be stored yet included.
   useEffect(() => {

@@ -19,3 +19,8 @@ export function durationBetween(start: string | null | undefined, end: string | 
   const e = end ? new Date(end).getTime() : now;
   return Math.max(0, (e - s) / 1000);
 }
+
+/** "1 workflow", "2 workflows": a count with its noun (regular plurals; pass the plural when it is not). */
+export function countOf(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n.toLocaleString("en-GB")} ${n === 1 ? noun : plural}`;
+}

@@ -221,10 +221,10 @@ try {
     await shot("06-editor-reloaded");
   });
 
-  await step("data preview: a missing file is explained, then the rows and column types show", async () => {
+  await step("data preview: a missing file is explained, then the rows and column types show in the wide panel", async () => {
     await openNode("csv");
+    await page.getByLabel("Configure csv").getByRole("button", { name: "Preview data" }).click();
     const preview = page.getByRole("region", { name: "Data preview" });
-    await preview.getByRole("button", { name: "Preview" }).click();
     await preview.getByRole("alert").filter({ hasText: "file 'sales/2024.csv' was not found in your data folder" }).waitFor({ timeout: 30000 });
     const { user } = await page.evaluate(() => JSON.parse(localStorage.getItem("wfc.session")));
     const folder = `${process.env.SHARED_DATA}/${user.id}/files/sales`;
@@ -236,6 +236,9 @@ try {
     await rows.waitFor({ timeout: 30000 });
     assert.deepEqual(await rows.locator("tbody tr").allInnerTexts(), ["north\t5"], "the filter keeps positive amounts of the sample");
     await preview.getByRole("table", { name: "Columns" }).getByRole("row", { name: "amount integer" }).waitFor();
+    // Under the canvas, as wide as the editor: not squeezed into the sidebar.
+    const box = await preview.boundingBox();
+    assert.ok(box.width > 1000, `the preview is ${box.width} px wide`);
     await shot("06a-preview");
   });
 
@@ -277,6 +280,30 @@ try {
     assert.match(await log.getByTestId("log-content").innerText(), /Marking task as SUCCESS\. dag_id=wf_\w+, task_id=filter/);
     await log.getByText("Following while the task runs").waitFor({ state: "detached" });
     await shot("06f-task-log");
+  });
+
+  await step("clicking a step after the run opens its log in the panel under the canvas, which can be made taller", async () => {
+    await page.locator('.react-flow__node[data-id="csv"] .head').click();
+    const log = page.getByRole("region", { name: "Log of csv" });
+    await log.getByTestId("log-content").filter({ hasText: "Stub Airflow ran task csv of " }).waitFor();
+    assert.ok((await log.boundingBox()).width > 1000, "the log has the editor's width");
+    const panel = page.getByRole("region", { name: "Results panel" });
+    const before = await panel.boundingBox();
+    const edge = await page.getByRole("separator", { name: "Resize the results panel" }).boundingBox();
+    await page.mouse.move(edge.x + edge.width / 2, edge.y + edge.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(edge.x + edge.width / 2, edge.y - 120, { steps: 6 });
+    await page.mouse.up();
+    const after = await panel.boundingBox();
+    assert.ok(after.height >= before.height + 100, `the panel grew from ${before.height} to ${after.height} px`);
+    await shot("06g-node-log");
+    // Back to its height, then out of the way.
+    await page.mouse.move(edge.x + edge.width / 2, edge.y - 120);
+    await page.mouse.down();
+    await page.mouse.move(edge.x + edge.width / 2, edge.y + edge.height / 2, { steps: 6 });
+    await page.mouse.up();
+    await page.getByRole("button", { name: "Hide the results panel" }).click();
+    await log.waitFor({ state: "detached" });
   });
 
   await step("undo a deletion, copy and paste, arrange", async () => {

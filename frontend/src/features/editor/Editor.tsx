@@ -13,6 +13,7 @@ import { useTaskTypes } from "@/features/catalog/useTaskTypes";
 import { schemaDefaults } from "@/features/catalog/examples";
 import { CollaboratorsDialog } from "@/features/collaborators/CollaboratorsDialog";
 import { RunPanel } from "@/features/runs/RunPanel";
+import { useCurrentRun } from "@/features/runs/useCurrentRun";
 import { DeployControl } from "@/features/runs/DeployControl";
 import { useEditor } from "./store";
 import { freeTaskId, rebase, type Operation, type Position } from "./document/operations";
@@ -23,6 +24,7 @@ import { Palette } from "./palette/Palette";
 import { ConfigPanel } from "./config/ConfigPanel";
 import { SettingsPanel } from "./settings/SettingsPanel";
 import { ConflictDialog } from "./ConflictDialog";
+import { BottomPanel } from "./panel/BottomPanel";
 import { clearDraft, readDraft, saveNow, saveWorkflow, writeDraft } from "./save";
 import { copySelection, deleteOperations, pasteOperations } from "./clipboard";
 import { SHORTCUTS, isTyping } from "./shortcuts";
@@ -63,6 +65,8 @@ function EditorInner({ workflowId }: { workflowId: string }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [draftOffer, setDraftOffer] = useState<ReturnType<typeof readDraft>>(null);
   const live = useCollab(useShallow((c) => ({ status: c.status, pendingCount: c.pendingCount, actions: c.actions })));
+  const currentRun = useCurrentRun(workflowId);
+  const [runError, setRunError] = useState<unknown>(null);
   // Live: changes go to the hub as they are made. Otherwise (no hub, Join refused) the Save button and the conflict dialog.
   const liveMode = live.status === "live" || live.status === "reconnecting";
   const loaded = s.workflowId === workflowId && s.doc !== null;
@@ -367,9 +371,18 @@ function EditorInner({ workflowId }: { workflowId: string }) {
         {tab === "settings" && <SettingsPanel issues={issues.settings} readOnly={!canEdit} />}
         {/* Stays mounted on other tabs so the graph keeps showing the run's task states. */}
         <div hidden={tab !== "run"}>
-          <RunPanel workflowId={workflowId} params={s.doc.spec.params} canExecute={rank >= roleRank.execute} dirty={dirty} />
+          <RunPanel workflowId={workflowId} params={s.doc.spec.params} canExecute={rank >= roleRank.execute} dirty={dirty} onStarted={currentRun.follow} refresh={currentRun.refresh} />
+          {runError !== null && <div className="panel"><ErrorMessage error={runError} doing="retry the task" /></div>}
         </div>
       </aside>
+      <BottomPanel
+        workflowId={workflowId}
+        selectedTask={selected?.id ?? null}
+        selectedType={selected ? s.catalog.get(selected.type) : undefined}
+        canExecute={rank >= roleRank.execute}
+        refreshRun={currentRun.refresh}
+        onError={setRunError}
+      />
       <Dialog title="Keyboard shortcuts" open={help} onClose={() => setHelp(false)}>
         <dl className="shortcut-list">
           {SHORTCUTS.map((k) => (

@@ -123,7 +123,7 @@ export interface RunSummary {
 }
 /** GET /workflows/{id}/runs: one page of runs, newest first, including runs Airflow's scheduler started. */
 export interface RunPage { items: RunSummary[]; total: number }
-export interface RunDetail extends RunSummary { tasks: TaskRun[] }
+export interface RunDetail extends RunSummary { tasks: TaskRun[]; params?: Record<string, unknown> | null }
 export interface LogChunk { content: string; continuationToken: string | null; done: boolean }
 
 /** A data preview: the first rows a step produces on a sample, and the column types the task library sees. */

@@ -98,6 +98,13 @@ export function Canvas({ issues, readOnly, onAddTask }: { issues: IssueMap; read
     [select],
   );
 
+  // After a run, a step's log is one click away: clicking the step opens it in the bottom panel.
+  const onNodeClick = useCallback((_: unknown, node: TaskNode) => {
+    const st = useEditor.getState();
+    const task = st.runStates[node.id];
+    if (task?.state) st.openLog(node.id, Math.max(1, task.tryNumber));
+  }, []);
+
   const isValidConnection: IsValidConnection = useCallback(
     (c) => {
       const s = useEditor.getState();
@@ -161,6 +168,7 @@ export function Canvas({ issues, readOnly, onAddTask }: { issues: IssueMap; read
         edges={edges}
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
+        onNodeClick={onNodeClick}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
         onConnectEnd={onConnectEnd}

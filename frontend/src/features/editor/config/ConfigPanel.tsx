@@ -12,7 +12,7 @@ import { DraftBaseInputTemplate, DraftTextareaWidget } from "./DraftWidgets";
 import { parseStepId } from "./fields";
 import type { Issue } from "../document/validation";
 import { formSchema, typedFormData } from "./formSchema";
-import { DataPreview } from "./DataPreview";
+import { PreviewButton } from "./DataPreview";
 
 /** Operations that turn one config into another, one per changed top-level field (field-level merges for collaboration). */
 export function configChanges(id: string, before: Record<string, unknown>, after: Record<string, unknown>): Operation[] {
@@ -114,7 +114,7 @@ export function ConfigPanel({ task, type, issues, readOnly, lockedBy, onTakeOver
       ) : (
         <p className="error-box">This step&apos;s type “{task.type}” is not in the catalog. Delete it or pick another step.</p>
       )}
-      <DataPreview taskId={task.id} type={type} />
+      <PreviewButton taskId={task.id} type={type} />
     </div>
   );
 }

@@ -434,6 +434,11 @@ try {
     await page.getByRole("heading", { name: "People with access" }).waitFor();
     await page.getByText(email).waitFor();
     await shot("08-collaborators");
+    // Nobody signed up with this address: the e-mail field says so.
+    await typeIn(page.getByLabel("Invite by e-mail"), `nobody-${Date.now()}@example.com`, { leave: false });
+    await page.getByRole("button", { name: "Give access" }).click();
+    await page.getByRole("alert").filter({ hasText: /^No account has the e-mail nobody-/ }).waitFor();
+    assert.equal(await page.getByLabel("Invite by e-mail").getAttribute("aria-invalid"), "true");
     await page.keyboard.press("Escape");
     await page.getByLabel("Back to workflows").click();
     await page.getByRole("link", { name: "Positive sales" }).waitFor();
@@ -441,6 +446,9 @@ try {
     await row.getByText("in Airflow").waitFor();
     await row.getByText("success", { exact: true }).waitFor();
     assert.notEqual(await row.locator("td").nth(5).innerText(), "none", "a deployed, scheduled workflow shows its next run");
+    // Every time names its zone; one workflow is one workflow.
+    for (const cell of [row.locator("td").nth(5), row.locator("td").nth(6)]) assert.match(await cell.innerText(), /\d{2}:\d{2} [A-Z][A-Za-z0-9+:-]*$/);
+    await page.getByText(/· 1 workflow$/).waitFor();
     await shot("09-dashboard");
     await page.getByLabel("State").selectOption({ label: "Last run failed" });
     await page.getByText("No workflow matches these filters").waitFor();
@@ -519,6 +527,11 @@ try {
     await page.getByRole("heading", { name: "Sign in to WorkflowControl" }).waitFor();
     await page.goto(workflowUrl);
     await page.waitForURL(/\/signin/);
+    await typeIn(page.getByLabel("E-mail"), email);
+    await typeIn(page.getByLabel("Password"), "not my password", { leave: false });
+    await page.keyboard.press("Enter");
+    await page.getByRole("alert").filter({ hasText: "Wrong e-mail or password." }).waitFor();
+    assert.equal(await page.getByText("You are signed out").count(), 0);
   });
 } catch {
   // reported by step()

@@ -8,6 +8,7 @@ import { Undo2, Redo2, LayoutGrid, HelpCircle, Save, Users } from "lucide-react"
 import { api } from "@/lib/api/client";
 import { roleRank, type ValidationResult, type WorkflowDetail } from "@/lib/api/types";
 import { ErrorMessage } from "@/features/shared/ErrorMessage";
+import { countOf, formatDateTime } from "@/features/shared/format";
 import { Dialog } from "@/features/shared/Dialog";
 import { useTaskTypes } from "@/features/catalog/useTaskTypes";
 import { schemaDefaults } from "@/features/catalog/examples";
@@ -278,7 +279,7 @@ function EditorInner({ workflowId }: { workflowId: string }) {
         </span>
         <Avatars />
         <span className={`badge ${total ? "failed" : "success"}`} data-testid="validity" title={[...issues.general, ...issues.settings].map((i) => i.message).join("\n")}>
-          {total ? `${total} problem${total > 1 ? "s" : ""}` : "valid"}
+          {total ? countOf(total, "problem") : "valid"}
         </span>
         {!canEdit && <span className="badge" title="Ask the owner or a manager for the edit role to change it.">read-only</span>}
         <div className="spacer" />
@@ -315,7 +316,7 @@ function EditorInner({ workflowId }: { workflowId: string }) {
             {notice && !saveError && <p className="notice" role="status">{notice} <button type="button" className="small ghost" aria-label="Dismiss" onClick={() => setNotice(null)}>×</button></p>}
             {draftOffer && (
               <div className="warn-box">
-                <p>You have unsaved changes from an earlier visit ({new Date(draftOffer.savedAt).toLocaleString("en-GB")}).</p>
+                <p>You have unsaved changes from an earlier visit ({formatDateTime(draftOffer.savedAt)}).</p>
                 <div className="row">
                   <button type="button" className="small primary" onClick={() => {
                     const st = useEditor.getState();

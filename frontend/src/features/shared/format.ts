@@ -1,7 +1,9 @@
-export function formatDateTime(value: string | null | undefined): string {
+/** A moment as people read it, always with its time zone ("4 Dec 2025, 17:37 CET"): the browser's zone unless told. */
+export function formatDateTime(value: string | null | undefined, timeZone?: string): string {
   if (!value) return "—";
   const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? "—" : d.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
+  if (Number.isNaN(d.getTime())) return "—";
+  return d.toLocaleString("en-GB", { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short", timeZone });
 }
 
 export function formatDuration(seconds: number | null | undefined): string {

@@ -74,6 +74,8 @@ export function ConfigPanel({ task, type, issues, readOnly, lockedBy, onTakeOver
         </div>
       )}
       <DraftField
+        // One field per step: a draft of one step's id must never show under another's.
+        key={task.id}
         label="Step id"
         value={task.id}
         parse={parseId}

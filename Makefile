@@ -5,10 +5,10 @@ DOTNET ?= dotnet
 API_URL ?= http://127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build run wfctl test test-dotnet test-python test-web rerender-dags bench-api bench-dags bench-airflow bench-tasks bench-web bench-collab compose-config
+.PHONY: help deps build run wfctl test test-dotnet test-python test-web rerender-dags bench-api bench-dags bench-airflow bench-tasks bench-tasks-fused bench-tasks-per-step bench-web bench-collab bench-task-count compose-config
 
 help: ## List the commands
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-22s %s\n", $$1, $$2}'
 
 deps: ## Install what building, running and testing need (Debian packages, NuGet, npm)
 	bash backend/scripts/install-deps.sh
@@ -49,11 +49,20 @@ bench-dags: ## Render and write 10,000 workflows of 20 tasks, and one of 500 tas
 bench-airflow: ## Track 5,000 active runs against a stub Airflow: requests per poll, CPU, memory, notification delay
 	$(DOTNET) run -c Release --project bench/airflow_tracking -- runs=5000 dags=50 watched=20 cycles=10 seconds=30 interval=2
 
-bench-tasks: ## Task library overhead over plain pandas on 5 million rows
-	$(PYTHON) bench/task_library/overhead.py --rows 5000000 --repeat 2
+bench-tasks: ## Task library overhead over plain pandas on 5 million rows, fused and per step (ROWS=, REPEAT= to change)
+	$(PYTHON) bench/task_library/overhead.py --mode all --rows $(or $(ROWS),5000000) --repeat $(or $(REPEAT),2)
+
+bench-tasks-fused: ## Fused group (tables in memory) against plain pandas in memory
+	$(PYTHON) bench/task_library/overhead.py --mode fused --rows $(or $(ROWS),5000000) --repeat $(or $(REPEAT),2)
+
+bench-tasks-per-step: ## One task per step (wctable files) against pandas handing over through pickle files
+	$(PYTHON) bench/task_library/overhead.py --mode per-step --rows $(or $(ROWS),5000000) --repeat $(or $(REPEAT),2)
 
 bench-collab: ## Collaboration hub: 50 editors on one workflow, 500 connections across 50 workflows
 	bash bench/collab_hub/run.sh 15
+
+bench-task-count: ## Airflow task instances per run of each golden workflow, per step and fused
+	$(DOTNET) run -c Release --project bench/task_count
 
 bench-web: ## Open and pan a 500-node workflow in Chromium
 	cd frontend && RUNS=5 bash bench/run.sh

@@ -5,7 +5,8 @@ Usage:
   check_dags.py --airflow 2.10|3.2 --run RUN.json FILE     import, then execute every task in dependency order
 
 Import line: {"file", "ok", "error" (the exception's last line, or null), "line" (line of FILE where it failed),
-"dags": [{"dag_id", "kwargs", "params", "tasks": [{"task_id", "task_type", "step_type", "upstream", "downstream",
+"stack_trace" (null, or what Airflow 2.10's DagBag records as the file's import error: the traceback of its last
+`[core] dagbag_import_error_traceback_depth` = 2 frames, ending in the exception's last line), "dags": [{"dag_id", "kwargs", "params", "tasks": [{"task_id", "task_type", "step_type", "upstream", "downstream",
 "owner", "retries", "doc_md", "ui_color"}]}]}.
 Run line: the import line plus "run": {"tasks": [{"task_id", "state", "result" | "error", "log"}]}. RUN.json holds
 {"run_id", "logical_date" (ISO 8601), "conf"}; tasks get an Airflow-shaped context (ti.xcom_pull, params, run_id, ds,
@@ -17,10 +18,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
+import importlib.machinery
+import importlib.util
 import io
 import json
 import logging
-import runpy
+import re
 import sys
 import traceback
 import warnings
@@ -36,11 +40,37 @@ for entry in (HERE.parent, HERE.parent / "src"):  # the double's package and the
 from strict_airflow import NOTSET, installed  # noqa: E402
 
 
-def _failure(error: BaseException, path: str) -> tuple[str, int | None]:
-    """The exception's last line (what Airflow's import error ends with) and the deepest line of `path` in the trace."""
+# DagBag's default `[core] dagbag_import_error_traceback_depth`: its import errors keep the last two frames.
+TRACEBACK_DEPTH = 2
+
+
+def _failure(error: BaseException, path: str) -> tuple[str, int | None, str]:
+    """The exception's last line (what Airflow's import error ends with), the deepest line of `path` in the trace,
+    and the stack trace Airflow records: `traceback.format_exc(limit=-dagbag_import_error_traceback_depth)`."""
     last = traceback.format_exception_only(type(error), error)[-1].strip()
     lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == path]
-    return last, (lines[-1] if lines else getattr(error, "lineno", None))
+    trace = "".join(traceback.format_exception(type(error), error, error.__traceback__, limit=-TRACEBACK_DEPTH))
+    return last, (lines[-1] if lines else getattr(error, "lineno", None)), trace
+
+
+def _module_name(path: str) -> str:
+    """Airflow's get_unique_dag_module_name: unusual_prefix_{sha1 of the path}_{the file's stem}."""
+    digest = hashlib.sha1(path.encode("utf-8"), usedforsecurity=False).hexdigest()
+    return f"unusual_prefix_{digest}_{re.sub(r'[.-]', '_', Path(path).stem)}"
+
+
+def _exec_like_dagbag(path: str) -> None:
+    """DagBag._load_modules_from_file: a SourceFileLoader under the unique name, executed as a module (so a failure's
+    trace has importlib's frames exactly as in Airflow's import errors); forgotten afterwards."""
+    name = _module_name(path)
+    loader = importlib.machinery.SourceFileLoader(name, path)
+    spec = importlib.util.spec_from_loader(name, loader)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules[name] = module
+    try:
+        loader.exec_module(module)
+    finally:
+        sys.modules.pop(name, None)
 
 
 def _plain(value: Any) -> Any:
@@ -54,6 +84,7 @@ def _plain(value: Any) -> Any:
 def _task_view(task: Any) -> dict[str, Any]:
     return {
         "task_id": task.task_id, "task_type": task.task_type, "step_type": getattr(task, "step_type", None),
+        "steps": [step["id"] for step in getattr(task, "fused_steps", [])],
         "upstream": sorted(task.upstream_task_ids), "downstream": sorted(task.downstream_task_ids),
         "owner": task.owner, "retries": task.retries, "doc_md": task.doc_md, "ui_color": task.ui_color,
     }
@@ -71,19 +102,19 @@ def _dag_view(dag: Any) -> dict[str, Any]:
 
 def import_file(path: str, airflow: Any) -> tuple[dict[str, Any], list[Any]]:
     """Runs the file as DagBag does (as a module under an unusual name), then validates each DAG as DagBag does."""
-    result: dict[str, Any] = {"file": path, "ok": False, "error": None, "line": None, "dags": []}
+    result: dict[str, Any] = {"file": path, "ok": False, "error": None, "line": None, "stack_trace": None, "dags": []}
     airflow.registry.dags.clear()
     try:
         with warnings.catch_warnings():
             # A deprecated import in a generated file warns on every parse in Airflow: treat it as a failure here.
             warnings.simplefilter("error", DeprecationWarning)
-            runpy.run_path(path, run_name="unusual_prefix_" + Path(path).stem)
+            _exec_like_dagbag(path)
         dags = list(airflow.registry.dags)
         for dag in dags:
             dag.validate()
         result["dags"] = [_dag_view(d) for d in dags]
     except Exception as error:  # anything a DAG file raises is an import error in Airflow
-        result["error"], result["line"] = _failure(error, path)
+        result["error"], result["line"], result["stack_trace"] = _failure(error, path)
         return result, []
     result["ok"] = True
     return result, dags
@@ -160,6 +191,7 @@ def main(argv: list[str]) -> int:
     if args.run and len(args.files) != 1:
         parser.error("--run takes exactly one FILE")
     sys.setrecursionlimit(10000)
+    sys.dont_write_bytecode = True  # never a __pycache__ beside the DAG files
     ok = True
     with installed(args.airflow) as airflow:
         for path in args.files:

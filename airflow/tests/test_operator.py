@@ -74,18 +74,29 @@ def test_ids_that_are_not_uuids_are_refused(airflow) -> None:
                              owner_id=str(uuid.uuid4()))
 
 
-@pytest.mark.parametrize("class_name", STEP_CLASSES)
-def test_the_operator_keeps_its_state_under_names_airflow_does_not_use(airflow, class_name: str) -> None:
+STEP_ARGUMENTS = {"step_type": "transform.clean", "inputs": ["a"], "config": {"case": "lower"},
+                  "external": {"a": "a__to__b"}}
+FUSED_ARGUMENTS = {"task_display_name": "a → b", "external": {"x": "x__to__y"}, "steps": [
+    {"id": "a", "type": "transform.clean", "inputs": ["x"], "config": {"case": "lower"}, "keep": True},
+    {"id": "b", "type": "load.file", "inputs": ["a"], "config": {"path": "b.csv"}, "keep": False}]}
+OWN_STATE = {"workflow_uuid", "owner_uuid", "external_tasks"}
+
+
+@pytest.mark.parametrize(("class_name", "arguments", "own_names"), [
+    *((name, STEP_ARGUMENTS, OWN_STATE | {"step_type", "upstream_steps", "step_config"}) for name in STEP_CLASSES),
+    ("FusedSteps", FUSED_ARGUMENTS, OWN_STATE | {"fused_steps"}),
+])
+def test_the_operator_keeps_its_state_under_names_airflow_does_not_use(airflow, class_name: str, arguments: dict,
+                                                                        own_names: set[str]) -> None:
     from workflowcontrol_tasks import operator as module
 
     gen = airflow.strict_double
     with airflow.DAG(dag_id="wf_test", schedule=None, default_args={"owner": "Ada", "retries": 1}):
         plain = airflow.models.BaseOperator(task_id="plain")
-        step = getattr(module, class_name)(task_id="step", step_type="transform.clean", workflow_id=str(uuid.uuid4()),
-                                           owner_id=str(uuid.uuid4()), inputs=["a"], config={"case": "lower"},
-                                           doc_md="**Clean**")
+        step = getattr(module, class_name)(task_id="step", workflow_id=str(uuid.uuid4()), owner_id=str(uuid.uuid4()),
+                                           doc_md="**Clean**", **arguments)
     own = set(vars(step)) - set(vars(plain))
-    assert own == {"step_type", "workflow_uuid", "owner_uuid", "upstream_steps", "step_config"}
+    assert own == own_names
     assert not own & gen.reserved, f"instance attributes Airflow {gen.name} reserves"
     for klass in type(step).__mro__[: type(step).__mro__.index(module.BaseOperator)]:
         declared = {name for name in vars(klass) if not name.startswith("__")}
@@ -97,8 +108,8 @@ def test_the_operator_keeps_its_state_under_names_airflow_does_not_use(airflow, 
 def test_each_category_has_its_own_colour(airflow) -> None:
     from workflowcontrol_tasks import operator as module
 
-    colours = {getattr(module, name).ui_color for name in STEP_CLASSES}
-    assert len(colours) == len(STEP_CLASSES)
+    colours = {getattr(module, name).ui_color for name in [*STEP_CLASSES, "FusedSteps"]}
+    assert len(colours) == len(STEP_CLASSES) + 1
 
 
 def _python(code: str) -> subprocess.CompletedProcess[str]:

@@ -8,6 +8,7 @@ using WorkflowControl.Api.Features.Deployments;
 using WorkflowControl.Api.Features.Organisations;
 using WorkflowControl.Api.Features.Preview;
 using WorkflowControl.Api.Features.Runs;
+using WorkflowControl.Api.Features.Scheduling;
 using WorkflowControl.Api.Features.Tokens;
 using WorkflowControl.Api.Features.Workflows;
 using WorkflowControl.Api.Infrastructure.Auth;
@@ -39,11 +40,18 @@ builder.Services.AddCors(o => o.AddDefaultPolicy(p => p
     .AllowAnyHeader()
     .AllowAnyMethod()
     .AllowCredentials()
-    .WithExposedHeaders("ETag", "Location")));
+    .WithExposedHeaders("ETag", "Location", "Retry-After")));
 builder.Services.AddOpenApi();
 
 builder.Services.AddWorkflowDatabase(builder.Configuration);
 builder.Services.AddWorkflowAuth(builder.Configuration);
+builder.Services.AddOptions<AuthThrottleOptions>().BindConfiguration(AuthThrottleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddSingleton<AuthThrottle>();
+builder.Services.AddRateLimiter(o =>
+{
+    o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+    o.AddPolicy<string, AuthAddressPolicy>(AuthThrottle.PolicyName);
+});
 builder.Services.AddSingleton<ITaskCatalog>(EmbeddedTaskCatalog.Instance);
 builder.Services.AddSingleton<WorkflowValidator>();
 builder.Services.AddDagGeneration(builder.Configuration);
@@ -98,9 +106,11 @@ if (args.Contains(RerenderDeployed.Command))
     return result.Failed == 0 ? 0 : 1;
 }
 
+app.UseNoSniff();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCors();
+app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
 
@@ -117,6 +127,7 @@ app.MapGroup("/workflows").WithTags("Workflows")
     .MapPreviewEndpoints();
 app.MapGet("/workflows", ListWorkflows.Handle).WithTags("Workflows").WithName("ListWorkflows");
 app.MapHub<WorkflowHub>(WorkflowHub.Path);
+app.MapGroup("/schedules").WithTags("Schedules").MapScheduleEndpoints();
 app.MapGroup("/tokens").WithTags("Tokens").MapTokenEndpoints();
 app.MapGroup("/organisations").WithTags("Organisations").MapOrganisationEndpoints();
 

@@ -5,7 +5,7 @@ public sealed record CliEnvironment(TextWriter Out, TextWriter Error, Func<strin
 {
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
-    /// <summary>How often <c>run --wait</c> asks for the run's state.</summary>
+    /// <summary>How often <c>run --wait</c> and <c>deploy --wait</c> ask for the run's or the deployment's state.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     public static CliEnvironment FromProcess() =>
@@ -23,11 +23,12 @@ public static class ExitCodes
     public const int RunFailed = 5;
     public const int Timeout = 6;
     public const int Unavailable = 7;
+    public const int ImportError = 8;
 
     public const string Help = """
         Exit codes: 0 ok, 1 validation failed or request refused (not found, invalid), 2 usage, 3 authentication or
-        permission, 4 conflict (a newer version on the server, or not deployed yet), 5 run failed, 6 timeout,
-        7 server unavailable.
+        permission, 4 conflict (a newer version on the server, or not deployed or not parsed by Airflow yet), 5 run
+        failed, 6 timeout, 7 server unavailable, 8 Airflow cannot import the deployed DAG file (deploy --wait).
         Environment: WFCTL_SERVER (or --server), WFCTL_TOKEN or WFCTL_TOKEN_FILE (or --token-file).
         """;
 }

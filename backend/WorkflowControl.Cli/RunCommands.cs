@@ -23,21 +23,37 @@ internal static class RunCommands
         var key = KeyArgument();
         var version = new Option<int?>("--version") { Description = "Version to deploy (default: the latest)" };
         var active = new Option<bool>("--active") { Description = "Unpause the DAG once Airflow has parsed it" };
-        var command = new Command("deploy", "Render the workflow to its DAG file and record the deployment.") { key, version, active };
+        var wait = new Option<bool>("--wait") { Description = "Wait until Airflow has parsed the DAG file; exit 0 parsed, 8 import error, 6 timeout" };
+        var timeout = TimeoutOption(TimeSpan.FromMinutes(5));
+        var command = new Command("deploy", "Render the workflow to its DAG file and record the deployment; with --wait follow it until Airflow has parsed it.")
+        {
+            key, version, active, wait, timeout,
+        };
         command.SetAction(context.Handle(async (parsed, ct) =>
         {
             using var api = context.Connect(parsed);
-            var id = await api.ResolveAsync(parsed.GetRequiredValue(key), ct);
+            var name = parsed.GetRequiredValue(key);
+            var id = await api.ResolveAsync(name, ct);
             var body = new JsonObject { ["version"] = parsed.GetValue(version), ["active"] = parsed.GetValue(active) };
             var deployment = await api.SendJsonAsync(HttpMethod.Post, $"/workflows/{id}/deployments", body.ToJsonString(), ct);
+            var number = deployment.GetProperty("version").GetInt32();
+            if (!context.IsJson(parsed))
+            {
+                await context.Env.Out.WriteLineAsync($"{name}: deployed version {number} to {deployment.GetProperty("file").GetString()} ({State(deployment)})");
+            }
+
+            if (parsed.GetValue(wait))
+            {
+                deployment = await WaitForAirflowAsync(context, api, id, deployment, parsed.GetValue(timeout), ct);
+            }
+
             if (context.IsJson(parsed))
             {
                 await context.WriteJsonAsync(deployment);
             }
-            else
+            else if (parsed.GetValue(wait))
             {
-                await context.Env.Out.WriteLineAsync(
-                    $"{parsed.GetRequiredValue(key)}: deployed version {deployment.GetProperty("version").GetInt32()} to {deployment.GetProperty("file").GetString()} ({deployment.GetProperty("state").GetString()})");
+                await context.Env.Out.WriteLineAsync($"{name}: version {number} parsed by Airflow");
             }
 
             return ExitCodes.Ok;
@@ -45,27 +61,36 @@ internal static class RunCommands
         return command;
     }
 
+    private static string? State(JsonElement deployment) => deployment.GetProperty("state").GetString();
+
+    /// <summary>Polls the deployment until Airflow has parsed its file; an import error or a timeout ends the command.</summary>
+    private static async Task<JsonElement> WaitForAirflowAsync(CliContext context, ApiClient api, Guid id, JsonElement deployment, TimeSpan timeout, CancellationToken ct)
+    {
+        var deploymentId = deployment.GetProperty("id").GetGuid();
+        var version = deployment.GetProperty("version").GetInt32();
+        var done = await PollUntilAsync(context, timeout, async () =>
+        {
+            var list = await api.GetAsync($"/workflows/{id}/deployments", ct);
+            deployment = list.EnumerateArray().First(d => d.GetProperty("id").GetGuid() == deploymentId);
+            return State(deployment) != "written";
+        }, ct);
+        return State(deployment) switch
+        {
+            _ when !done => throw new CliException(ExitCodes.Timeout,
+                $"Airflow did not parse version {version} within {timeout}; the deployment is still waiting for it ({deployment.GetProperty("message").GetString() ?? "written"})."),
+            "import_error" => throw new CliException(ExitCodes.ImportError,
+                $"Airflow cannot import the DAG file of version {version}: {deployment.GetProperty("message").GetString() ?? "no reason given"}"),
+            "superseded" => throw new CliException(ExitCodes.Conflict, $"Version {version} was replaced by a newer deployment before Airflow parsed it."),
+            _ => deployment,
+        };
+    }
+
     private static Command Run(CliContext context)
     {
         var key = KeyArgument();
         var parameters = new Option<string[]>("--param") { Description = "A run parameter k=v (v read as JSON when it parses, else as text); repeatable" };
         var wait = new Option<bool>("--wait") { Description = "Wait for the run to finish; exit 0 success, 5 failed, 6 timeout" };
-        var timeout = new Option<TimeSpan>("--timeout")
-        {
-            Description = "How long --wait waits, e.g. 90s, 10m, 1h",
-            DefaultValueFactory = _ => TimeSpan.FromMinutes(10),
-            CustomParser = r =>
-            {
-                var text = r.Tokens.Single().Value;
-                var duration = ParseDuration(text);
-                if (duration is null)
-                {
-                    r.AddError($"--timeout '{text}' is not a duration like 90s, 10m or 1h.");
-                }
-
-                return duration ?? TimeSpan.Zero;
-            },
-        };
+        var timeout = TimeoutOption(TimeSpan.FromMinutes(10));
         var command = new Command("run", "Trigger a run of the deployed workflow, and with --wait follow it to the end.") { key, parameters, wait, timeout };
         command.SetAction(context.Handle(async (parsed, ct) =>
         {
@@ -98,15 +123,57 @@ internal static class RunCommands
         return command;
     }
 
-    /// <summary>Polls the run until it ends, printing the run's and each task's state when it changes.</summary>
-    private static async Task<int> WaitAsync(CliContext context, ApiClient api, Guid id, string runId, TimeSpan timeout, bool json, CancellationToken ct)
+    /// <summary>How long a --wait waits, e.g. 90s, 10m, 1h.</summary>
+    private static Option<TimeSpan> TimeoutOption(TimeSpan fallback) => new("--timeout")
+    {
+        Description = "How long --wait waits, e.g. 90s, 10m, 1h",
+        DefaultValueFactory = _ => fallback,
+        CustomParser = r =>
+        {
+            var text = r.Tokens.Single().Value;
+            var duration = ParseDuration(text);
+            if (duration is null)
+            {
+                r.AddError($"--timeout '{text}' is not a duration like 90s, 10m or 1h.");
+            }
+
+            return duration ?? TimeSpan.Zero;
+        },
+    };
+
+    /// <summary>
+    /// Asks <paramref name="done"/> every poll interval on the environment's clock until it says yes; false when
+    /// <paramref name="timeout"/> passes first.
+    /// </summary>
+    private static async Task<bool> PollUntilAsync(CliContext context, TimeSpan timeout, Func<Task<bool>> done, CancellationToken ct)
     {
         var time = context.Env.Time;
         var started = time.GetTimestamp();
+        while (true)
+        {
+            if (await done())
+            {
+                return true;
+            }
+
+            var waited = time.GetElapsedTime(started);
+            if (waited >= timeout)
+            {
+                return false;
+            }
+
+            var pause = context.Env.PollInterval < timeout - waited ? context.Env.PollInterval : timeout - waited;
+            await Task.Delay(pause, time, ct);
+        }
+    }
+
+    /// <summary>Polls the run until it ends, printing the run's and each task's state when it changes.</summary>
+    private static async Task<int> WaitAsync(CliContext context, ApiClient api, Guid id, string runId, TimeSpan timeout, bool json, CancellationToken ct)
+    {
         var seen = new Dictionary<string, string?>(StringComparer.Ordinal);
         string? runState = null;
         JsonElement detail = default;
-        while (true)
+        var finished = await PollUntilAsync(context, timeout, async () =>
         {
             try
             {
@@ -115,49 +182,41 @@ internal static class RunCommands
             catch (CliException e) when (e.Status == 404)
             {
                 // Airflow has not created the run yet (the API triggers it again once Airflow answers): keep waiting.
+                return false;
             }
 
-            if (detail.ValueKind == JsonValueKind.Object)
+            var state = detail.GetProperty("state").GetString();
+            foreach (var task in detail.GetProperty("tasks").EnumerateArray())
             {
-                var state = detail.GetProperty("state").GetString();
-                foreach (var task in detail.GetProperty("tasks").EnumerateArray())
+                var taskId = task.GetProperty("taskId").GetString()!;
+                var taskState = task.GetProperty("state").GetString() ?? "none";
+                if (!json && (!seen.TryGetValue(taskId, out var before) || before != taskState))
                 {
-                    var taskId = task.GetProperty("taskId").GetString()!;
-                    var taskState = task.GetProperty("state").GetString() ?? "none";
-                    if (!json && (!seen.TryGetValue(taskId, out var before) || before != taskState))
-                    {
-                        await context.Env.Out.WriteLineAsync($"  {taskId}: {taskState}");
-                    }
-
-                    seen[taskId] = taskState;
+                    await context.Env.Out.WriteLineAsync($"  {taskId}: {taskState}");
                 }
 
-                if (!json && state != runState)
-                {
-                    await context.Env.Out.WriteLineAsync($"run {runId}: {state}");
-                }
-
-                runState = state;
-                if (state is "success" or "failed")
-                {
-                    if (json)
-                    {
-                        await context.WriteJsonAsync(detail);
-                    }
-
-                    return state == "success" ? ExitCodes.Ok : ExitCodes.RunFailed;
-                }
+                seen[taskId] = taskState;
             }
 
-            var waited = time.GetElapsedTime(started);
-            if (waited >= timeout)
+            if (!json && state != runState)
             {
-                throw new CliException(ExitCodes.Timeout, $"Run {runId} did not finish within {timeout}; it is still {runState ?? "pending"}.");
+                await context.Env.Out.WriteLineAsync($"run {runId}: {state}");
             }
 
-            var pause = context.Env.PollInterval < timeout - waited ? context.Env.PollInterval : timeout - waited;
-            await Task.Delay(pause, time, ct);
+            runState = state;
+            return state is "success" or "failed";
+        }, ct);
+        if (!finished)
+        {
+            throw new CliException(ExitCodes.Timeout, $"Run {runId} did not finish within {timeout}; it is still {runState ?? "pending"}.");
         }
+
+        if (json)
+        {
+            await context.WriteJsonAsync(detail);
+        }
+
+        return runState == "success" ? ExitCodes.Ok : ExitCodes.RunFailed;
     }
 
     internal static TimeSpan? ParseDuration(string text)

@@ -35,8 +35,9 @@ internal static class WorkflowCommands
             throw new CliException(ExitCodes.Usage, $"The file '{path}' does not exist.");
         }
 
-        var text = File.ReadAllText(path);
-        return new LocalFile(path, text, Validator.Validate(text));
+        // Bytes, not text: invalid UTF-8 is reported as the API reports it instead of being replaced on reading.
+        var bytes = File.ReadAllBytes(path);
+        return new LocalFile(path, File.ReadAllText(path), Validator.Validate(bytes));
     }
 
     private static Command Validate(CliContext context)

@@ -9,6 +9,9 @@ public sealed record DagWriteResult(string FullPath, bool Changed);
 /// Writes DAG files so that Airflow never reads half a file: the new text goes to a temporary file in the same
 /// folder (a name Airflow does not parse), is flushed to disk, and then renamed over the old file in one step.
 /// Identical content is left alone, so Airflow does not re-parse and the file keeps its modification time.
+/// Every path component below the root is checked without following links, before anything is read, created,
+/// written or deleted: a link planted in place of a user's folder (or file) never leads the writer outside the root.
+/// The root itself may be a link, as mounted volumes often are.
 /// </summary>
 public sealed class DagFileWriter(DagPaths paths, TimeProvider time)
 {
@@ -24,9 +27,11 @@ public sealed class DagFileWriter(DagPaths paths, TimeProvider time)
 
     /// <summary>Writes <paramref name="content"/> to <paramref name="relativePath"/> under the dags root.</summary>
     /// <exception cref="ArgumentException">The path leaves the dags root.</exception>
+    /// <exception cref="DagPathException">A folder or the file below the root is a symbolic link.</exception>
     public DagWriteResult Write(string relativePath, string content)
     {
         var full = Paths.Resolve(relativePath);
+        RefuseLinks(full);
         var bytes = Utf8.GetBytes(content);
         if (HasContent(full, bytes))
         {
@@ -34,7 +39,8 @@ public sealed class DagFileWriter(DagPaths paths, TimeProvider time)
         }
 
         var directory = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(directory);
+        RefuseLinks(directory, create: true);
+        // CreateNew is O_EXCL: the temporary file is never a link that someone placed there.
         var temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -45,6 +51,7 @@ public sealed class DagFileWriter(DagPaths paths, TimeProvider time)
             }
 
             BeforeRename?.Invoke(temporary);
+            RefuseLinks(full); // once more, as late as possible; rename replaces a link at the file itself, never follows it
             File.Move(temporary, full, overwrite: true);
         }
         catch
@@ -58,9 +65,11 @@ public sealed class DagFileWriter(DagPaths paths, TimeProvider time)
     }
 
     /// <summary>Removes a workflow's DAG file; false when there was none.</summary>
+    /// <exception cref="DagPathException">A folder or the file below the root is a symbolic link.</exception>
     public bool Delete(Guid ownerId, Guid workflowId)
     {
         var full = Paths.FullPath(ownerId, workflowId);
+        RefuseLinks(full);
         if (!Directory.Exists(Path.GetDirectoryName(full)))
         {
             // Never deployed: the owner's folder was never created, so there is nothing to remove.
@@ -71,6 +80,28 @@ public sealed class DagFileWriter(DagPaths paths, TimeProvider time)
         File.Delete(full);
         RemoveStaleTemporaries(full);
         return existed;
+    }
+
+    /// <summary>
+    /// Looks at each component from the root down to <paramref name="path"/> without following links (and with
+    /// <paramref name="create"/>, creates the missing folders one at a time, so none is created through a link).
+    /// </summary>
+    private void RefuseLinks(string path, bool create = false)
+    {
+        var current = Paths.Root;
+        foreach (var part in Path.GetRelativePath(Paths.Root, path).Split(Path.DirectorySeparatorChar))
+        {
+            current = Path.Combine(current, part);
+            if (new FileInfo(current).LinkTarget is not null)
+            {
+                throw new DagPathException(Path.GetRelativePath(Paths.Root, current).Replace(Path.DirectorySeparatorChar, '/'));
+            }
+
+            if (create)
+            {
+                Directory.CreateDirectory(current);
+            }
+        }
     }
 
     private static bool HasContent(string path, byte[] bytes)

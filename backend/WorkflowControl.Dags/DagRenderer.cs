@@ -118,24 +118,23 @@ public sealed partial class DagRenderer
         var taskModels = new ScriptArray(tasks.Count);
         var edges = new ScriptArray();
         var operators = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var (task, index) in tasks)
+        var steps = tasks.ToDictionary(t => t.Task.Id, StringComparer.Ordinal);
+        var groups = ExecutionModes.IsFused(spec) ? StepGrouping.Fused(spec.Tasks) : StepGrouping.PerStep(spec.Tasks);
+        var producer = groups.SelectMany(g => g.Steps.Select(step => (step, g.TaskId))).ToDictionary(p => p.step, p => p.TaskId, StringComparer.Ordinal);
+        foreach (var group in groups)
         {
-            var at = $"/spec/tasks/{index}";
-            var operatorClass = StepOperators.ClassFor(task.Type);
-            operators.Add(operatorClass);
-            taskModels.Add(new ScriptObject
+            // A group names every input from outside; a single step only those whose task is not named after them.
+            var external = group.Steps.SelectMany(step => steps[step].Task.DependsOn)
+                .Where(input => !group.Steps.Contains(input) && (!group.IsSingleStep || producer[input] != input))
+                .Distinct(StringComparer.Ordinal)
+                .ToDictionary(input => input, input => producer[input], StringComparer.Ordinal);
+            var taskModel = group.IsSingleStep ? StepModel(steps[group.Steps[0]]) : GroupModel(group, steps, producer);
+            taskModel["external"] = external.Count == 0 ? null : new PyValue(external, "/spec/tasks");
+            operators.Add(group.IsSingleStep ? StepOperators.ClassFor(steps[group.Steps[0]].Task.Type) : StepOperators.Fused);
+            taskModels.Add(taskModel);
+            foreach (var upstream in group.Upstream)
             {
-                ["var"] = task.Id,
-                ["operator"] = operatorClass,
-                ["id"] = new PyValue(task.Id, at + "/id"),
-                ["doc_md"] = new PyValue(StepDocs.Markdown(task), at + "/config"),
-                ["type"] = new PyValue(task.Type, at + "/type"),
-                ["inputs"] = new PyValue(task.DependsOn, at + "/dependsOn"),
-                ["config"] = new PyValue(task.Config, at + "/config"),
-            });
-            foreach (var upstream in task.DependsOn)
-            {
-                edges.Add(new ScriptObject { ["from"] = upstream, ["to"] = task.Id });
+                edges.Add(new ScriptObject { ["from"] = upstream, ["to"] = group.TaskId });
             }
         }
 
@@ -148,6 +147,58 @@ public sealed partial class DagRenderer
         model["tasks"] = taskModels;
         model["edges"] = edges;
         return model;
+    }
+
+    private static ScriptObject StepModel((WorkflowTask Task, int Index) step)
+    {
+        var (task, index) = step;
+        var at = $"/spec/tasks/{index}";
+        return new ScriptObject
+        {
+            ["var"] = task.Id,
+            ["operator"] = StepOperators.ClassFor(task.Type),
+            ["fused"] = false,
+            ["id"] = new PyValue(task.Id, at + "/id"),
+            ["doc_md"] = new PyValue(StepDocs.Markdown(task), at + "/config"),
+            ["type"] = new PyValue(task.Type, at + "/type"),
+            ["inputs"] = new PyValue(task.DependsOn, at + "/dependsOn"),
+            ["config"] = new PyValue(task.Config, at + "/config"),
+        };
+    }
+
+    /// <summary>
+    /// A fused group: its steps in run order as plain dictionaries. Each step's values are checked by the encoder
+    /// first under the step's own pointer, so an error still names the field in the workflow document.
+    /// </summary>
+    private static ScriptObject GroupModel(StepGroup group, Dictionary<string, (WorkflowTask Task, int Index)> steps, Dictionary<string, string> producer)
+    {
+        var members = new List<Dictionary<string, object?>>(group.Steps.Count);
+        foreach (var id in group.Steps)
+        {
+            var (task, index) = steps[id];
+            _ = PythonLiteral.Encode(task.Type, $"/spec/tasks/{index}/type");
+            _ = PythonLiteral.Encode(task.Config, $"/spec/tasks/{index}/config");
+            members.Add(new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["id"] = task.Id,
+                ["type"] = task.Type,
+                ["inputs"] = task.DependsOn,
+                ["config"] = task.Config,
+                // Another Airflow task reads this result, so it is written to the shared data folder.
+                ["keep"] = steps.Values.Any(s => s.Task.DependsOn.Contains(id) && producer[s.Task.Id] != group.TaskId),
+            });
+        }
+
+        return new ScriptObject
+        {
+            ["var"] = group.TaskId,
+            ["operator"] = StepOperators.Fused,
+            ["fused"] = true,
+            ["id"] = new PyValue(group.TaskId, "/spec/tasks"),
+            ["display"] = new PyValue(StepDocs.GroupTitle(group.Steps), "/spec/tasks"),
+            ["doc_md"] = new PyValue(StepDocs.GroupMarkdown(group.Steps.Select(s => steps[s].Task)), "/spec/tasks"),
+            ["steps"] = new PyValue(members, "/spec/tasks"),
+        };
     }
 
     private static void CheckScheduleAndTimezone(WorkflowSpec spec)
@@ -294,7 +345,6 @@ public sealed partial class DagRenderer
         foreach (var (name, param) in parameters)
         {
             var at = PythonLiteralException.Child("/spec/params", name);
-            var hasDefault = param.Default is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) };
             var (type, format) = param.Type switch
             {
                 "string" or "integer" or "number" or "boolean" => (param.Type, null),
@@ -302,12 +352,11 @@ public sealed partial class DagRenderer
                 _ => throw new DagRenderException(at + "/type", "the parameter type must be one of string, integer, number, boolean, date"),
             };
 
-            // Without a default the parameter may be None: Airflow refuses required params on scheduled DAGs.
-            object typeValue = hasDefault ? type : new[] { type, "null" };
+            object typeValue = param.IsNullable ? new[] { type, "null" } : type;
             result.Add(new ScriptObject
             {
                 ["name"] = new PyValue(name, at),
-                ["default"] = new PyValue(hasDefault ? param.Default : null, at + "/default"),
+                ["default"] = new PyValue(param.IsNullable ? null : param.Default, at + "/default"),
                 ["type"] = new PyValue(typeValue, at + "/type"),
                 ["format"] = format is null ? null : new PyValue(format, at + "/type"),
                 ["description"] = param.Description is null ? null : new PyValue(param.Description, at + "/description"),

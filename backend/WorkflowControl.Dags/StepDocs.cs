@@ -14,6 +14,9 @@ namespace WorkflowControl.Dags;
 /// </summary>
 public static class StepDocs
 {
+    // One line, characters as written (the doc is text for people; Markdown code spans keep it inert).
+    private static readonly JsonSerializerOptions CompactJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, WriteIndented = false };
+
     /// <summary>A setting's value is cut to this many characters in the summary.</summary>
     public const int MaxValueLength = 160;
 
@@ -38,7 +41,7 @@ public static class StepDocs
             text.Append("\nSettings:\n\n");
             foreach (var setting in settings.Take(MaxSettings))
             {
-                var value = setting.Value.ValueKind == JsonValueKind.String ? setting.Value.GetString()! : setting.Value.GetRawText();
+                var value = setting.Value.ValueKind == JsonValueKind.String ? setting.Value.GetString()! : JsonSerializer.Serialize(setting.Value, CompactJson);
                 text.Append("- ").Append(Code(setting.Name)).Append(": ").Append(Code(value)).Append('\n');
             }
 
@@ -46,6 +49,23 @@ public static class StepDocs
             {
                 text.Append(CultureInfo.InvariantCulture, $"- … and {settings.Count - MaxSettings} more\n");
             }
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The task's display name in Airflow's UI: its steps in run order, shortened for long groups.</summary>
+    public static string GroupTitle(IReadOnlyList<string> steps) =>
+        steps.Count <= 4 ? string.Join(" → ", steps) : $"{steps[0]} → {steps[1]} → … ({steps.Count - 3} more) → {steps[^1]}";
+
+    /// <summary>A fused group's documentation: that its steps share one task, then each step's own.</summary>
+    public static string GroupMarkdown(IEnumerable<WorkflowTask> steps)
+    {
+        var text = new StringBuilder("**Fused steps**: these steps run one after another in this task, handing their data over in memory.\n");
+        var number = 0;
+        foreach (var step in steps)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\n#### {++number}. ").Append(Code(step.Id)).Append("\n\n").Append(Markdown(step));
         }
 
         return text.ToString();

@@ -9,6 +9,9 @@ public static class StepOperators
     /// <summary>The base class, for a step type outside the known categories (the API refuses those; rendering does not).</summary>
     public const string Fallback = "WorkflowTaskOperator";
 
+    /// <summary>The operator that runs a fused group of steps in one Airflow task.</summary>
+    public const string Fused = "FusedSteps";
+
     public static IReadOnlyDictionary<string, string> ByCategory { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["extract"] = "ExtractStep",

@@ -21,7 +21,7 @@ dotnet build backend/WorkflowControl.Api -c Release -v q -nologo >/dev/null
 mkdir -p "$work/dags"; [ "$(id -u)" = 0 ] && chown -R postgres "$work"
 # No Airflow here: its address is a placeholder, and the loops that would poll it are off.
 ConnectionStrings__WorkflowControl="Host=127.0.0.1;Port=$pg_port;Database=workflowcontrol;Username=bench;Maximum Pool Size=100" \
-Auth__SigningKey="benchmark-signing-key-0123456789-0123456789" Dags__Root="$work/dags" Logging__LogLevel__Default=Warning \
+Auth__SigningKey="benchmark-signing-key-0123456789-0123456789" Auth__Throttle__AddressLimit=1000000 Dags__Root="$work/dags" Logging__LogLevel__Default=Warning \
 Airflow__BaseUrl=http://127.0.0.1:9 Airflow__Username=bench Airflow__Password=bench Airflow__Tracking__Enabled=false Airflow__Deployments__Enabled=false \
   dotnet backend/WorkflowControl.Api/bin/Release/net10.0/WorkflowControl.Api.dll --urls "http://127.0.0.1:$api_port" >"$work/api.log" 2>&1 &
 api_pid=$!

@@ -15,6 +15,9 @@ const page = await context.newPage();
 page.setDefaultTimeout(15000);
 const consoleErrors = [];
 page.on("pageerror", (e) => consoleErrors.push(String(e)));
+// Anything the page's Content-Security-Policy blocks is reported on the console; the scenario must cause none.
+const cspViolations = [];
+page.on("console", (m) => m.type() === "error" && /Content Security Policy/i.test(m.text()) && cspViolations.push(m.text()));
 
 let passed = 0;
 let failed = 0;
@@ -172,7 +175,7 @@ try {
   await step("an invalid schedule stays in its field with the reason under it, and is not saved", async () => {
     const cron = page.getByLabel("Cron expression");
     await typeIn(cron, "15 7 * *");
-    await page.getByRole("alert").filter({ hasText: "A schedule has five fields" }).waitFor();
+    await page.getByRole("alert").filter({ hasText: "not a five-field cron expression" }).waitFor();
     assert.equal(await cron.inputValue(), "15 7 * *", "what was typed stays on screen");
     assert.equal(await cron.getAttribute("aria-invalid"), "true");
     await page.getByTestId("live-state").filter({ hasText: "All changes saved" }).waitFor();
@@ -181,7 +184,7 @@ try {
     assert.equal(saved.document.spec.schedule, "15 7 * * 1-5", "the invalid schedule was not saved");
     await shot("04b-invalid-cron");
     await typeIn(cron, "15 7 * * 1-5");
-    await page.getByRole("alert").filter({ hasText: "A schedule has five fields" }).waitFor({ state: "detached" });
+    await page.getByRole("alert").filter({ hasText: "not a five-field cron expression" }).waitFor({ state: "detached" });
   });
 
   await step("every change is saved as it is made", async () => {
@@ -520,6 +523,17 @@ try {
       assert.ok(l.x + l.width <= h.x + h.width && l.y + l.height <= h.y + h.height && l.y + l.height >= h.y - 6, `${title} sits at port ${i + 1}: label ${JSON.stringify(l)}, port ${JSON.stringify(h)}`);
     }
     await shot("13-join-ports");
+  });
+
+  await step("pages carry nosniff and a strict policy with frame-ancestors 'none', and the whole scenario broke none of it", async () => {
+    const response = await page.goto(`${WEB}/`);
+    const headers = response.headers();
+    assert.equal(headers["x-content-type-options"], "nosniff");
+    assert.match(headers["content-security-policy"], /frame-ancestors 'none'/);
+    assert.match(headers["content-security-policy"], /script-src 'self' 'nonce-[^']+' 'strict-dynamic'/);
+    assert.doesNotMatch(headers["content-security-policy"], /unsafe-eval/);
+    await page.getByRole("button", { name: "New from example" }).waitFor();
+    assert.deepEqual(cspViolations, []);
   });
 
   await step("sign out", async () => {

@@ -56,6 +56,8 @@ stack_start_api() {
     cd "$REPO_DIR"
     export ConnectionStrings__WorkflowControl="$CONNECTION_STRING"
     export Auth__SigningKey="e2e-signing-key-0123456789abcdef0123456789abcdef"
+    # Every browser of the scenario signs in from 127.0.0.1: lift the per-address throttle for this test stack.
+    export Auth__Throttle__AddressLimit=100000 Auth__Throttle__FreeAddressFailures=100000
     export Dags__Root="$STACK_DIR/dags" SharedData__Root="$STACK_DIR/shared"
     export Urls="http://127.0.0.1:$API_PORT"
     export Cors__Origins="http://127.0.0.1:$WEB_PORT,http://localhost:$WEB_PORT"

@@ -11,10 +11,14 @@ namespace WorkflowControl.Api.Tests;
 /// Airflow 2.10 for the API's tests: WireMock answering with responses recorded from a real Airflow 2.10.0
 /// (the contract folder of the Airflow client's tests), re-addressed to the DAG and run under test.
 /// The Airflow client's own tests check every exchange against the official OpenAPI documents.
+/// DAGs and import errors come from the DAG files the test API writes, imported into the strict Airflow double
+/// (<see cref="AirflowDagFolder"/>): a DAG is parsed only when its file imports.
 /// </summary>
 public static class AirflowStub
 {
     public static WireMockServer Server { get; } = WireMockServer.Start();
+
+    public static AirflowDagFolder DagFiles { get; } = AirflowDagFolder.Serve(Server, ApiFixture.DagsRoot);
 
     public static JsonNode Recorded(string file, string dagId, string runId) => RecordedAirflow.Body(file, dagId, runId);
 

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using WorkflowControl.Api.Features.Deployments;
 using WorkflowControl.Core.Catalog;
 using WorkflowControl.Testing;
 
@@ -77,6 +78,13 @@ public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<stri
             services?.Invoke(s);
         });
     }
+
+    /// <summary>
+    /// One cycle of the deployment follower, which is off in the tests' hosts: it asks the stub Airflow, whose DAG
+    /// processor imports the written files (<see cref="AirflowStub.DagFiles"/>), and records what became of them.
+    /// </summary>
+    public Task FollowDeploymentsAsync() =>
+        ActivatorUtilities.CreateInstance<DeploymentFollower>(Services).FollowOnceAsync(CancellationToken.None);
 }
 
 /// <summary>A signed-in user and an HTTP client that sends their token.</summary>

@@ -14,6 +14,8 @@ public static class Documents
         {
             ["schedule"] = "0 6 * * *",
             ["timezone"] = "Europe/Berlin",
+            // Most tests follow Airflow tasks named after their steps; fused execution has tests of its own.
+            ["execution"] = "per-step",
             ["tasks"] = new JsonArray(
                 Task("extract", "test.source", new JsonObject { ["path"] = "sales.csv" }),
                 Task("clean", "test.step", new JsonObject(), "extract")),

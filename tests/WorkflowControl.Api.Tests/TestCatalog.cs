@@ -23,5 +23,11 @@ public static class TestCatalog
          "configSchema":{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","additionalProperties":false,
            "properties":{"expression":{"type":"string","title":"Expression","description":"What to do."}}}}
         """,
+        """
+        {"id":"test.any","category":"utility","title":"Test anything","description":"Takes any options (hostile-input and fuzz tests).","icon":"filter",
+         "inputs":[],"outputs":[],"preview":false,
+         "configSchema":{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","additionalProperties":false,
+           "properties":{"options":{"title":"Options","description":"Any JSON value."}}}}
+        """,
     ]);
 }

@@ -3,16 +3,21 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using WireMock.Matchers;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
+using WorkflowControl.Api.Features.Deployments;
 using WorkflowControl.Testing;
 
 namespace WorkflowControl.Cli.Tests;
 
-/// <summary>One throwaway PostgreSQL cluster, one in-memory API with the real task catalog and a WireMock Airflow.</summary>
+/// <summary>
+/// One throwaway PostgreSQL cluster, one in-memory API with the real task catalog and a WireMock Airflow whose DAGs
+/// are the written files that import into the strict Airflow double.
+/// </summary>
 [SetUpFixture]
 public sealed class CliFixture
 {
@@ -24,6 +29,9 @@ public sealed class CliFixture
     public static WireMockServer Airflow { get; } = WireMockServer.Start();
 
     public static string DagsRoot { get; } = Path.Combine(Path.GetTempPath(), "wfctl-dags-" + Guid.NewGuid().ToString("N")[..8]);
+
+    /// <summary>Airflow's DAG processor over <see cref="DagsRoot"/>: a DAG is parsed only when its file imports.</summary>
+    public static AirflowDagFolder DagFiles { get; } = AirflowDagFolder.Serve(Airflow, DagsRoot);
 
     [OneTimeSetUp]
     public async Task StartAsync()
@@ -71,6 +79,10 @@ public sealed class CliFixture
             .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(body.ToJsonString()));
 
     public static string DagId(Guid workflowId) => "wf_" + workflowId.ToString().Replace('-', '_');
+
+    /// <summary>One cycle of the deployment follower (off in this host): Airflow's verdict on the written files is recorded.</summary>
+    public static Task FollowDeploymentsAsync() =>
+        ActivatorUtilities.CreateInstance<DeploymentFollower>(Api.Services).FollowOnceAsync(CancellationToken.None);
 }
 
 /// <summary>A user signed up through the API with an API token for wfctl, and helpers to run wfctl as them.</summary>
@@ -105,19 +117,23 @@ public sealed class CiUser
 
     public Task<CliResult> RunAsync(params string[] args) => CliResult.RunAsync(args, Environment());
 
+    /// <summary>Runs wfctl on <paramref name="time"/>, whose every wait lets Airflow and the API take a step.</summary>
+    public Task<CliResult> RunAsync(TimeProvider time, params string[] args) => CliResult.RunAsync(args, Environment(), time: time);
+
     public Dictionary<string, string?> Environment() => new() { ["WFCTL_SERVER"] = "http://localhost", ["WFCTL_TOKEN"] = Token };
 }
 
 /// <summary>What one wfctl invocation printed and returned.</summary>
 public sealed record CliResult(int ExitCode, string Out, string Error)
 {
-    public static async Task<CliResult> RunAsync(string[] args, IReadOnlyDictionary<string, string?> variables, Func<HttpMessageHandler>? handler = null)
+    public static async Task<CliResult> RunAsync(string[] args, IReadOnlyDictionary<string, string?> variables, Func<HttpMessageHandler>? handler = null, TimeProvider? time = null)
     {
         var output = new StringWriter();
         var error = new StringWriter();
         var env = new CliEnvironment(output, error, name => variables.GetValueOrDefault(name), handler ?? CliFixture.Api.Server.CreateHandler)
         {
-            PollInterval = TimeSpan.FromMilliseconds(50),
+            PollInterval = time is null ? TimeSpan.FromMilliseconds(50) : TimeSpan.FromSeconds(2),
+            Time = time ?? TimeProvider.System,
         };
         var code = await Cli.RunAsync(args, env);
         return new CliResult(code, output.ToString(), error.ToString());

@@ -29,6 +29,21 @@ public sealed class WfctlTests
     }
 
     [Test]
+    public async Task Validate_reads_the_files_bytes_and_reports_invalid_UTF_8_as_the_API_does()
+    {
+        var path = WorkflowFiles.Write(WorkflowFiles.Document(WorkflowFiles.NewKey()));
+        var text = await File.ReadAllBytesAsync(path);
+        var name = System.Text.Encoding.UTF8.GetBytes("\"name\":\"");
+        var at = text.AsSpan().IndexOf(name) + name.Length;
+        await File.WriteAllBytesAsync(path, [.. text.AsSpan(0, at), 0xFF, .. text.AsSpan(at)]);
+
+        var result = await CliResult.RunAsync(["validate", path], new Dictionary<string, string?>());
+
+        Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
+        Assert.That(result.Out, Does.Contain($"{path}: /metadata/name: ").And.Contain("not valid UTF-8"));
+    }
+
+    [Test]
     public async Task Usage_errors_exit_2_and_help_lists_the_exit_codes()
     {
         var user = await CiUser.CreateAsync();
@@ -41,7 +56,7 @@ public sealed class WfctlTests
         Assert.That(badTimeout.ExitCode, Is.EqualTo(2), badTimeout.ToString());
         Assert.That(badTimeout.Error, Does.Contain("not a duration"));
         Assert.That(help.ExitCode, Is.EqualTo(0));
-        Assert.That(help.Out, Does.Contain("4 conflict").And.Contain("7 server unavailable").And.Contain("WFCTL_TOKEN"));
+        Assert.That(help.Out, Does.Contain("4 conflict").And.Contain("7 server unavailable").And.Contain("8 Airflow cannot import").And.Contain("WFCTL_TOKEN"));
     }
 
     [Test]
@@ -156,6 +171,73 @@ public sealed class WfctlTests
     }
 
     [Test]
+    public async Task Deploy_wait_follows_the_deployment_until_Airflow_has_parsed_it_so_a_run_can_start()
+    {
+        var (user, key, dagId) = await PushedAsync();
+        var airflowParses = new SteppingTime(CliFixture.FollowDeploymentsAsync);
+        CliFixture.StubJson("POST", $"/api/v1/dags/{dagId}/dagRuns", RunBody(dagId, "any", "queued"));
+
+        var deployed = await user.RunAsync(airflowParses, "deploy", key, "--wait");
+        var run = await user.RunAsync("run", key);
+
+        Assert.That(deployed.ExitCode, Is.EqualTo(0), deployed.ToString());
+        Assert.That(deployed.Out, Does.Contain($"{key}: deployed version 1 to users/").And.Contain("(written)"));
+        Assert.That(deployed.Out, Does.Contain($"{key}: version 1 parsed by Airflow"));
+        Assert.That(airflowParses.StepErrors, Is.Empty);
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+    }
+
+    [Test]
+    public async Task Deploy_wait_exits_8_with_Airflows_import_error_in_words_and_a_run_is_refused_naming_it()
+    {
+        var (user, key, dagId) = await PushedAsync();
+        var airflowRefuses = new SteppingTime(async () =>
+        {
+            // Someone's hand edit on the server: assigning a read-only property of BaseOperator.
+            var file = CliFixture.DagFiles.FileOf(dagId)!;
+            var rendered = await File.ReadAllTextAsync(file);
+            await File.AppendAllTextAsync(file, "\nt_extract.task_type = 'Csv'\n");
+            await CliFixture.FollowDeploymentsAsync();
+            await File.WriteAllTextAsync(file, rendered);
+        });
+
+        var deployed = await user.RunAsync(airflowRefuses, "deploy", key, "--wait");
+        var run = await user.RunAsync("run", key);
+
+        Assert.That(deployed.ExitCode, Is.EqualTo(8), deployed.ToString());
+        Assert.That(deployed.Error, Does.Match(
+            @"^wfctl: Airflow cannot import the DAG file of version 1: Line \d+ of the DAG file: AttributeError: property 'task_type' of 'ExtractStep' object has no setter\n$"));
+        Assert.That(airflowRefuses.StepErrors, Is.Empty);
+        Assert.That(run.ExitCode, Is.EqualTo(4), run.ToString());
+        Assert.That(run.Error, Does.Contain("has an import error").And.Contain("object has no setter"));
+    }
+
+    [Test]
+    public async Task Deploy_wait_exits_6_when_Airflow_has_not_parsed_the_file_within_the_timeout()
+    {
+        var (user, key, _) = await PushedAsync();
+        var airflowIsSlow = new SteppingTime(() => Task.CompletedTask);
+
+        var deployed = await user.RunAsync(airflowIsSlow, "deploy", key, "--wait", "--timeout", "10s");
+
+        Assert.That(deployed.ExitCode, Is.EqualTo(6), deployed.ToString());
+        Assert.That(deployed.Error, Does.Contain("Airflow did not parse version 1 within 00:00:10"));
+        Assert.That(airflowIsSlow.Steps, Is.EqualTo(5), "one look every 2 s for 10 s, on the test's clock");
+    }
+
+    [Test]
+    public async Task Run_right_after_a_deploy_without_wait_is_a_conflict_to_try_again_shortly()
+    {
+        var (user, key, _) = await PushedAsync();
+        await user.RunAsync("deploy", key);
+
+        var result = await user.RunAsync("run", key);
+
+        Assert.That(result.ExitCode, Is.EqualTo(4), result.ToString());
+        Assert.That(result.Error, Does.Contain("not parsed by Airflow yet; try again in a few seconds"));
+    }
+
+    [Test]
     public async Task From_file_to_finished_run_deploy_run_wait_status_and_logs()
     {
         var (user, key, dagId) = await DeployedAsync();
@@ -173,7 +255,7 @@ public sealed class WfctlTests
         Assert.That(run.Out, Does.Match(@"  \S+: success"), "each task's state is printed");
         Assert.That(CliFixture.Airflow.LogEntries.Count(e => e.RequestMessage?.Path == $"/api/v1/dags/{dagId}/dagRuns" && e.RequestMessage.Method == "POST"), Is.EqualTo(1));
         Assert.That(status.ExitCode, Is.EqualTo(0), status.ToString());
-        Assert.That(status.Out, Does.Contain("version 1  written").And.Contain("wfc_listed  success"));
+        Assert.That(status.Out, Does.Contain("version 1  parsed").And.Contain("wfc_listed  success"));
         Assert.That(JsonDocument.Parse(statusJson.Out).RootElement.GetProperty("deployments").GetArrayLength(), Is.EqualTo(1));
         Assert.That(logs.ExitCode, Is.EqualTo(0), logs.ToString());
         Assert.That(logs.Out, Does.Contain("Dependencies all met"));
@@ -261,15 +343,22 @@ public sealed class WfctlTests
         Assert.That(result.Error, Does.Contain("cannot be reached"));
     }
 
+    /// <summary>A workflow pushed, deployed with --wait and parsed by the stub Airflow.</summary>
     private static async Task<(CiUser User, string Key, string DagId)> DeployedAsync()
+    {
+        var (user, key, dagId) = await PushedAsync();
+        var deployed = await user.RunAsync(new SteppingTime(CliFixture.FollowDeploymentsAsync), "deploy", key, "--wait");
+        Assert.That(deployed.ExitCode, Is.EqualTo(0), deployed.ToString());
+        Assert.That(deployed.Out, Does.Contain($"{key}: deployed version 1"));
+        return (user, key, dagId);
+    }
+
+    private static async Task<(CiUser User, string Key, string DagId)> PushedAsync()
     {
         var user = await CiUser.CreateAsync();
         var key = WorkflowFiles.NewKey();
         var pushed = await user.RunAsync("push", WorkflowFiles.Write(WorkflowFiles.Document(key)), "-o", "json");
         Assert.That(pushed.ExitCode, Is.EqualTo(0), pushed.ToString());
-        var deployed = await user.RunAsync("deploy", key);
-        Assert.That(deployed.ExitCode, Is.EqualTo(0), deployed.ToString());
-        Assert.That(deployed.Out, Does.Contain($"{key}: deployed version 1"));
         var id = JsonDocument.Parse(pushed.Out).RootElement[0].GetProperty("id").GetGuid();
         return (user, key, CliFixture.DagId(id));
     }

@@ -39,14 +39,25 @@ public sealed class AirflowImportTests(string generation)
         var imported = _imports[name];
         Assert.That(imported.Ok, Is.True, $"Airflow {generation} would list {name} as an import error: {imported}");
         var document = _documents[name];
+        var plan = ExecutionModes.IsFused(document.Spec) ? StepGrouping.Fused(document.Spec.Tasks) : StepGrouping.PerStep(document.Spec.Tasks);
         Assert.That(imported.Dag.GetProperty("dag_id").GetString(), Is.EqualTo(DagPaths.DagId(GoldenCases.WorkflowId)));
-        Assert.That(imported.Tasks.Select(t => t.GetProperty("task_id").GetString()), Is.EquivalentTo(document.Spec.Tasks.Select(t => t.Id)));
-        foreach (var task in document.Spec.Tasks)
+        Assert.That(imported.Tasks.Select(t => t.GetProperty("task_id").GetString()), Is.EquivalentTo(plan.Select(g => g.TaskId)));
+        var types = document.Spec.Tasks.ToDictionary(t => t.Id, t => t.Type);
+        foreach (var group in plan)
         {
-            var airflowTask = imported.Task(task.Id);
-            Assert.That(airflowTask.GetProperty("step_type").GetString(), Is.EqualTo(task.Type), task.Id);
-            Assert.That(airflowTask.GetProperty("task_type").GetString(), Is.EqualTo(StepOperators.ClassFor(task.Type)), "Airflow's operator name for " + task.Id);
-            Assert.That(airflowTask.GetProperty("upstream").EnumerateArray().Select(u => u.GetString()), Is.EquivalentTo(task.DependsOn), task.Id);
+            var airflowTask = imported.Task(group.TaskId);
+            if (group.IsSingleStep)
+            {
+                Assert.That(airflowTask.GetProperty("step_type").GetString(), Is.EqualTo(types[group.Steps[0]]), group.TaskId);
+                Assert.That(airflowTask.GetProperty("task_type").GetString(), Is.EqualTo(StepOperators.ClassFor(types[group.Steps[0]])), "Airflow's operator name for " + group.TaskId);
+            }
+            else
+            {
+                Assert.That(airflowTask.GetProperty("task_type").GetString(), Is.EqualTo(StepOperators.Fused), group.TaskId);
+                Assert.That(airflowTask.GetProperty("steps").EnumerateArray().Select(s => s.GetString()), Is.EqualTo(group.Steps), "the group's steps in run order");
+            }
+
+            Assert.That(airflowTask.GetProperty("upstream").EnumerateArray().Select(u => u.GetString()), Is.EquivalentTo(group.Upstream), group.TaskId);
             Assert.That(airflowTask.GetProperty("owner").GetString(), Is.EqualTo(GoldenCases.Owner.DisplayName), "the owner Airflow shows");
         }
     }
@@ -100,7 +111,14 @@ public sealed class AirflowImportTests(string generation)
             yield return ("type:" + type, WithAncestors(source, source.Spec.Tasks.First(t => t.Type == type)));
         }
 
+        // Every golden workflow again with fused execution: the same steps in fewer Airflow tasks.
+        foreach (var (name, document) in golden.Where(g => !ExecutionModes.IsFused(g.Item2.Spec)))
+        {
+            yield return ("fused:" + name, document with { Spec = document.Spec with { Execution = ExecutionModes.Fused } });
+        }
+
         yield return ("500-tasks", FiveHundredTasks());
+        yield return ("500-tasks fused", FiveHundredTasks() with { Spec = FiveHundredTasks().Spec with { Execution = ExecutionModes.Fused } });
         foreach (var (name, text) in HostileText.Corpus)
         {
             yield return ("hostile:" + name, HostileDocument(text));

@@ -133,4 +133,97 @@ public sealed class DagFileWriterTests
         Assert.Throws<ArgumentException>(() => _writer.Write(relativePath, "x = 1\n"));
         Assert.That(File.Exists(Path.Combine(_root.Parent!.FullName, "outside.py")), Is.False);
     }
+
+    [Test]
+    public void A_link_planted_in_place_of_the_users_folder_is_refused_and_nothing_is_written_outside()
+    {
+        var outside = Directory.CreateTempSubdirectory("wfc-outside-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(_root.FullName, "users"));
+            Directory.CreateSymbolicLink(Path.Combine(_root.FullName, "users", UserFolder), outside.FullName);
+
+            var refused = Assert.Throws<DagPathException>(() => _publisher.Publish(GoldenCases.Load("001-minimal-manual"), Workflow, GoldenCases.Owner, 1));
+
+            Assert.That(refused!.RelativePath, Is.EqualTo($"users/{UserFolder}"));
+            Assert.That(refused.Message, Does.Contain("symbolic link"));
+            Assert.That(outside.GetFileSystemInfos(), Is.Empty, "nothing was written through the link");
+        }
+        finally
+        {
+            outside.Delete(recursive: true);
+        }
+    }
+
+    [Test]
+    public void A_link_in_place_of_the_users_folder_of_all_owners_is_refused()
+    {
+        var outside = Directory.CreateTempSubdirectory("wfc-outside-");
+        try
+        {
+            Directory.CreateSymbolicLink(Path.Combine(_root.FullName, "users"), outside.FullName);
+
+            Assert.Throws<DagPathException>(() => _publisher.Publish(GoldenCases.Load("001-minimal-manual"), Workflow, GoldenCases.Owner, 1));
+            Assert.That(outside.GetFileSystemInfos(), Is.Empty);
+        }
+        finally
+        {
+            outside.Delete(recursive: true);
+        }
+    }
+
+    [Test]
+    public void A_DAG_file_that_is_a_link_is_neither_read_nor_replaced()
+    {
+        var target = Path.Combine(_root.Parent!.FullName, $"wfc-target-{Guid.NewGuid():N}.py");
+        File.WriteAllText(target, "precious = 1\n");
+        try
+        {
+            var file = _writer.Paths.FullPath(Owner, Workflow);
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.CreateSymbolicLink(file, target);
+
+            Assert.Throws<DagPathException>(() => _publisher.Publish(GoldenCases.Load("001-minimal-manual"), Workflow, GoldenCases.Owner, 1));
+            Assert.That(File.ReadAllText(target), Is.EqualTo("precious = 1\n"));
+        }
+        finally
+        {
+            File.Delete(target);
+        }
+    }
+
+    [Test]
+    public void Removing_through_a_linked_users_folder_deletes_nothing_outside_the_root()
+    {
+        var outside = Directory.CreateTempSubdirectory("wfc-outside-");
+        try
+        {
+            var victim = Path.Combine(outside.FullName, Path.GetFileName(_writer.Paths.FullPath(Owner, Workflow)));
+            File.WriteAllText(victim, "kept = 1\n");
+            Directory.CreateDirectory(Path.Combine(_root.FullName, "users"));
+            Directory.CreateSymbolicLink(Path.Combine(_root.FullName, "users", UserFolder), outside.FullName);
+
+            Assert.Throws<DagPathException>(() => _publisher.Remove(Owner, Workflow));
+            Assert.That(File.Exists(victim), Is.True);
+        }
+        finally
+        {
+            outside.Delete(recursive: true);
+        }
+    }
+
+    [Test]
+    public void A_dags_root_that_is_itself_a_link_is_written_as_usual()
+    {
+        var link = Path.Combine(_root.FullName, "mounted");
+        var real = Directory.CreateDirectory(Path.Combine(_root.FullName, "real"));
+        Directory.CreateSymbolicLink(link, real.FullName);
+        var publisher = new DagPublisher(new DagRenderer(), new DagFileWriter(new DagPaths(link), _time));
+
+        var published = publisher.Publish(GoldenCases.Load("001-minimal-manual"), Workflow, GoldenCases.Owner, 1);
+
+        Assert.That(File.Exists(Path.Combine(real.FullName, published.RelativePath)), Is.True);
+    }
+
+    private static string UserFolder => $"user_{Owner.ToString().Replace('-', '_')}";
 }

@@ -68,10 +68,11 @@ public sealed class GoldenFileTests
         Assert.That(check.Problems, Is.Empty, "syntax tree problems");
 
         var document = GoldenCases.Load(name);
+        var plan = ExecutionModes.IsFused(document.Spec) ? StepGrouping.Fused(document.Spec.Tasks) : StepGrouping.PerStep(document.Spec.Tasks);
         var vars = check.Tasks.Select(t => t.GetProperty("var").GetString()).ToList();
-        Assert.That(vars, Is.EquivalentTo(document.Spec.Tasks.Select(t => "t_" + t.Id)), "one operator per task");
-        var expectedEdges = document.Spec.Tasks.SelectMany(t => t.DependsOn.Select(d => ("t_" + d, "t_" + t.Id)));
-        Assert.That(check.Edges, Is.EquivalentTo(expectedEdges), "one dependency line per edge");
+        Assert.That(vars, Is.EquivalentTo(plan.Select(g => "t_" + g.TaskId)), "one operator per task of the plan (per step, or per fused group)");
+        var expectedEdges = plan.SelectMany(g => g.Upstream.Select(u => ("t_" + u, "t_" + g.TaskId)));
+        Assert.That(check.Edges, Is.EquivalentTo(expectedEdges), "one dependency line per edge between tasks");
         Assert.That(check.Dag.GetProperty("dag_id").GetString(), Is.EqualTo(DagPaths.DagId(GoldenCases.WorkflowId)));
         Assert.That(check.Dag.TryGetProperty("schedule", out _), Is.True, "schedule is always explicit");
         Assert.That(check.Dag.TryGetProperty("schedule_interval", out _), Is.False);

@@ -32,39 +32,15 @@ public static class PythonDagCheck
         var dir = Directory.CreateTempSubdirectory("wfc-dag-check-");
         try
         {
-            var paths = new Dictionary<string, string>(StringComparer.Ordinal);
-            var i = 0;
-            foreach (var (key, content) in filesByKey)
-            {
-                var path = Path.Combine(dir.FullName, $"f{i++:D4}.py");
-                File.WriteAllText(path, content, new UTF8Encoding(false));
-                paths[key] = path;
-            }
-
+            var paths = Python.WriteFiles(dir.FullName, filesByKey);
             var results = new Dictionary<string, DagCheckResult>(StringComparer.Ordinal);
             if (paths.Count == 0)
             {
                 return results;
             }
 
-            // py_compile stops at the first broken file, so a failing batch is retried file by file for the messages.
-            var (compileExit, compileOutput) = RunPython(["-m", "py_compile", .. paths.Values]);
-            var compileFailures = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (compileExit != 0)
-            {
-                foreach (var (key, path) in paths)
-                {
-                    var (exit, output) = RunPython(["-m", "py_compile", path]);
-                    if (exit != 0)
-                    {
-                        compileFailures[key] = output;
-                    }
-                }
-
-                Assert.That(compileFailures, Is.Not.Empty, "py_compile failed on the batch but on no single file: " + compileOutput);
-            }
-
-            var (astExit, astOutput) = RunPython([Script, .. paths.Values]);
+            var compileFailures = Python.CompileFailures(paths);
+            var (astExit, astOutput) = Python.Run([Script, .. paths.Values]);
             Assert.That(astExit, Is.EqualTo(0), "ast_check.py failed: " + astOutput);
             var trees = astOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
                 .Select(line => JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = 256 }).RootElement)
@@ -106,7 +82,7 @@ public static class PythonDagCheck
         try
         {
             File.WriteAllText(file, "values = [\n" + string.Concat(literals.Select(l => "    " + l + ",\n")) + "]\n", new UTF8Encoding(false));
-            var (exit, output) = RunPython(["-c", script, file]);
+            var (exit, output) = Python.Run(["-c", script, file]);
             Assert.That(exit, Is.EqualTo(0), "Python could not evaluate the literals: " + output[..Math.Min(output.Length, 2000)]);
             return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement)];
         }
@@ -117,10 +93,4 @@ public static class PythonDagCheck
     }
 
     public static DagCheckResult RunOne(string content) => Run(new Dictionary<string, string> { ["one"] = content })["one"];
-
-    private static (int Exit, string Output) RunPython(IReadOnlyList<string> args)
-    {
-        var (exit, output, errors) = Python.Run(args);
-        return (exit, output + errors);
-    }
 }

@@ -13,7 +13,7 @@ import json
 import sys
 
 # The operator classes of workflowcontrol_tasks/operator.py: one per step category, and the base class.
-OPERATORS = {"WorkflowTaskOperator", "ExtractStep", "TransformStep", "LoadStep", "AnalyzeStep", "UtilityStep"}
+OPERATORS = {"WorkflowTaskOperator", "ExtractStep", "TransformStep", "LoadStep", "AnalyzeStep", "UtilityStep", "FusedSteps"}
 ALLOWED_IMPORTS = {
     ("datetime", "timedelta"),
     ("pendulum", None),

@@ -9,6 +9,9 @@ namespace WorkflowControl.Testing;
 /// </summary>
 public sealed record DagImport(bool Ok, string? Error, int? Line, JsonElement Json)
 {
+    /// <summary>When the file failed: the stack trace Airflow 2.10's DagBag records for it (its last two frames).</summary>
+    public string? StackTrace => Json.TryGetProperty("stack_trace", out var trace) && trace.ValueKind == JsonValueKind.String ? trace.GetString() : null;
+
     public IReadOnlyList<JsonElement> Dags => [.. Json.GetProperty("dags").EnumerateArray()];
 
     public JsonElement Dag => Dags.Single();
@@ -108,5 +111,5 @@ public static class StrictAirflow
     }
 
     private static (int Exit, string Output, string Errors) RunScript(IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment) =>
-        Python.Run([Script, .. args], environment);
+        Python.RunSplit([Script, .. args], environment);
 }

@@ -20,5 +20,8 @@ public static class TestHost
         // The background services poll every deployed workflow; tests that need them switch them on in a host of their own.
         builder.UseSetting("Airflow:Tracking:Enabled", "false");
         builder.UseSetting("Airflow:Deployments:Enabled", "false");
+        // Every test client comes from one address: only the throttle's own tests keep its per-address limits.
+        builder.UseSetting("Auth:Throttle:AddressLimit", "1000000");
+        builder.UseSetting("Auth:Throttle:FreeAddressFailures", "100000");
     }
 }

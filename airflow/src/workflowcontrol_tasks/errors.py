@@ -39,3 +39,10 @@ class InputError(TaskError):
 
 class LimitExceededError(TaskError):
     """A download or response exceeded its size or time cap."""
+
+
+def explain(error: BaseException, label: str) -> str:
+    """The one line a failed step's log starts with: the TaskError as the analyst reads it, else what went wrong."""
+    if isinstance(error, TaskError):
+        return str(error)
+    return f"task {label}: unexpected {type(error).__name__}: {error}"

@@ -1,68 +1,114 @@
-"""The operators a generated DAG file uses: one per step category, each running one catalog step in Airflow 2.10 or 3.x.
+"""The operators a generated DAG file uses: one per step category, each running one catalog step in Airflow 2.10 or
+3.x, and `FusedSteps`, which runs several steps in one task with their tables handed over in memory.
 
 Airflow's BaseOperator owns many attribute names (read-only properties such as `task_type`, settable ones such as
-`dag`, and everything its __init__ sets, such as `owner` and `params`). The operator keeps its own state under names
-none of them use (`step_type`, `workflow_uuid`, `owner_uuid`, `upstream_steps`, `step_config`); a test holds every
-name it sets against the lists taken from both Airflow generations.
+`dag`, and everything its __init__ sets, such as `owner` and `params`). The operators keep their own state under names
+none of them use (`step_type`, `workflow_uuid`, `owner_uuid`, `upstream_steps`, `step_config`, `external_tasks`,
+`fused_steps`); a test holds every name they set against the lists taken from both Airflow generations.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from .compat import AirflowException, BaseOperator, Param
-from .errors import InputError, TaskError
+from .errors import InputError, TaskError, explain
+from .fused import GroupRun, checked_steps
 from .paths import check_uuid
 from .registry import TaskContext
 from .runner import run_task
 
-__all__ = ["AnalyzeStep", "ExtractStep", "LoadStep", "Param", "TransformStep", "UtilityStep", "WorkflowTaskOperator"]
+__all__ = ["AnalyzeStep", "ExtractStep", "FusedSteps", "LoadStep", "Param", "TransformStep", "UtilityStep",
+           "WorkflowTaskOperator"]
 
 
-class WorkflowTaskOperator(BaseOperator):
-    """Runs the catalog step `step_type` with a plain-literal config; no Airflow templating at all."""
+def pull_result(ti: Any, step_id: str, external: Mapping[str, str], task: str | None) -> dict[str, Any]:
+    """The reference a step of another Airflow task left: its own return value, or its entry of a group's record."""
+    source = external.get(step_id, step_id)
+    pulled = ti.xcom_pull(task_ids=source)
+    if isinstance(pulled, Mapping) and isinstance(pulled.get("steps"), Mapping):
+        entry = pulled["steps"].get(step_id)
+        pulled = entry.get("result") if isinstance(entry, Mapping) else None
+        if not isinstance(pulled, Mapping):
+            raise InputError(f"upstream task '{source}' kept no result of step '{step_id}'", field="dependsOn",
+                             task=task)
+    if not isinstance(pulled, Mapping) or "path" not in pulled:
+        raise InputError(f"upstream task '{source}' left no result", field="dependsOn", task=task)
+    return {**pulled, "task_id": step_id}
+
+
+class _LibraryOperator(BaseOperator):
+    """What both kinds of task share: no Airflow templating at all, the owner's and workflow's ids, the run context."""
 
     template_fields: Sequence[str] = ()
     template_ext: Sequence[str] = ()
+
+    def __init__(self, *, workflow_id: str, owner_id: str, external: Mapping[str, str] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.workflow_uuid = check_uuid(workflow_id, "workflow_id")
+        self.owner_uuid = check_uuid(owner_id, "owner_id")
+        self.external_tasks = {str(step): str(task) for step, task in dict(external or {}).items()}
+
+    def _task_context(self, context: Mapping[str, Any], task_type: str) -> TaskContext:
+        return TaskContext(
+            task_id=self.task_id, task_type=task_type, owner_id=self.owner_uuid, workflow_id=self.workflow_uuid,
+            run_id=str(context["run_id"]), ds=context.get("ds"), ts=context.get("ts"),
+            params=dict(context.get("params") or {}))
+
+    def _failed(self, error: Exception, explanation: str) -> NoReturn:
+        # The line an analyst needs comes first in the log; Airflow prints its traceback below it. The chained
+        # library traceback would add nothing for them, but an unexpected error keeps its own.
+        self.log.error("Step failed: %s", explanation)
+        if isinstance(error, TaskError):
+            raise AirflowException(explanation) from None
+        raise error
+
+
+class WorkflowTaskOperator(_LibraryOperator):
+    """Runs the catalog step `step_type` with a plain-literal config; `external` names the Airflow task of an input
+    step that runs inside a fused group (`{step id: task id}`)."""
+
     ui_color = "#e8f0fe"
 
-    def __init__(self, *, step_type: str, workflow_id: str, owner_id: str, inputs: Sequence[str] | None = None,
+    def __init__(self, *, step_type: str, inputs: Sequence[str] | None = None,
                  config: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.step_type = step_type
-        self.workflow_uuid = check_uuid(workflow_id, "workflow_id")
-        self.owner_uuid = check_uuid(owner_id, "owner_id")
         self.upstream_steps = list(inputs or [])
         self.step_config = dict(config or {})
 
     def execute(self, context: Mapping[str, Any]) -> dict[str, Any]:
         try:
-            return run_task(self.step_type, self.step_config, self._upstream_results(context["ti"]),
-                            self._task_context(context))
-        except TaskError as error:
-            # The line an analyst needs comes first in the log; Airflow prints its traceback below it. The chained
-            # library traceback would add nothing for them.
-            self.log.error("Step failed: %s", error)
-            raise AirflowException(str(error)) from None
+            refs = [pull_result(context["ti"], step, self.external_tasks, self.task_id) for step in self.upstream_steps]
+            return run_task(self.step_type, self.step_config, refs, self._task_context(context, self.step_type))
         except Exception as error:
-            self.log.error("Step failed: task %s (%s): unexpected %s: %s", self.task_id, self.step_type,
-                           type(error).__name__, error)
-            raise
+            self._failed(error, explain(error, f"{self.task_id} ({self.step_type})"))
 
-    def _upstream_results(self, ti: Any) -> list[dict[str, Any]]:
-        refs = []
-        for upstream in self.upstream_steps:
-            ref = ti.xcom_pull(task_ids=upstream)
-            if not isinstance(ref, Mapping) or "path" not in ref:
-                raise InputError(f"upstream task '{upstream}' left no result", field="dependsOn", task=self.task_id)
-            refs.append({**ref, "task_id": upstream})
-        return refs
 
-    def _task_context(self, context: Mapping[str, Any]) -> TaskContext:
-        return TaskContext(
-            task_id=self.task_id, task_type=self.step_type, owner_id=self.owner_uuid, workflow_id=self.workflow_uuid,
-            run_id=str(context["run_id"]), ds=context.get("ds"), ts=context.get("ts"),
-            params=dict(context.get("params") or {}))
+class FusedSteps(_LibraryOperator):
+    """Runs several catalog steps in order in one task, handing their tables over in memory.
+
+    `steps` lists them in run order (`id`, `type`, `inputs`, `config`, `keep`); `external` maps each input step of
+    another Airflow task to that task's id. A kept step's result is written as per-step execution writes it. The return
+    value is the group's record, `{"steps": {<id>: {state, rows, columns, seconds, error, result}}}`.
+    """
+
+    ui_color = "#ccfbf1"
+
+    def __init__(self, *, steps: Sequence[Mapping[str, Any]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.fused_steps = checked_steps(steps, self.external_tasks)
+
+    def execute(self, context: Mapping[str, Any]) -> dict[str, Any]:
+        ti = context["ti"]
+        group = GroupRun(self.task_id, self.fused_steps,
+                         lambda step: pull_result(ti, step, self.external_tasks, None),
+                         self._task_context(context, "fused"))
+        try:
+            return group.run()
+        except Exception as error:
+            self._failed(error, group.failure or explain(error, f"{self.task_id} (fused)"))
 
 
 # One class per catalog category, so Airflow's graph shows each kind of step in its own colour and by its own name.

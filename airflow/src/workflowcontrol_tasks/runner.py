@@ -10,15 +10,19 @@ from .config import Config
 from .errors import ConfigError, InputError, TaskError
 from .macros import render
 from .registry import Inputs, TaskContext, TaskInput, load_implementations
+from .storage import MemoryTable
 
 log = logging.getLogger("workflowcontrol_tasks")
 
 
 def map_inputs(ports: Sequence[Mapping[str, Any]], refs: Sequence[Mapping[str, Any]],
-               limit: int | None) -> Inputs:
-    """Fill ports in order: one upstream per port, a "many" port takes all the remaining ones."""
+               limit: int | None, tables: Mapping[str, MemoryTable] | None = None) -> Inputs:
+    """Fill ports in order: one upstream per port, a "many" port takes all the remaining ones.
+
+    An upstream table found in `tables` (by its path) is read from memory instead of its file.
+    """
     mapped: dict[str, list[TaskInput]] = {}
-    remaining = [TaskInput(dict(ref), limit) for ref in refs]
+    remaining = [TaskInput(dict(ref), limit, (tables or {}).get(str(ref.get("path")))) for ref in refs]
     for port in ports:
         if port.get("many"):
             mapped[port["name"]], remaining = remaining, []
@@ -43,7 +47,7 @@ def run_task(task_type: str, config: Mapping[str, Any] | None, inputs: Sequence[
         entry = catalog[task_type]
         macros = {"ds": context.ds, "ts": context.ts, "run_id": context.run_id, "params": context.params}
         cfg = Config.validated(render(dict(config or {}), macros), entry["configSchema"])
-        ports = map_inputs(entry["inputs"], inputs, context.preview_limit)
+        ports = map_inputs(entry["inputs"], inputs, context.preview_limit, context.memory)
         log.info("Running task %s with %d upstream result(s)", label, len(inputs))
         result = implementations[task_type](context, cfg, ports)
         log.info("Task %s finished: %s rows", label, result.get("rows"))

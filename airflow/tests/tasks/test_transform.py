@@ -45,6 +45,16 @@ def test_join_types(harness, how: str, ids: list[int]) -> None:
     assert {"v_l", "v_r"} <= set(frame.columns)
 
 
+@pytest.mark.parametrize("right_keys", [[10, 12], [10.0, 12.0]], ids=["integers", "numbers"])
+def test_join_matches_a_key_with_gaps_against_one_without(harness, right_keys: list) -> None:
+    left = harness.table(pd.DataFrame({"customer": pd.array([10, None, 12], dtype="Int64"), "v": [1, 2, 3]}), "left")
+    right = harness.table(pd.DataFrame({"customer": right_keys, "segment": ["retail", "b2b"]}), "right")
+    for how, pair, segments in (("left", [left, right], ["retail", None, "b2b"]),
+                                ("inner", [right, left], ["retail", "b2b"])):
+        frame = harness.read(harness.run("transform.join", {"left_keys": ["customer"], "how": how}, pair))
+        assert frame.sort_values("v")["segment"].tolist() == segments
+
+
 def test_join_on_two_keys_and_refuses_mismatched_key_types(harness) -> None:
     left = harness.table(pd.DataFrame({"a": [1, 1], "b": ["x", "y"], "v": [1, 2]}), "left")
     right = harness.table(pd.DataFrame({"a": [1, 1], "b": ["y", "z"], "w": [3, 4]}), "right")

@@ -31,6 +31,10 @@ public sealed record WorkflowSpec
     public string Timezone { get; init; } = "UTC";
     public bool Catchup { get; init; }
     public int MaxActiveRuns { get; init; } = 1;
+
+    /// <summary><see cref="ExecutionModes.PerStep"/> (absent: workflows made before fused execution) or <see cref="ExecutionModes.Fused"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Execution { get; init; }
     public IReadOnlyDictionary<string, WorkflowParam> Params { get; init; } = new Dictionary<string, WorkflowParam>();
     public TaskDefaults Defaults { get; init; } = new();
     public IReadOnlyList<WorkflowTask> Tasks { get; init; } = [];
@@ -41,6 +45,14 @@ public sealed record WorkflowParam
     public required string Type { get; init; }
     public JsonElement? Default { get; init; }
     public string? Description { get; init; }
+
+    /// <summary>
+    /// A param without a default may be omitted or null when a run is triggered: the DAG file declares it as a nullable
+    /// Param (default None, type <c>[type, "null"]</c>), because Airflow refuses a required param on a scheduled DAG,
+    /// and the API accepts a trigger without it. One rule for both.
+    /// </summary>
+    [JsonIgnore]
+    public bool IsNullable => Default is not { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) };
 }
 
 public sealed record TaskDefaults
@@ -58,6 +70,10 @@ public sealed record WorkflowTask
     public JsonElement Config { get; init; } = EmptyObject;
     public IReadOnlyList<string> DependsOn { get; init; } = [];
 
+    /// <summary>In fused execution, run this step as its own Airflow task (its own retry, its own log).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool OwnTask { get; init; }
+
     [JsonIgnore]
     internal static JsonElement EmptyObject { get; } = JsonDocument.Parse("{}").RootElement.Clone();
 }
@@ -68,3 +84,25 @@ public sealed record WorkflowLayout
 }
 
 public sealed record NodePosition(double X, double Y);
+
+/// <summary>How a workflow's steps become Airflow tasks.</summary>
+public static class ExecutionModes
+{
+    public const string PerStep = "per-step";
+    public const string Fused = "fused";
+
+    public static bool IsFused(WorkflowSpec spec) => string.Equals(spec?.Execution, Fused, StringComparison.Ordinal);
+
+    /// <summary>
+    /// A document that names no execution mode keeps the one it had (<paramref name="previous"/>): absent on a
+    /// workflow made before fused execution means per step. A new workflow (<paramref name="isNew"/>) is fused.
+    /// </summary>
+    public static WorkflowDocument WithDefault(WorkflowDocument document, bool isNew, string? previous = null)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        return document.Spec.Execution is not null ? document
+            : isNew ? document with { Spec = document.Spec with { Execution = Fused } }
+            : previous is null ? document
+            : document with { Spec = document.Spec with { Execution = previous } };
+    }
+}

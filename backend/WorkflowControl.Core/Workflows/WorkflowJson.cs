@@ -8,7 +8,10 @@ namespace WorkflowControl.Core.Workflows;
 /// <summary>Serialization of the workflow document, shared by the API, the CLI and the DAG renderer.</summary>
 public static class WorkflowJson
 {
-    /// <summary>JSON nesting deeper than this is refused before anything else is read.</summary>
+    /// <summary>
+    /// The nesting any JSON that carries a document may reach (answers, stored versions, hub messages): a document
+    /// itself is limited to <see cref="WorkflowLimits.MaxDepth"/>, which leaves room for what wraps it.
+    /// </summary>
     public const int MaxDepth = 64;
 
     public static JsonSerializerOptions Options { get; } = CreateOptions();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Json.Schema;
 using WorkflowControl.Core.Catalog;
@@ -22,8 +23,12 @@ public sealed record WorkflowValidation(WorkflowDocument? Document, IReadOnlyLis
 /// </summary>
 public sealed partial class WorkflowValidator(ITaskCatalog catalog)
 {
-    public const int MaxTasks = 500;
-    public const int MaxDocumentBytes = 2 * 1024 * 1024;
+    public const int MaxTasks = WorkflowLimits.MaxTasks;
+    public const int MaxDocumentBytes = WorkflowLimits.MaxDocumentBytes;
+
+    /// <summary>Tags WorkflowControl gives every DAG itself; a user's tag may not look like them.</summary>
+    public const string ProductTag = "workflowcontrol";
+    public const string OwnerTagPrefix = "owner:";
 
     private static readonly EvaluationOptions SchemaOptions = new() { OutputFormat = OutputFormat.List };
 
@@ -38,36 +43,36 @@ public sealed partial class WorkflowValidator(ITaskCatalog catalog)
             return Fail("", $"The document is {utf8Json.Length:N0} bytes; the limit is {MaxDocumentBytes:N0} bytes (2 MB).");
         }
 
-        JsonDocument parsed;
-        try
+        if (utf8Json.Span.StartsWith("\uFEFF"u8))
         {
-            parsed = JsonDocument.Parse(utf8Json, new JsonDocumentOptions { MaxDepth = WorkflowJson.MaxDepth });
-        }
-        catch (JsonException e)
-        {
-            var depth = e.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase);
-            return Fail("", depth
-                ? $"The document nests deeper than the limit of {WorkflowJson.MaxDepth} levels."
-                : $"The document is not valid JSON: {e.Message}");
+            utf8Json = utf8Json[3..]; // a byte order mark some editors write is not part of the JSON
         }
 
-        using (parsed)
+        if (JsonInputCheck.Check(utf8Json.Span) is { Count: > 0 } unreadable)
         {
-            return Validate(parsed.RootElement);
+            return new WorkflowValidation(null, unreadable);
         }
+
+        using var parsed = JsonDocument.Parse(utf8Json, new JsonDocumentOptions { MaxDepth = WorkflowLimits.MaxDepth + 1 });
+        return Validate(parsed.RootElement, draft: false, inputChecked: true);
     }
 
-    public WorkflowValidation Validate(JsonElement root) => Validate(root, draft: false);
+    public WorkflowValidation Validate(JsonElement root) => Validate(root, draft: false, inputChecked: false);
 
     /// <summary>
     /// The check for a document still being edited (the collaboration hub's result of an operation): structure,
     /// ids, edges, cycles, types, schedule. A step's config and its number of inputs may still be incomplete;
     /// <see cref="Validate(JsonElement)"/> reports those, and deploying needs a document that passes it.
     /// </summary>
-    public WorkflowValidation ValidateDraft(JsonElement root) => Validate(root, draft: true);
+    public WorkflowValidation ValidateDraft(JsonElement root) => Validate(root, draft: true, inputChecked: false);
 
-    private WorkflowValidation Validate(JsonElement root, bool draft)
+    private WorkflowValidation Validate(JsonElement root, bool draft, bool inputChecked)
     {
+        if (!inputChecked && JsonInputCheck.Check(JsonMarshal.GetRawUtf8Value(root)) is { Count: > 0 } unreadable)
+        {
+            return new WorkflowValidation(null, unreadable);
+        }
+
         var problems = new List<ValidationProblem>();
         FindNulCharacters(root, "", problems);
 
@@ -82,7 +87,17 @@ public sealed partial class WorkflowValidator(ITaskCatalog catalog)
             return new WorkflowValidation(null, Distinct(problems));
         }
 
-        var document = root.Deserialize<WorkflowDocument>(WorkflowJson.Options)!;
+        WorkflowDocument document;
+        try
+        {
+            document = root.Deserialize<WorkflowDocument>(WorkflowJson.Options)!;
+        }
+        catch (JsonException e)
+        {
+            // The schema's "integer" admits 1.0 and 1e0; the typed fields do not, and say where.
+            return Fail(PointerOf(e.Path), "This value must be a whole number written without a decimal point or exponent, e.g. 3.");
+        }
+
         CheckMeaning(document, draft, problems);
         return new WorkflowValidation(problems.Count == 0 ? document : null, Distinct(problems));
     }
@@ -106,9 +121,17 @@ public sealed partial class WorkflowValidator(ITaskCatalog catalog)
             problems.Add(new("/spec/schedule", scheduleProblem));
         }
 
-        if (Schedules.FindTimeZone(spec.Timezone) is null)
+        if (Schedules.TimeZoneProblem(spec.Timezone) is { } zoneProblem)
         {
-            problems.Add(new("/spec/timezone", $"Unknown time zone '{spec.Timezone}'. Use an IANA name such as 'UTC' or 'Europe/Berlin'."));
+            problems.Add(new("/spec/timezone", zoneProblem));
+        }
+
+        for (var i = 0; i < document.Metadata.Tags.Count; i++)
+        {
+            if (ReservedTagProblem(document.Metadata.Tags[i]) is { } tagProblem)
+            {
+                problems.Add(new($"/metadata/tags/{i}", tagProblem));
+            }
         }
 
         foreach (var (name, param) in spec.Params)
@@ -192,6 +215,56 @@ public sealed partial class WorkflowValidator(ITaskCatalog catalog)
         {
             problems.AddRange(SchemaProblems(config).Select(p => p with { Pointer = $"{at}/config{p.Pointer}" }));
         }
+    }
+
+    internal static string? ReservedTagProblem(string tag) =>
+        tag.Trim().Equals(ProductTag, StringComparison.OrdinalIgnoreCase) || tag.TrimStart().StartsWith(OwnerTagPrefix, StringComparison.OrdinalIgnoreCase)
+            ? $"The tag '{Shorten(tag)}' is reserved: WorkflowControl tags every DAG '{ProductTag}' and '{OwnerTagPrefix}<owner's name>' itself. Choose another tag."
+            : null;
+
+    /// <summary>A System.Text.Json path ($.spec.tasks[0].id, $.layout.nodes['a.b'].x) as a JSON pointer.</summary>
+    internal static string PointerOf(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || path == "$")
+        {
+            return "";
+        }
+
+        var pointer = new System.Text.StringBuilder();
+        var i = 1;
+        while (i < path.Length)
+        {
+            string segment;
+            if (path[i] == '.')
+            {
+                var end = path.IndexOfAny(['.', '['], i + 1);
+                end = end < 0 ? path.Length : end;
+                segment = path[(i + 1)..end];
+                i = end;
+            }
+            else if (path.AsSpan(i).StartsWith("['"))
+            {
+                var end = path.IndexOf("']", i + 2, StringComparison.Ordinal);
+                end = end < 0 ? path.Length : end;
+                segment = path[(i + 2)..end];
+                i = Math.Min(end + 2, path.Length);
+            }
+            else if (path[i] == '[')
+            {
+                var end = path.IndexOf(']', i + 1);
+                end = end < 0 ? path.Length : end;
+                segment = path[(i + 1)..end];
+                i = Math.Min(end + 1, path.Length);
+            }
+            else
+            {
+                break;
+            }
+
+            pointer.Append('/').Append(Escape(segment));
+        }
+
+        return pointer.ToString();
     }
 
     /// <summary>Sources take no data inputs (dependencies only order them); other types need one upstream per port.</summary>

@@ -26,6 +26,8 @@ public sealed class DagRunSandbox : IDisposable
 
     public string ReadFile(string relative) => File.ReadAllText(Path.Combine(Files, relative)).ReplaceLineEndings("\n");
 
+    public byte[] ReadBytes(string relative) => File.ReadAllBytes(Path.Combine(Files, relative));
+
     /// <summary>A named secret of the owner, as the task library reads it.</summary>
     public void Secret(string name, string value)
     {

@@ -183,6 +183,46 @@ public sealed class GeneratedDagRunTests(string generation)
         Assert.That(message, Does.Not.Contain(_sandbox.SharedData).And.Not.Contain("/tmp/").And.Not.Contain("None"), message);
     }
 
+    [Test]
+    public void Fused_and_per_step_runs_of_the_same_workflow_export_the_same_bytes()
+    {
+        const string workflow = """
+            {
+              "apiVersion": "workflowcontrol.io/v1", "kind": "Workflow", "metadata": { "name": "Orders by segment" },
+              "spec": {
+                "schedule": null, "execution": "EXECUTION",
+                "tasks": [
+                  { "id": "orders", "type": "extract.csv", "config": { "source": "orders.csv" } },
+                  { "id": "customers", "type": "extract.csv", "config": { "source": "customers.csv" } },
+                  { "id": "tidy", "type": "transform.clean", "dependsOn": ["orders"], "config": { "trim": true, "case": "lower", "deduplicate": true } },
+                  { "id": "big", "type": "transform.filter", "dependsOn": ["tidy"], "config": { "conditions": [ { "column": "amount", "operator": "ge", "value": 5 } ] } },
+                  { "id": "joined", "type": "transform.join", "dependsOn": ["big", "customers"], "config": { "left_keys": ["customer"], "how": "left" } },
+                  { "id": "export", "type": "load.file", "dependsOn": ["joined"], "config": { "path": "out/joined.csv", "format": "csv" } },
+                  { "id": "export_json", "type": "load.file", "dependsOn": ["joined"], "config": { "path": "out/joined.json", "format": "json" } },
+                  { "id": "stats", "type": "analyze.describe", "dependsOn": ["big"], "config": {} },
+                  { "id": "stats_file", "type": "load.file", "dependsOn": ["stats"], "config": { "path": "out/stats.csv", "format": "csv" } }
+                ]
+              }
+            }
+            """;
+        var exports = new Dictionary<string, Dictionary<string, byte[]>>(StringComparer.Ordinal);
+        var tasks = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var mode in new[] { "per-step", "fused" })
+        {
+            using var sandbox = new DagRunSandbox();
+            sandbox.WriteFile("orders.csv", "id,customer,region,amount\n1,7,  EU ,10.5\n2,8,us,3\n3,7,eu,7\n3,7,eu,7\n4,9,Apac,12\n5,,eu,99\n");
+            sandbox.WriteFile("customers.csv", "customer,segment\n7,retail\n8,trade\n9,retail\n");
+            var run = sandbox.Run(generation, workflow.Replace("EXECUTION", mode, StringComparison.Ordinal));
+            DagRunSandbox.AssertSucceeded(run);
+            tasks[mode] = run.RunTasks.Count;
+            exports[mode] = new[] { "out/joined.csv", "out/joined.json", "out/stats.csv" }.ToDictionary(f => f, sandbox.ReadBytes, StringComparer.Ordinal);
+        }
+
+        Assert.That(exports["fused"], Is.EqualTo(exports["per-step"]), "byte-identical exports");
+        Assert.That(tasks["per-step"], Is.EqualTo(9));
+        Assert.That(tasks["fused"], Is.LessThan(tasks["per-step"]), "fewer Airflow tasks");
+    }
+
     private static ThrowawayPostgres RunPostgres => GeneratedDagRunPostgres.Cluster;
 }
 

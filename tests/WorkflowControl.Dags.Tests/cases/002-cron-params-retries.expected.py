@@ -36,7 +36,7 @@ with DAG(
 ):
     t_extract_orders = ExtractStep(
         task_id="extract_orders",
-        doc_md="**Query PostgreSQL** `extract.database`\n\nRuns a read-only SQL query against a PostgreSQL database with bound parameters.\n\nSettings:\n\n- `connection_secret`: `sales_db`\n- `query`: `SELECT * FROM orders WHERE region = %(region)s AND day = %(day)s`\n- `parameters`: `{ \"region\": \"{{ params.region }}\", \"day\": \"{{ ds }}\" }`\n- `fetch_rows`: `5000`\n- `timeout_seconds`: `120`\n",
+        doc_md="**Query PostgreSQL** `extract.database`\n\nRuns a read-only SQL query against a PostgreSQL database with bound parameters.\n\nSettings:\n\n- `connection_secret`: `sales_db`\n- `query`: `SELECT * FROM orders WHERE region = %(region)s AND day = %(day)s`\n- `parameters`: `{\"region\":\"{{ params.region }}\",\"day\":\"{{ ds }}\"}`\n- `fetch_rows`: `5000`\n- `timeout_seconds`: `120`\n",
         step_type="extract.database",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -52,7 +52,7 @@ with DAG(
 
     t_big_orders = TransformStep(
         task_id="big_orders",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             { \"column\": \"amount\", \"operator\": \"ge\", \"value\": 12.5 },             { \"column\": \"status\", \"operator\": \"in\", \"value\": [\"paid\", \"shipped\"] }       …`\n- `combine`: `and`\n- `keep`: `matching`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"ge\",\"value\":12.5},{\"column\":\"status\",\"operator\":\"in\",\"value\":[\"paid\",\"shipped\"]}]`\n- `combine`: `and`\n- `keep`: `matching`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -69,7 +69,7 @@ with DAG(
 
     t_clean_orders = TransformStep(
         task_id="clean_orders",
-        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `case`: `lower`\n- `case_columns`: `[\"status\"]`\n- `null_action`: `fill`\n- `null_columns`: `[\"discount\"]`\n- `fill_value`: `0`\n- `deduplicate`: `true`\n- `types`: `{ \"amount\": \"number\", \"day\": \"date\" }`\n- `rename`: `{ \"amt\": \"amount\" }`\n",
+        doc_md="**Clean data** `transform.clean`\n\nTrims text, fixes case, handles missing values, removes duplicates, converts types, renames and drops columns.\n\nSettings:\n\n- `trim`: `true`\n- `case`: `lower`\n- `case_columns`: `[\"status\"]`\n- `null_action`: `fill`\n- `null_columns`: `[\"discount\"]`\n- `fill_value`: `0`\n- `deduplicate`: `true`\n- `types`: `{\"amount\":\"number\",\"day\":\"date\"}`\n- `rename`: `{\"amt\":\"amount\"}`\n",
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",

@@ -29,7 +29,7 @@ with DAG(
 ):
     t_prices_api = ExtractStep(
         task_id="prices_api",
-        doc_md="**Call a REST API** `extract.rest`\n\nFetches JSON records from a web API, following pages, into a table.\n\nSettings:\n\n- `url`: `https://api.example.com/v1/prices`\n- `method`: `GET`\n- `headers`: `{ \"Accept\": \"application/json\" }`\n- `query`: `{ \"date\": \"{{ ds }}\" }`\n- `records_path`: `data.items`\n- `pagination`: `cursor`\n- `cursor_param`: `cursor`\n- `cursor_path`: `meta.next`\n- `max_pages`: `20`\n- `delay_seconds`: `0.5`\n- `auth`: `bearer`\n- `auth_secret`: `prices_token`\n",
+        doc_md="**Call a REST API** `extract.rest`\n\nFetches JSON records from a web API, following pages, into a table.\n\nSettings:\n\n- `url`: `https://api.example.com/v1/prices`\n- `method`: `GET`\n- `headers`: `{\"Accept\":\"application/json\"}`\n- `query`: `{\"date\":\"{{ ds }}\"}`\n- `records_path`: `data.items`\n- `pagination`: `cursor`\n- `cursor_param`: `cursor`\n- `cursor_path`: `meta.next`\n- `max_pages`: `20`\n- `delay_seconds`: `0.5`\n- `auth`: `bearer`\n- `auth_secret`: `prices_token`\n",
         step_type="extract.rest",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -52,7 +52,7 @@ with DAG(
 
     t_prices_web = ExtractStep(
         task_id="prices_web",
-        doc_md="**Scrape web pages** `extract.web`\n\nTurns elements of web pages into rows with CSS selectors, following 'next' links politely.\n\nSettings:\n\n- `url`: `https://www.example.com/prices`\n- `row_selector`: `table.prices tr`\n- `fields`: `[             { \"name\": \"symbol\", \"selector\": \"td.symbol\" },             { \"name\": \"price\", \"selector\": \"td.price\" },             { \"name\": \"link\", \"selector\": …`\n- `next_selector`: `a.next`\n- `max_pages`: `3`\n",
+        doc_md="**Scrape web pages** `extract.web`\n\nTurns elements of web pages into rows with CSS selectors, following 'next' links politely.\n\nSettings:\n\n- `url`: `https://www.example.com/prices`\n- `row_selector`: `table.prices tr`\n- `fields`: `[{\"name\":\"symbol\",\"selector\":\"td.symbol\"},{\"name\":\"price\",\"selector\":\"td.price\"},{\"name\":\"link\",\"selector\":\"a\",\"attribute\":\"href\"}]`\n- `next_selector`: `a.next`\n- `max_pages`: `3`\n",
         step_type="extract.web",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",

@@ -31,7 +31,7 @@ with DAG(
 ):
     t_customers = ExtractStep(
         task_id="customers",
-        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `customers.csv`\n- `delimiter`: `;`\n- `encoding`: `utf-8-sig`\n- `types`: `{ \"customer_id\": \"integer\", \"signup\": \"date\" }`\n",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `customers.csv`\n- `delimiter`: `;`\n- `encoding`: `utf-8-sig`\n- `types`: `{\"customer_id\":\"integer\",\"signup\":\"date\"}`\n",
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -46,7 +46,7 @@ with DAG(
 
     t_orders = ExtractStep(
         task_id="orders",
-        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `https://data.example.com/orders.csv`\n- `null_values`: `[\"\", \"NA\"]`\n",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `https://data.example.com/orders.csv`\n- `null_values`: `[\"\",\"NA\"]`\n",
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -117,7 +117,7 @@ with DAG(
 
     t_churn_model = AnalyzeStep(
         task_id="churn_model",
-        doc_md="**Train a model** `analyze.ml`\n\nTrains a scikit-learn model on a target and features, reports metrics, saves the model and adds predictions.\n\nSettings:\n\n- `target`: `churned`\n- `features`: `[\"tenure\", \"amount\", \"orders\"]`\n- `problem`: `classification`\n- `model`: `random_forest`\n- `test_size`: `0.2`\n- `random_state`: `42`\n",
+        doc_md="**Train a model** `analyze.ml`\n\nTrains a scikit-learn model on a target and features, reports metrics, saves the model and adds predictions.\n\nSettings:\n\n- `target`: `churned`\n- `features`: `[\"tenure\",\"amount\",\"orders\"]`\n- `problem`: `classification`\n- `model`: `random_forest`\n- `test_size`: `0.2`\n- `random_state`: `42`\n",
         step_type="analyze.ml",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -149,7 +149,7 @@ with DAG(
 
     t_notify = UtilityStep(
         task_id="notify",
-        doc_md="**Send a notification** `utility.notify`\n\nSends an e-mail, a Slack message or a webhook call; the message can name results such as {{ results.clean_sales.rows }}.\n\nSettings:\n\n- `channel`: `email`\n- `subject`: `Churn report {{ ds }}`\n- `message`: `The weekly churn report is ready.`\n- `include_summary`: `true`\n- `smtp_secret`: `mail_relay`\n- `sender`: `reports@example.com`\n- `to`: `[\"team@example.com\", \"lead@example.com\"]`\n",
+        doc_md="**Send a notification** `utility.notify`\n\nSends an e-mail, a Slack message or a webhook call; the message can name results such as {{ results.clean_sales.rows }}.\n\nSettings:\n\n- `channel`: `email`\n- `subject`: `Churn report {{ ds }}`\n- `message`: `The weekly churn report is ready.`\n- `include_summary`: `true`\n- `smtp_secret`: `mail_relay`\n- `sender`: `reports@example.com`\n- `to`: `[\"team@example.com\",\"lead@example.com\"]`\n",
         step_type="utility.notify",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",

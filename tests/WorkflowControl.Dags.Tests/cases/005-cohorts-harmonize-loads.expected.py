@@ -49,7 +49,7 @@ with DAG(
 
     t_cohorts_a = UtilityStep(
         task_id="cohorts_a",
-        doc_md="**Define cohorts** `utility.cohort`\n\nAssigns rows to cohorts defined by conditions, and reports cohort sizes or compares cohorts.\n\nSettings:\n\n- `cohorts`: `[             { \"name\": \"adults\", \"conditions\": [ { \"column\": \"age\", \"operator\": \"ge\", \"value\": 18 } ] },             { \"name\": \"diabetic\", \"conditions\": [ { \"c…`\n- `otherwise`: `other`\n- `cohort_column`: `cohort`\n- `output`: `label`\n",
+        doc_md="**Define cohorts** `utility.cohort`\n\nAssigns rows to cohorts defined by conditions, and reports cohort sizes or compares cohorts.\n\nSettings:\n\n- `cohorts`: `[{\"name\":\"adults\",\"conditions\":[{\"column\":\"age\",\"operator\":\"ge\",\"value\":18}]},{\"name\":\"diabetic\",\"conditions\":[{\"column\":\"hba1c\",\"operator\":\"gt\",\"value\":6.5},{\"…`\n- `otherwise`: `other`\n- `cohort_column`: `cohort`\n- `output`: `label`\n",
         step_type="utility.cohort",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -81,7 +81,7 @@ with DAG(
 
     t_harmonized = TransformStep(
         task_id="harmonized",
-        doc_md="**Harmonize cohorts** `transform.harmonize`\n\nMaps several source cohorts to one target schema: column names, coded values, units, and a column naming the source.\n\nSettings:\n\n- `target_columns`: `[ { \"name\": \"patient\", \"type\": \"string\" }, { \"name\": \"weight_kg\", \"type\": \"number\" }, { \"name\": \"glucose\", \"type\": \"number\" } ]`\n- `sources`: `[             { \"cohort\": \"site_a\", \"columns\": { \"patient\": \"pid\", \"weight_kg\": \"weight\" } },             { \"cohort\": \"site_b\", \"columns\": { \"patient\": \"patient…`\n- `value_maps`: `{ \"sex\": { \"m\": \"male\", \"f\": \"female\", \"u\": null } }`\n- `unmapped`: `keep`\n- `cohort_column`: `source`\n",
+        doc_md="**Harmonize cohorts** `transform.harmonize`\n\nMaps several source cohorts to one target schema: column names, coded values, units, and a column naming the source.\n\nSettings:\n\n- `target_columns`: `[{\"name\":\"patient\",\"type\":\"string\"},{\"name\":\"weight_kg\",\"type\":\"number\"},{\"name\":\"glucose\",\"type\":\"number\"}]`\n- `sources`: `[{\"cohort\":\"site_a\",\"columns\":{\"patient\":\"pid\",\"weight_kg\":\"weight\"}},{\"cohort\":\"site_b\",\"columns\":{\"patient\":\"patient_id\",\"weight_kg\":\"weight_lb\",\"glucose\":\"gl…`\n- `value_maps`: `{\"sex\":{\"m\":\"male\",\"f\":\"female\",\"u\":null}}`\n- `unmapped`: `keep`\n- `cohort_column`: `source`\n",
         step_type="transform.harmonize",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",

@@ -31,7 +31,7 @@ with DAG(
 ):
     t_read = ExtractStep(
         task_id="read",
-        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `daten/umsätze_𝔘.csv`\n- `null_values`: `[\"\\u0085\", \"—\", \"\\u202e\"]`\n",
+        doc_md="**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `daten/umsätze_𝔘.csv`\n- `null_values`: `[\"\\u0085\",\"—\",\"\u202e\"]`\n",
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",

@@ -49,7 +49,7 @@ with DAG(
 
     t_filter_r00 = TransformStep(
         task_id="filter_r00",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -92,7 +92,7 @@ with DAG(
 
     t_filter_r01 = TransformStep(
         task_id="filter_r01",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -135,7 +135,7 @@ with DAG(
 
     t_filter_r02 = TransformStep(
         task_id="filter_r02",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -178,7 +178,7 @@ with DAG(
 
     t_filter_r03 = TransformStep(
         task_id="filter_r03",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -221,7 +221,7 @@ with DAG(
 
     t_filter_r04 = TransformStep(
         task_id="filter_r04",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -264,7 +264,7 @@ with DAG(
 
     t_filter_r05 = TransformStep(
         task_id="filter_r05",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -307,7 +307,7 @@ with DAG(
 
     t_filter_r06 = TransformStep(
         task_id="filter_r06",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -350,7 +350,7 @@ with DAG(
 
     t_filter_r07 = TransformStep(
         task_id="filter_r07",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -393,7 +393,7 @@ with DAG(
 
     t_filter_r08 = TransformStep(
         task_id="filter_r08",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -436,7 +436,7 @@ with DAG(
 
     t_filter_r09 = TransformStep(
         task_id="filter_r09",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -479,7 +479,7 @@ with DAG(
 
     t_filter_r10 = TransformStep(
         task_id="filter_r10",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -522,7 +522,7 @@ with DAG(
 
     t_filter_r11 = TransformStep(
         task_id="filter_r11",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -565,7 +565,7 @@ with DAG(
 
     t_filter_r12 = TransformStep(
         task_id="filter_r12",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -608,7 +608,7 @@ with DAG(
 
     t_filter_r13 = TransformStep(
         task_id="filter_r13",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -651,7 +651,7 @@ with DAG(
 
     t_filter_r14 = TransformStep(
         task_id="filter_r14",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -694,7 +694,7 @@ with DAG(
 
     t_filter_r15 = TransformStep(
         task_id="filter_r15",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -737,7 +737,7 @@ with DAG(
 
     t_filter_r16 = TransformStep(
         task_id="filter_r16",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -780,7 +780,7 @@ with DAG(
 
     t_filter_r17 = TransformStep(
         task_id="filter_r17",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -823,7 +823,7 @@ with DAG(
 
     t_filter_r18 = TransformStep(
         task_id="filter_r18",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -866,7 +866,7 @@ with DAG(
 
     t_filter_r19 = TransformStep(
         task_id="filter_r19",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -909,7 +909,7 @@ with DAG(
 
     t_filter_r20 = TransformStep(
         task_id="filter_r20",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -952,7 +952,7 @@ with DAG(
 
     t_filter_r21 = TransformStep(
         task_id="filter_r21",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -995,7 +995,7 @@ with DAG(
 
     t_filter_r22 = TransformStep(
         task_id="filter_r22",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1038,7 +1038,7 @@ with DAG(
 
     t_filter_r23 = TransformStep(
         task_id="filter_r23",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1081,7 +1081,7 @@ with DAG(
 
     t_filter_r24 = TransformStep(
         task_id="filter_r24",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1124,7 +1124,7 @@ with DAG(
 
     t_filter_r25 = TransformStep(
         task_id="filter_r25",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1167,7 +1167,7 @@ with DAG(
 
     t_filter_r26 = TransformStep(
         task_id="filter_r26",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1210,7 +1210,7 @@ with DAG(
 
     t_filter_r27 = TransformStep(
         task_id="filter_r27",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1253,7 +1253,7 @@ with DAG(
 
     t_filter_r28 = TransformStep(
         task_id="filter_r28",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1296,7 +1296,7 @@ with DAG(
 
     t_filter_r29 = TransformStep(
         task_id="filter_r29",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1339,7 +1339,7 @@ with DAG(
 
     t_filter_r30 = TransformStep(
         task_id="filter_r30",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1382,7 +1382,7 @@ with DAG(
 
     t_filter_r31 = TransformStep(
         task_id="filter_r31",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1425,7 +1425,7 @@ with DAG(
 
     t_filter_r32 = TransformStep(
         task_id="filter_r32",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1468,7 +1468,7 @@ with DAG(
 
     t_filter_r33 = TransformStep(
         task_id="filter_r33",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1511,7 +1511,7 @@ with DAG(
 
     t_filter_r34 = TransformStep(
         task_id="filter_r34",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1554,7 +1554,7 @@ with DAG(
 
     t_filter_r35 = TransformStep(
         task_id="filter_r35",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1597,7 +1597,7 @@ with DAG(
 
     t_filter_r36 = TransformStep(
         task_id="filter_r36",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1640,7 +1640,7 @@ with DAG(
 
     t_filter_r37 = TransformStep(
         task_id="filter_r37",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1683,7 +1683,7 @@ with DAG(
 
     t_filter_r38 = TransformStep(
         task_id="filter_r38",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1726,7 +1726,7 @@ with DAG(
 
     t_filter_r39 = TransformStep(
         task_id="filter_r39",
-        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[             {               \"column\": \"amount\",               \"operator\": \"gt\",               \"value\": 0             }           ]`\n- `combine`: `and`\n",
+        doc_md="**Filter rows** `transform.filter`\n\nKeeps the rows that match conditions built from a column, a comparison and a value.\n\nSettings:\n\n- `conditions`: `[{\"column\":\"amount\",\"operator\":\"gt\",\"value\":0}]`\n- `combine`: `and`\n",
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1749,7 +1749,7 @@ with DAG(
 
     t_join_00 = TransformStep(
         task_id="join_00",
-        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[\"sku\"]`\n",
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1759,7 +1759,7 @@ with DAG(
 
     t_join_01 = TransformStep(
         task_id="join_01",
-        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[\"sku\"]`\n",
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1769,7 +1769,7 @@ with DAG(
 
     t_join_02 = TransformStep(
         task_id="join_02",
-        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[\"sku\"]`\n",
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1779,7 +1779,7 @@ with DAG(
 
     t_join_03 = TransformStep(
         task_id="join_03",
-        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[\"sku\"]`\n",
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1789,7 +1789,7 @@ with DAG(
 
     t_join_04 = TransformStep(
         task_id="join_04",
-        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[\"sku\"]`\n",
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1799,7 +1799,7 @@ with DAG(
 
     t_join_05 = TransformStep(
         task_id="join_05",
-        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[\"sku\"]`\n",
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1809,7 +1809,7 @@ with DAG(
 
     t_join_06 = TransformStep(
         task_id="join_06",
-        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[\"sku\"]`\n",
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1819,7 +1819,7 @@ with DAG(
 
     t_join_07 = TransformStep(
         task_id="join_07",
-        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[\"sku\"]`\n",
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1829,7 +1829,7 @@ with DAG(
 
     t_join_08 = TransformStep(
         task_id="join_08",
-        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[\"sku\"]`\n",
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1839,7 +1839,7 @@ with DAG(
 
     t_join_09 = TransformStep(
         task_id="join_09",
-        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[\"sku\"]`\n",
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1849,7 +1849,7 @@ with DAG(
 
     t_join_10 = TransformStep(
         task_id="join_10",
-        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[\"sku\"]`\n",
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1859,7 +1859,7 @@ with DAG(
 
     t_join_11 = TransformStep(
         task_id="join_11",
-        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[\"sku\"]`\n",
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1869,7 +1869,7 @@ with DAG(
 
     t_join_12 = TransformStep(
         task_id="join_12",
-        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[\"sku\"]`\n",
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1879,7 +1879,7 @@ with DAG(
 
     t_join_13 = TransformStep(
         task_id="join_13",
-        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[\"sku\"]`\n",
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1889,7 +1889,7 @@ with DAG(
 
     t_join_14 = TransformStep(
         task_id="join_14",
-        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[\"sku\"]`\n",
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1899,7 +1899,7 @@ with DAG(
 
     t_join_15 = TransformStep(
         task_id="join_15",
-        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[\"sku\"]`\n",
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1909,7 +1909,7 @@ with DAG(
 
     t_join_16 = TransformStep(
         task_id="join_16",
-        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[\"sku\"]`\n",
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1919,7 +1919,7 @@ with DAG(
 
     t_join_17 = TransformStep(
         task_id="join_17",
-        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[\"sku\"]`\n",
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1929,7 +1929,7 @@ with DAG(
 
     t_join_18 = TransformStep(
         task_id="join_18",
-        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[\"sku\"]`\n",
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1939,7 +1939,7 @@ with DAG(
 
     t_join_19 = TransformStep(
         task_id="join_19",
-        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[             \"sku\"           ]`\n",
+        doc_md="**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `outer`\n- `left_keys`: `[\"sku\"]`\n",
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1949,7 +1949,7 @@ with DAG(
 
     t_pivot_00 = TransformStep(
         task_id="pivot_00",
-        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[             \"sku\"           ]`\n- `columns`: `month`\n- `values`: `[             \"amount\"           ]`\n",
+        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[\"sku\"]`\n- `columns`: `month`\n- `values`: `[\"amount\"]`\n",
         step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1964,7 +1964,7 @@ with DAG(
 
     t_pivot_01 = TransformStep(
         task_id="pivot_01",
-        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[             \"sku\"           ]`\n- `columns`: `month`\n- `values`: `[             \"amount\"           ]`\n",
+        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[\"sku\"]`\n- `columns`: `month`\n- `values`: `[\"amount\"]`\n",
         step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1979,7 +1979,7 @@ with DAG(
 
     t_pivot_02 = TransformStep(
         task_id="pivot_02",
-        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[             \"sku\"           ]`\n- `columns`: `month`\n- `values`: `[             \"amount\"           ]`\n",
+        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[\"sku\"]`\n- `columns`: `month`\n- `values`: `[\"amount\"]`\n",
         step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -1994,7 +1994,7 @@ with DAG(
 
     t_pivot_03 = TransformStep(
         task_id="pivot_03",
-        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[             \"sku\"           ]`\n- `columns`: `month`\n- `values`: `[             \"amount\"           ]`\n",
+        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[\"sku\"]`\n- `columns`: `month`\n- `values`: `[\"amount\"]`\n",
         step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -2009,7 +2009,7 @@ with DAG(
 
     t_pivot_04 = TransformStep(
         task_id="pivot_04",
-        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[             \"sku\"           ]`\n- `columns`: `month`\n- `values`: `[             \"amount\"           ]`\n",
+        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[\"sku\"]`\n- `columns`: `month`\n- `values`: `[\"amount\"]`\n",
         step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -2024,7 +2024,7 @@ with DAG(
 
     t_pivot_05 = TransformStep(
         task_id="pivot_05",
-        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[             \"sku\"           ]`\n- `columns`: `month`\n- `values`: `[             \"amount\"           ]`\n",
+        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[\"sku\"]`\n- `columns`: `month`\n- `values`: `[\"amount\"]`\n",
         step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -2039,7 +2039,7 @@ with DAG(
 
     t_pivot_06 = TransformStep(
         task_id="pivot_06",
-        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[             \"sku\"           ]`\n- `columns`: `month`\n- `values`: `[             \"amount\"           ]`\n",
+        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[\"sku\"]`\n- `columns`: `month`\n- `values`: `[\"amount\"]`\n",
         step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -2054,7 +2054,7 @@ with DAG(
 
     t_pivot_07 = TransformStep(
         task_id="pivot_07",
-        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[             \"sku\"           ]`\n- `columns`: `month`\n- `values`: `[             \"amount\"           ]`\n",
+        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[\"sku\"]`\n- `columns`: `month`\n- `values`: `[\"amount\"]`\n",
         step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -2069,7 +2069,7 @@ with DAG(
 
     t_pivot_08 = TransformStep(
         task_id="pivot_08",
-        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[             \"sku\"           ]`\n- `columns`: `month`\n- `values`: `[             \"amount\"           ]`\n",
+        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[\"sku\"]`\n- `columns`: `month`\n- `values`: `[\"amount\"]`\n",
         step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -2084,7 +2084,7 @@ with DAG(
 
     t_pivot_09 = TransformStep(
         task_id="pivot_09",
-        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[             \"sku\"           ]`\n- `columns`: `month`\n- `values`: `[             \"amount\"           ]`\n",
+        doc_md="**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[\"sku\"]`\n- `columns`: `month`\n- `values`: `[\"amount\"]`\n",
         step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -2099,7 +2099,7 @@ with DAG(
 
     t_describe_0 = AnalyzeStep(
         task_id="describe_0",
-        doc_md="**Describe data** `analyze.describe`\n\nCounts, missing values, means, quantiles and most frequent values per column, optionally per group.\n\nSettings:\n\n- `columns`: `[             \"amount\"           ]`\n",
+        doc_md="**Describe data** `analyze.describe`\n\nCounts, missing values, means, quantiles and most frequent values per column, optionally per group.\n\nSettings:\n\n- `columns`: `[\"amount\"]`\n",
         step_type="analyze.describe",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -2109,7 +2109,7 @@ with DAG(
 
     t_describe_1 = AnalyzeStep(
         task_id="describe_1",
-        doc_md="**Describe data** `analyze.describe`\n\nCounts, missing values, means, quantiles and most frequent values per column, optionally per group.\n\nSettings:\n\n- `columns`: `[             \"amount\"           ]`\n",
+        doc_md="**Describe data** `analyze.describe`\n\nCounts, missing values, means, quantiles and most frequent values per column, optionally per group.\n\nSettings:\n\n- `columns`: `[\"amount\"]`\n",
         step_type="analyze.describe",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -2119,7 +2119,7 @@ with DAG(
 
     t_describe_2 = AnalyzeStep(
         task_id="describe_2",
-        doc_md="**Describe data** `analyze.describe`\n\nCounts, missing values, means, quantiles and most frequent values per column, optionally per group.\n\nSettings:\n\n- `columns`: `[             \"amount\"           ]`\n",
+        doc_md="**Describe data** `analyze.describe`\n\nCounts, missing values, means, quantiles and most frequent values per column, optionally per group.\n\nSettings:\n\n- `columns`: `[\"amount\"]`\n",
         step_type="analyze.describe",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -2129,7 +2129,7 @@ with DAG(
 
     t_describe_3 = AnalyzeStep(
         task_id="describe_3",
-        doc_md="**Describe data** `analyze.describe`\n\nCounts, missing values, means, quantiles and most frequent values per column, optionally per group.\n\nSettings:\n\n- `columns`: `[             \"amount\"           ]`\n",
+        doc_md="**Describe data** `analyze.describe`\n\nCounts, missing values, means, quantiles and most frequent values per column, optionally per group.\n\nSettings:\n\n- `columns`: `[\"amount\"]`\n",
         step_type="analyze.describe",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -2139,7 +2139,7 @@ with DAG(
 
     t_describe_4 = AnalyzeStep(
         task_id="describe_4",
-        doc_md="**Describe data** `analyze.describe`\n\nCounts, missing values, means, quantiles and most frequent values per column, optionally per group.\n\nSettings:\n\n- `columns`: `[             \"amount\"           ]`\n",
+        doc_md="**Describe data** `analyze.describe`\n\nCounts, missing values, means, quantiles and most frequent values per column, optionally per group.\n\nSettings:\n\n- `columns`: `[\"amount\"]`\n",
         step_type="analyze.describe",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -2149,7 +2149,7 @@ with DAG(
 
     t_chart_0 = AnalyzeStep(
         task_id="chart_0",
-        doc_md="**Draw a chart** `analyze.chart`\n\nDraws a bar, line, scatter, histogram or box chart to PNG and/or SVG.\n\nSettings:\n\n- `kind`: `line`\n- `x`: `month`\n- `y`: `[             \"amount\"           ]`\n",
+        doc_md="**Draw a chart** `analyze.chart`\n\nDraws a bar, line, scatter, histogram or box chart to PNG and/or SVG.\n\nSettings:\n\n- `kind`: `line`\n- `x`: `month`\n- `y`: `[\"amount\"]`\n",
         step_type="analyze.chart",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
@@ -2159,7 +2159,7 @@ with DAG(
 
     t_chart_1 = AnalyzeStep(
         task_id="chart_1",
-        doc_md="**Draw a chart** `analyze.chart`\n\nDraws a bar, line, scatter, histogram or box chart to PNG and/or SVG.\n\nSettings:\n\n- `kind`: `line`\n- `x`: `month`\n- `y`: `[             \"amount\"           ]`\n",
+        doc_md="**Draw a chart** `analyze.chart`\n\nDraws a bar, line, scatter, histogram or box chart to PNG and/or SVG.\n\nSettings:\n\n- `kind`: `line`\n- `x`: `month`\n- `y`: `[\"amount\"]`\n",
         step_type="analyze.chart",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",

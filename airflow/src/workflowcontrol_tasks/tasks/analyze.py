@@ -14,7 +14,7 @@ from .. import storage
 from ..config import Config
 from ..errors import ConfigError, TaskError
 from ..registry import Inputs, TaskContext, TaskInput, task_type
-from .common import require_columns
+from .common import distinct, require_columns
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,10 @@ def _figure(frame: pd.DataFrame, cfg: Config) -> Any:
 def analyze_chart(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, Any]:
     import matplotlib.pyplot as plt
 
-    frame = inputs.one("data").frame()
+    source = inputs.one("data")
+    named = distinct([cfg["x"]] if cfg["x"] else [], cfg["y"] or [], [cfg["group_by"]] if cfg["group_by"] else [])
+    require_columns(source.column_names(), named, "y")
+    frame = source.frame(named)  # a chart draws only the columns it names
     figure = _figure(frame, cfg)
     written = {}
     try:
@@ -197,11 +200,13 @@ STAT_COLUMNS = ["column", "type", "count", "nulls", "unique", "mean", "std", "mi
 
 @task_type("analyze.describe")
 def analyze_describe(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, Any]:
-    frame = inputs.one("data").frame()
+    source = inputs.one("data")
+    names = source.column_names()
     groups = list(cfg["group_by"] or [])
-    require_columns(frame, groups, "group_by")
-    columns = list(cfg["columns"] or []) or [c for c in frame.columns if c not in groups]
-    require_columns(frame, columns, "columns")
+    require_columns(names, groups, "group_by")
+    columns = list(cfg["columns"] or []) or [c for c in names if c not in groups]
+    require_columns(names, columns, "columns")
+    frame = source.frame(distinct(groups, columns))
     if not groups:
         stats = pd.DataFrame(_describe(frame, columns))
     else:
@@ -233,7 +238,7 @@ def _section(item: TaskInput, cfg: Config) -> str:
         return f'<section><h2>{title}</h2><img alt="{title}" src="data:{mime};base64,{data}"></section>'
     if not item.is_table:
         return f"<section><h2>{title}</h2><p>{html.escape(item.path.name)}</p></section>"
-    frame = storage.read_table(item.path, int(cfg["max_rows"]) if not cfg["include_statistics"] else None)
+    frame = item.frame(limit=int(cfg["max_rows"]) if not cfg["include_statistics"] else None)
     body = f"<p>{len(frame)} rows, {len(frame.columns)} columns</p>"
     body += _table_html(frame.head(int(cfg["max_rows"])))
     if cfg["include_statistics"] and len(frame.columns):

@@ -1,4 +1,4 @@
-"""Helpers shared by several task types: typed coercion, row conditions, PostgreSQL connections."""
+"""Helpers shared by several task types: typed coercion, row conditions, batch-wise steps, PostgreSQL connections."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,6 +11,7 @@ import pandas as pd
 
 from .. import netguard
 from ..errors import ConfigError, TaskError, UnsafeTargetError
+from ..registry import TaskContext, TaskInput
 
 TYPE_NAMES = ("string", "integer", "number", "boolean", "date", "timestamp")
 _TRUE = {"true", "t", "yes", "y", "1"}
@@ -60,11 +61,37 @@ def _short(exc: Exception) -> str:
     return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
 
 
-def require_columns(frame: pd.DataFrame, columns: Sequence[str], field: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
+def each_text(series: pd.Series, function: Callable[[str], Any]) -> pd.Series:
+    """`function` applied to every text value of a column, other values kept as they are.
+
+    A column of text only is worked on once per distinct value (analysts' text columns repeat a few values many
+    times); the column comes back unchanged, as the same object, when no value changes.
+    """
+    if pd.api.types.infer_dtype(series, skipna=True) not in ("string", "empty"):
+        return series.map(lambda value: function(value) if isinstance(value, str) else value)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    changed = [function(value) for value in uniques]
+    if all(isinstance(new, str) and new == old for new, old in zip(changed, uniques)):
+        return series
+    values = np.array([*changed, None], dtype=object)[codes]  # code -1 (missing) takes the last entry
+    missing = codes < 0
+    if missing.any():  # the missing value as it was (None or NaN)
+        values[missing] = series.to_numpy()[missing]
+    return pd.Series(values, index=series.index, name=series.name, dtype=object)
+
+
+def require_columns(frame: pd.DataFrame | Sequence[str], columns: Sequence[str], field: str) -> None:
+    """Each of `columns` is a column of the frame (or of a table, by its column names), else an error naming both."""
+    available = list(frame.columns) if isinstance(frame, pd.DataFrame) else list(frame)
+    missing = [c for c in columns if c not in available]
     if missing:
         raise TaskError(f"column(s) {', '.join(map(repr, missing))} not found; available: "
-                        f"{', '.join(map(str, frame.columns))}", field=field)
+                        f"{', '.join(map(str, available))}", field=field)
+
+
+def distinct(*groups: Sequence[str]) -> list[str]:
+    """The names of several lists once each, in order: the columns a step reads."""
+    return list(dict.fromkeys(name for group in groups for name in group))
 
 
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
@@ -130,6 +157,20 @@ def combined_mask(frame: pd.DataFrame, conditions: Sequence[Mapping[str, Any]], 
     for mask in masks[1:]:
         result = (result & mask) if combine == "and" else (result | mask)
     return result
+
+
+def stream_map(ctx: TaskContext, source: TaskInput, step: Callable[[pd.DataFrame], pd.DataFrame],
+               columns: Sequence[str] | None = None) -> dict[str, Any]:
+    """Apply a row-local step batch by batch (to `columns` only, when given), so inputs larger than memory flow
+    through."""
+    writer = ctx.table_writer()
+    try:
+        for chunk in source.chunks(columns):
+            writer.write(step(chunk))
+    except BaseException:
+        writer.abort()
+        raise
+    return ctx.table_ref(writer)
 
 
 def pg_host_addresses(params: Mapping[str, str], field: str) -> str:

@@ -18,7 +18,7 @@ from ..config import Config
 from ..errors import ConfigError, InputError, TaskError, UnsafeTargetError
 from ..paths import confined
 from ..registry import Inputs, TaskContext, task_type
-from .common import pg_connect, pg_message, require_columns
+from .common import each_text, pg_connect, pg_message, require_columns
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +30,11 @@ EXTENSION = {"csv": ".csv", "json": ".json", "jsonl": ".jsonl", "excel": ".xlsx"
 
 def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Prefix text cells that a spreadsheet would run as a formula with a single quote."""
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # columns are replaced, never changed in place
     for column in frame.columns:
-        if frame[column].dtype != object:
-            continue
-        codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)  # test each distinct value once
-        escaped = ["'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v for v in uniques]
-        if any(a is not b for a, b in zip(escaped, uniques)):
-            table = np.array([None, *escaped], dtype=object)
-            frame[column] = pd.Series(table[codes.astype(np.int64) + 1], index=frame.index, dtype=object)
+        if frame[column].dtype == object:
+            frame[column] = each_text(frame[column], lambda text: "'" + text if text.startswith(FORMULA_PREFIXES)
+                                      else text)
     return frame
 
 

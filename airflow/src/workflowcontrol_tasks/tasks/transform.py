@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 
@@ -11,22 +10,10 @@ import pandas as pd
 from .. import storage
 from ..config import Config
 from ..errors import ConfigError, TaskError
-from ..registry import Inputs, TaskContext, TaskInput, task_type
-from .common import coerce, combined_mask, require_columns
+from ..registry import Inputs, TaskContext, task_type
+from .common import coerce, combined_mask, distinct, each_text, require_columns, stream_map
 
 log = logging.getLogger(__name__)
-
-
-def stream_map(ctx: TaskContext, source: TaskInput, step: Callable[[pd.DataFrame], pd.DataFrame]) -> dict[str, Any]:
-    """Apply a row-local step batch by batch, so inputs larger than memory flow through."""
-    writer = ctx.table_writer()
-    try:
-        for chunk in source.chunks():
-            writer.write(step(chunk))
-    except BaseException:
-        writer.abort()
-        raise
-    return ctx.table_ref(writer)
 
 
 # ---- clean --------------------------------------------------------------------------------------------------
@@ -38,20 +25,18 @@ def _text_columns(frame: pd.DataFrame, chosen: list[str] | None) -> list[str]:
 
 
 def _clean(frame: pd.DataFrame, cfg: Config) -> pd.DataFrame:
-    frame = frame.copy()
-    drop = list(cfg["drop_columns"] or [])
-    require_columns(frame, drop, "drop_columns")
-    frame = frame.drop(columns=drop)
+    """Cleans a frame read without the columns `drop_columns` names (checked by the caller)."""
+    frame = frame.copy(deep=False)  # columns are replaced, never changed in place
     if cfg["trim"]:
         for column in _text_columns(frame, None):
-            frame[column] = frame[column].map(lambda v: v.strip() if isinstance(v, str) else v)
+            frame[column] = each_text(frame[column], str.strip)
     case = cfg["case"]
     if case != "none":
         columns = _text_columns(frame, cfg["case_columns"])
         require_columns(frame, columns, "case_columns")
         method = {"lower": str.lower, "upper": str.upper, "title": str.title}[case]
         for column in columns:
-            frame[column] = frame[column].map(lambda v: method(v) if isinstance(v, str) else v)
+            frame[column] = each_text(frame[column], method)
     for column, type_name in (cfg["types"] or {}).items():
         require_columns(frame, [column], f"types.{column}")
         frame[column] = coerce(frame[column], type_name, f"types.{column}")
@@ -59,7 +44,7 @@ def _clean(frame: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     require_columns(frame, null_columns, "null_columns")
     if cfg["empty_strings_as_null"]:
         for column in _text_columns(frame, None):
-            frame[column] = frame[column].map(lambda v: None if isinstance(v, str) and v == "" else v)
+            frame[column] = each_text(frame[column], lambda text: None if text == "" else text)
     if cfg["null_action"] == "drop":
         frame = frame.dropna(subset=null_columns)
     elif cfg["null_action"] == "fill":
@@ -89,12 +74,29 @@ def _fill(series: pd.Series, value: Any) -> pd.Series:
 @task_type("transform.clean")
 def transform_clean(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, Any]:
     source = inputs.one("data")
+    names = source.column_names()
+    drop = list(cfg["drop_columns"] or [])
+    require_columns(names, drop, "drop_columns")
+    kept = [name for name in names if name not in drop] if drop else None  # dropped columns are never read
     if cfg["deduplicate"]:  # duplicates can span batches, so this option needs the whole table
-        return ctx.write_table(_clean(source.frame(), cfg))
-    return stream_map(ctx, source, lambda chunk: _clean(chunk, cfg))
+        return ctx.write_table(_clean(source.frame(kept), cfg))
+    return stream_map(ctx, source, lambda chunk: _clean(chunk, cfg), kept)
 
 
 # ---- join ---------------------------------------------------------------------------------------------------
+
+def _nullable_if_either(left: pd.DataFrame, lkey: str, right: pd.DataFrame,
+                        rkey: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """pandas cannot match a nullable number key (integers with gaps, read in batches) with a NumPy one: both become
+    nullable."""
+    nullable = {"int64": "Int64", "float64": "Float64"}
+    lnull, rnull = (pd.api.types.is_extension_array_dtype(f[k].dtype) for f, k in ((left, lkey), (right, rkey)))
+    if lnull and not rnull and str(right[rkey].dtype) in nullable:
+        right = right.assign(**{rkey: right[rkey].astype(nullable[str(right[rkey].dtype)])})
+    elif rnull and not lnull and str(left[lkey].dtype) in nullable:
+        left = left.assign(**{lkey: left[lkey].astype(nullable[str(left[lkey].dtype)])})
+    return left, right
+
 
 @task_type("transform.join")
 def transform_join(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, Any]:
@@ -108,6 +110,7 @@ def transform_join(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, A
     for lkey, rkey in zip(left_keys, right_keys):
         lkind, rkind = storage.logical_type(left[lkey]), storage.logical_type(right[rkey])
         if {lkind, rkind} <= {"integer", "number"}:
+            left, right = _nullable_if_either(left, lkey, right, rkey)
             continue
         if lkind != rkind:
             raise TaskError(f"key '{lkey}' is {lkind} on the left but '{rkey}' is {rkind} on the right; "
@@ -136,12 +139,14 @@ def transform_filter(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str,
 
 @task_type("transform.pivot")
 def transform_pivot(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, Any]:
-    frame = inputs.one("data").frame()
+    source = inputs.one("data")
+    names = source.column_names()  # each mode reads only the columns it names
     if cfg["mode"] == "unpivot":
         ids = list(cfg["id_columns"] or [])
-        require_columns(frame, ids, "id_columns")
-        values = list(cfg["value_columns"] or []) or [c for c in frame.columns if c not in ids]
-        require_columns(frame, values, "value_columns")
+        require_columns(names, ids, "id_columns")
+        values = list(cfg["value_columns"] or []) or [c for c in names if c not in ids]
+        require_columns(names, values, "value_columns")
+        frame = source.frame(distinct(ids, values))
         result = frame.melt(id_vars=ids, value_vars=values, var_name=cfg["variable_name"], value_name=cfg["value_name"])
         return ctx.write_table(result)
     index, values = list(cfg["index"] or []), list(cfg["values"] or [])
@@ -149,12 +154,13 @@ def transform_pivot(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, 
         raise ConfigError("name the column whose values become new columns", field="columns")
     if not index:
         raise ConfigError("name at least one column that identifies a row", field="index")
-    require_columns(frame, index, "index")
-    require_columns(frame, [cfg["columns"]], "columns")
-    require_columns(frame, values, "values")
+    require_columns(names, index, "index")
+    require_columns(names, [cfg["columns"]], "columns")
+    require_columns(names, values, "values")
     aggregation = cfg["aggregation"]
     if aggregation != "count" and not values:
         raise ConfigError("name the column(s) to aggregate", field="values")
+    frame = source.frame(distinct(index, [cfg["columns"]], values))
     if aggregation == "count" and not values:
         result = frame.pivot_table(index=index, columns=cfg["columns"], aggfunc="size", fill_value=0)
     else:

@@ -17,7 +17,7 @@ from .. import netguard, paths, storage
 from ..config import Config
 from ..errors import ConfigError, TaskError
 from ..registry import Inputs, TaskContext, task_type
-from .common import combined_mask, require_columns
+from .common import combined_mask, distinct, require_columns, stream_map
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ _RESULT_COLUMNS = {"label": (), "sizes": ("rows", "share"),
                                "difference_from_mean_of_cohorts")}
 
 
-def _check_cohort_column(frame: pd.DataFrame, cfg: Config, measures: list[str]) -> None:
+def _check_cohort_column(names: list[str], cfg: Config, measures: list[str]) -> None:
     """Refuse a cohort column that would replace a column this step reads or writes itself.
 
     Labels written over a condition or measure column would change the data the cohorts are built from (and a
@@ -164,13 +164,11 @@ def _check_cohort_column(frame: pd.DataFrame, cfg: Config, measures: list[str]) 
     if column in _RESULT_COLUMNS[cfg["output"]]:
         raise ConfigError(f"'{column}' is a column of the {cfg['output']} result; choose another name for the "
                           "cohort column", field="cohort_column")
-    if column in frame.columns:
+    if column in names:
         log.warning("The input's column %s is replaced by the cohort labels", column)
 
 
 def _compare_measures(frame: pd.DataFrame, cfg: Config) -> list[str]:
-    if cfg["output"] != "compare":
-        return []
     measures = list(cfg["compare_columns"] or []) or [
         c for c in frame.columns if storage.logical_type(frame[c]) in ("integer", "number")]
     require_columns(frame, measures, "compare_columns")
@@ -179,16 +177,30 @@ def _compare_measures(frame: pd.DataFrame, cfg: Config) -> list[str]:
     return measures
 
 
+def _condition_columns(cfg: Config) -> list[str]:
+    return [condition["column"] for cohort in cfg["cohorts"] for condition in cohort.get("conditions", [])]
+
+
 @task_type("utility.cohort")
 def utility_cohort(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, Any]:
-    frame = inputs.one("data").frame()
-    column = cfg["cohort_column"]
-    measures = _compare_measures(frame, cfg)
-    _check_cohort_column(frame, cfg, measures)
+    source = inputs.one("data")
+    names = source.column_names()
+    column, output = cfg["cohort_column"], cfg["output"]
+    if output == "label":  # row by row: labels stream through batch by batch
+        _check_cohort_column(names, cfg, [])
+        return stream_map(ctx, source, lambda chunk: chunk.assign(**{column: _cohort_labels(chunk, cfg)}))
+    # Sizes and comparisons read only the columns the conditions and the compared measures name (all columns when
+    # every numeric one is compared), so names are checked against the whole table first.
+    named = list(cfg["compare_columns"] or []) if output == "compare" else []
+    require_columns(names, named, "compare_columns")
+    for position, cohort in enumerate(cfg["cohorts"]):
+        for index, condition in enumerate(cohort.get("conditions", [])):
+            require_columns(names, [condition["column"]], f"cohorts[{position}].conditions[{index}]")
+    every_measure = output == "compare" and not named
+    frame = source.frame(None if every_measure else distinct(_condition_columns(cfg), named, [column]))
+    measures = _compare_measures(frame, cfg) if output == "compare" else []
+    _check_cohort_column(names, cfg, measures)
     labelled = frame.assign(**{column: _cohort_labels(frame, cfg)})
-    output = cfg["output"]
-    if output == "label":
-        return ctx.write_table(labelled)
     members = labelled[labelled[column].notna()]
     if output == "sizes":
         sizes = members.groupby(column, sort=False).size().rename("rows").reset_index()

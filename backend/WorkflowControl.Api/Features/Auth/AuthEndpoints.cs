@@ -30,8 +30,11 @@ public static class AuthEndpoints
 
     public static RouteGroupBuilder MapAuthEndpoints(this RouteGroupBuilder group)
     {
-        group.MapPost("/signup", SignUp).AllowAnonymous().WithName("SignUp");
-        group.MapPost("/signin", SignIn).AllowAnonymous().WithName("SignIn");
+        // Throttled per address (rate limiter middleware) and per account (filter); answers carry a session token.
+        group.MapPost("/signup", SignUp).AllowAnonymous().WithName("SignUp")
+            .CarriesTokens().RequireRateLimiting(AuthThrottle.PolicyName).AddEndpointFilter<AccountThrottleFilter>();
+        group.MapPost("/signin", SignIn).AllowAnonymous().WithName("SignIn")
+            .CarriesTokens().RequireRateLimiting(AuthThrottle.PolicyName).AddEndpointFilter<AccountThrottleFilter>();
         group.MapGet("/me", Me).WithName("Me");
         group.MapGet("/config", Config).AllowAnonymous().WithName("AuthConfig");
         return group;

@@ -36,7 +36,8 @@ public static class DeploymentEndpoints
     }
 
     public static async Task<Results<Created<Deployment>, ProblemHttpResult>> Deploy(
-        Guid id, DeployRequest request, ClaimsPrincipal user, NpgsqlDataSource database, DagPublisher publisher, WorkflowValidator validator, TimeProvider time, CancellationToken ct)
+        Guid id, DeployRequest request, ClaimsPrincipal user, NpgsqlDataSource database, DagPublisher publisher, WorkflowValidator validator,
+        ILogger<DagPublisher> logger, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Edit);
@@ -65,6 +66,13 @@ public static class DeploymentEndpoints
         catch (DagRenderException e)
         {
             return RenderProblem(e);
+        }
+        catch (DagPathException e)
+        {
+            // Someone put a link into the dags folder: an administrator has to look, and the record says who tried when.
+            logger.LogWarning("Refused to deploy workflow {WorkflowId}: a symbolic link at {Link} below the dags root", id, e.RelativePath);
+            await AuditLog.WriteAsync(connection, null, user, "workflow.deploy_refused", id, new { version = pinned.Version, reason = "symbolic link below the dags root", link = e.RelativePath }, time.GetUtcNow());
+            return TypedResults.Problem(statusCode: 409, title: "The DAG file cannot be written safely", detail: e.Message);
         }
 
         var now = time.GetUtcNow();
@@ -165,6 +173,6 @@ public static class DeploymentEndpoints
         (await connection.QueryAsync<Row>(
             "SELECT id, version, state, file, content_hash, active, message, created_by, created_at, updated_at FROM deployments WHERE workflow_id = @id ORDER BY created_at DESC, id",
             new { id }))
-        .Select(r => new Deployment(r.Id, r.Version, r.State, r.File, r.ContentHash, r.Active, r.Message, r.CreatedBy, WorkflowRows.Utc(r.CreatedAt), WorkflowRows.Utc(r.UpdatedAt)))
+        .Select(r => new Deployment(r.Id, r.Version, r.State, r.File, r.ContentHash, r.Active, DeploymentStates.ShownMessage(r.State, r.Message, r.File), r.CreatedBy, WorkflowRows.Utc(r.CreatedAt), WorkflowRows.Utc(r.UpdatedAt)))
         .ToList();
 }

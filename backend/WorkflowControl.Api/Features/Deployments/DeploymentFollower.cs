@@ -14,7 +14,11 @@ public sealed class DeploymentFollower(NpgsqlDataSource database, IAirflowClient
 {
     private readonly HashSet<Guid> _reparseRequested = [];
 
-    public TimeSpan Interval { get; } = configuration.GetValue("Airflow:Deployments:PollInterval", TimeSpan.FromSeconds(5));
+    public TimeSpan Interval { get; } = IntervalOf(configuration);
+
+    /// <summary>How often written deployments are followed (<c>Airflow:Deployments:PollInterval</c>, 5 s by default).</summary>
+    public static TimeSpan IntervalOf(IConfiguration configuration) =>
+        configuration.GetValue("Airflow:Deployments:PollInterval", TimeSpan.FromSeconds(5));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

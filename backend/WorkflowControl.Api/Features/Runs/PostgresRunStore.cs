@@ -57,6 +57,14 @@ public sealed class PostgresRunStore(NpgsqlDataSource database, TimeProvider tim
                 continue;
             }
 
+            if (change.Kind == RunChangeKind.TriggerFailed)
+            {
+                // Airflow refused the run for good and made none: the dashboard must not show a run the run list lacks.
+                await connection.ExecuteAsync("DELETE FROM runs WHERE workflow_id = @workflowId AND dag_run_id = @runId",
+                    new { workflowId, runId = change.Key.DagRunId }, transaction);
+                continue;
+            }
+
             // Discovered runs (scheduler, Airflow UI) are inserted; known runs only change state.
             await connection.ExecuteAsync(
                 """

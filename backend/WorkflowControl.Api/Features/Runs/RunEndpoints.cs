@@ -54,7 +54,8 @@ public static class RunEndpoints
 
     public static async Task<Results<Accepted<TriggeredRun>, ProblemHttpResult>> Trigger(
         Guid id, TriggerRequest request, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow,
-        WorkflowControl.Airflow.Tracking.IRunTrackerSignal tracker, TimeProvider time, CancellationToken ct)
+        WorkflowControl.Airflow.Tracking.IRunTrackerSignal tracker, TimeProvider time, IConfiguration configuration, HttpResponse response,
+        CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Execute);
@@ -63,19 +64,27 @@ public static class RunEndpoints
             return denied;
         }
 
-        var deployed = await connection.ExecuteScalarAsync<int?>(
-            "SELECT version FROM deployments WHERE workflow_id = @id AND state <> 'superseded' ORDER BY created_at DESC LIMIT 1", new { id });
-        if (deployed is null)
+        var deployed = await connection.QuerySingleOrDefaultAsync<(int Version, string State, string? Message, string File)?>(
+            "SELECT version, state, message, file FROM deployments WHERE workflow_id = @id AND state <> 'superseded' ORDER BY created_at DESC LIMIT 1", new { id });
+        if (deployed is not { } deployment)
         {
             return Problems.Conflict("The workflow has not been deployed yet. Deploy it, wait until Airflow has parsed it, then run it.");
         }
 
-        var pinned = (await DeploymentEndpoints.PinAsync(connection, id, deployed))!;
+        // What the caller sent is checked first: a retry after "not parsed yet" should not meet a second, different refusal.
+        var version = deployment.Version;
+        var pinned = (await DeploymentEndpoints.PinAsync(connection, id, version))!;
         var (conf, problems) = RunParams.Resolve(pinned.Document.Spec.Params, request.Params);
         if (conf is null)
         {
             return TypedResults.Problem(statusCode: 400, title: "The run's parameters are not valid",
                 detail: string.Join(" ", problems.Select(p => p.Message)), extensions: new Dictionary<string, object?> { ["problems"] = problems });
+        }
+
+        var retryAfter = DeploymentFollower.IntervalOf(configuration);
+        if (TriggerRefusal(deployment.Version, deployment.State, DeploymentStates.ShownMessage(deployment.State, deployment.Message, deployment.File)) is { } refusal)
+        {
+            return Refuse(refusal, response, retryAfter);
         }
 
         var now = time.GetUtcNow();
@@ -86,8 +95,8 @@ public static class RunEndpoints
             INSERT INTO runs (workflow_id, dag_run_id, version, params, state, triggered_by, created_at, updated_at)
             VALUES (@id, @runId, @version, @conf::jsonb, 'pending', @user, @now, @now)
             """,
-            new { id, runId, version = deployed, conf = conf.ToJsonString(), user = user.GetCaller().UserId, now = now.UtcDateTime });
-        await AuditLog.WriteAsync(connection, null, user, "run.triggered", id, new { runId, version = deployed }, now);
+            new { id, runId, version, conf = conf.ToJsonString(), user = user.GetCaller().UserId, now = now.UtcDateTime });
+        await AuditLog.WriteAsync(connection, null, user, "run.triggered", id, new { runId, version }, now);
 
         AirflowDagRun run;
         try
@@ -102,13 +111,47 @@ public static class RunEndpoints
         }
         catch (AirflowException e)
         {
-            await SetStateAsync(connection, id, runId, "failed", e.Message, time);
+            // Airflow made no run: none is kept here either, or the dashboard would show a run the run list does not have.
+            await connection.ExecuteAsync("DELETE FROM runs WHERE workflow_id = @id AND dag_run_id = @runId", new { id, runId });
+            await AuditLog.WriteAsync(connection, null, user, "run.trigger_refused", id, new { runId, version, reason = e.Message }, time.GetUtcNow());
+            if (e is AirflowNotFoundException)
+            {
+                // Airflow has no such DAG now: deleted in Airflow (it comes back with the next parse) or not parsed again yet.
+                return Refuse(NotParsed(version, "Airflow does not know its DAG right now (deleted in Airflow, or not parsed by Airflow yet)"), response, retryAfter);
+            }
+
             throw;
         }
 
         await SetStateAsync(connection, id, runId, run.State, null, time);
         tracker.PollSoon();
         return TypedResults.Accepted($"/workflows/{id}/runs/{runId}", new TriggeredRun(runId, run.State));
+    }
+
+    /// <summary>A trigger refused before Airflow hears of it, and whether trying again soon can help.</summary>
+    internal sealed record Refusal(string Title, string Detail, string Type, bool RetryLater);
+
+    /// <summary>Why the latest deployment cannot run now, or null when Airflow has parsed it (a pure decision).</summary>
+    internal static Refusal? TriggerRefusal(int version, string state, string? message) => state switch
+    {
+        "import_error" => new("The workflow's DAG file has an import error",
+            $"Airflow cannot import the DAG file of version {version}: {message ?? "no reason given"}. Fix the workflow and deploy it again.",
+            AirflowProblems.TypeBase + "import-error", RetryLater: false),
+        "written" => NotParsed(version, "not parsed by Airflow yet"),
+        _ => null,
+    };
+
+    private static Refusal NotParsed(int version, string why) =>
+        new("Not parsed by Airflow yet", $"Version {version} is deployed but {why}; try again in a few seconds.", AirflowProblems.TypeBase + "not-parsed", RetryLater: true);
+
+    private static ProblemHttpResult Refuse(Refusal refusal, HttpResponse response, TimeSpan retryAfter)
+    {
+        if (refusal.RetryLater)
+        {
+            response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return TypedResults.Problem(statusCode: 409, title: refusal.Title, detail: refusal.Detail, type: refusal.Type);
     }
 
     public static async Task<Results<Ok<RunPage>, ProblemHttpResult>> List(

@@ -26,7 +26,7 @@ public static class TokenEndpoints
     public static RouteGroupBuilder MapTokenEndpoints(this RouteGroupBuilder group)
     {
         group.MapGet("/", List).WithName("ListTokens");
-        group.MapPost("/", Create).WithName("CreateToken");
+        group.MapPost("/", Create).WithName("CreateToken").CarriesTokens();
         group.MapDelete("/{id:guid}", Revoke).WithName("RevokeToken");
         return group;
     }

@@ -36,8 +36,9 @@ public static class WorkflowEndpoints
             return problem;
         }
 
+        // The same answer create, import and update would give: 400 with every problem, or 200 when it would be saved.
         var result = validator.Validate(body);
-        return TypedResults.Ok(new ValidationReport(result.IsValid, result.Problems));
+        return result.IsValid ? TypedResults.Ok(new ValidationReport(true, result.Problems)) : Problems.Invalid(result.Problems);
     }
 
     public static async Task<Results<Created<WorkflowDetail>, ProblemHttpResult>> Create(
@@ -61,7 +62,8 @@ public static class WorkflowEndpoints
             return denied;
         }
 
-        var id = await InsertAsync(connection, user, validation.Document!, organisationId ?? user.GetCaller().Token?.OrganisationId, time.GetUtcNow(), "workflow.created");
+        var document = ExecutionModes.WithDefault(validation.Document!, isNew: true);
+        var id = await InsertAsync(connection, user, document, organisationId ?? user.GetCaller().Token?.OrganisationId, time.GetUtcNow(), "workflow.created");
         if (id is null)
         {
             return KeyTaken(validation.Document!.Metadata.Key);
@@ -159,6 +161,10 @@ public static class WorkflowEndpoints
         }
 
         var existing = (await WorkflowRows.DetailAsync(connection, id, role, transaction))!;
+        var previousExecution = existing.Document.TryGetProperty("spec", out var spec) && spec.TryGetProperty("execution", out var mode) && mode.ValueKind == System.Text.Json.JsonValueKind.String
+            ? mode.GetString()
+            : null;
+        document = ExecutionModes.WithDefault(document, isNew: false, previousExecution);
         if (System.Text.Json.JsonElement.DeepEquals(existing.Document, WorkflowJson.ToElement(document)))
         {
             // Saving the same document again is not a new version.
@@ -196,7 +202,17 @@ public static class WorkflowEndpoints
         await AuditLog.WriteAsync(connection, transaction, user, "workflow.deleted", id, new { name }, time.GetUtcNow());
         await transaction.CommitAsync(ct);
         // Only after the commit: a failed delete must not leave Airflow without the DAG of a workflow that still exists.
-        dags.Remove(owner, id);
+        try
+        {
+            dags.Remove(owner, id);
+        }
+        catch (WorkflowControl.Dags.DagPathException e)
+        {
+            // The workflow is gone; its file stays until an administrator replaces the link (nothing outside the root is deleted).
+            logger.LogWarning("Deleted workflow {WorkflowId}, but left its DAG file: a symbolic link at {Link} below the dags root", id, e.RelativePath);
+            await AuditLog.WriteAsync(connection, null, user, "workflow.dag_file_kept", id, new { reason = "symbolic link below the dags root", link = e.RelativePath }, time.GetUtcNow());
+        }
+
         try
         {
             await airflow.DeleteDagAsync(WorkflowControl.Dags.DagPaths.DagId(id), ct);

@@ -42,6 +42,8 @@ public sealed partial class ExceptionHandling(IProblemDetailsService problemDeta
         BadHttpRequestException { InnerException: JsonException json } => (400, "Bad request", JsonMessage(json)),
         BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message),
         JsonException json => (400, "Bad request", JsonMessage(json)),
+        // PostgreSQL text holds no NUL character (22021), jsonb no \u0000 (22P05): whichever field of a body carried one.
+        Npgsql.PostgresException { SqlState: "22021" or "22P05" } => (400, "Bad request", "Text may not contain NUL characters (U+0000)."),
         OperationCanceledException => (499, "Request cancelled", "The request was cancelled."),
         _ => (500, "Unexpected error", "Something went wrong on our side. It has been logged; try again, and tell us if it keeps happening."),
     };

@@ -6,6 +6,7 @@ import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { useShallow } from "zustand/react/shallow";
 import { Undo2, Redo2, LayoutGrid, HelpCircle, Save, Users } from "lucide-react";
 import { api } from "@/lib/api/client";
+import { workflowProblems } from "@/lib/api/problem";
 import { roleRank, type ValidationResult, type WorkflowDetail } from "@/lib/api/types";
 import { ErrorMessage } from "@/features/shared/ErrorMessage";
 import { countOf, formatDateTime } from "@/features/shared/format";
@@ -107,9 +108,13 @@ function EditorInner({ workflowId }: { workflowId: string }) {
     const doc = useEditor.getState().doc;
     if (!doc) return;
     const t = setTimeout(() => {
+      // A valid document answers 200; an invalid one 400 with the same problems a save would get.
       api.post<ValidationResult>("/workflows/validate", doc).then(
         (r) => useEditor.getState().setServerIssues(mapProblems(doc, r.problems)),
-        () => undefined,
+        (e) => {
+          const problems = workflowProblems(e);
+          if (problems) useEditor.getState().setServerIssues(mapProblems(doc, problems));
+        },
       );
     }, 500);
     return () => clearTimeout(t);

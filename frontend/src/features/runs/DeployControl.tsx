@@ -3,14 +3,8 @@ import { useEffect, useState } from "react";
 import { api } from "@/lib/api/client";
 import type { Deployment } from "@/lib/api/types";
 import { ErrorMessage } from "@/features/shared/ErrorMessage";
+import { DeploymentBadge } from "./DeploymentBadge";
 import { subscribeWorkflow } from "./hub";
-
-const STATE_TEXT: Record<string, string> = {
-  written: "written, waiting for Airflow",
-  parsed: "live in Airflow",
-  import_error: "Airflow import error",
-  superseded: "replaced by a newer one",
-};
 
 /** Deploys the saved version and follows it until Airflow has parsed it or reported an import error. */
 /** `live`: the editor saves every change itself, so unsaved work is only a change still on its way. */
@@ -60,17 +54,7 @@ export function DeployControl({ workflowId, canDeploy, dirty, live, version }: {
       <button type="button" onClick={deploy} disabled={!canDeploy || dirty || busy} title={!canDeploy ? "Your role cannot deploy" : dirty ? (live ? "Your latest change is still being saved" : "Save your changes before deploying") : `Deploy version ${version} to Airflow`}>
         {busy ? "Deploying…" : "Deploy"}
       </button>
-      {latest && (
-        <span className={`badge ${latest.state}`} data-testid="deploy-state" title={latest.state === "written" ? "The DAG file is written; Airflow picks it up on its next scan of the dags folder." : latest.message ?? undefined}>
-          v{latest.version}: {STATE_TEXT[latest.state] ?? latest.state}
-        </span>
-      )}
-      {latest?.state === "import_error" && latest.message && (
-        <details>
-          <summary>Airflow&apos;s message</summary>
-          <pre className="log" style={{ position: "absolute", zIndex: 20, maxWidth: 600 }}>{latest.message}</pre>
-        </details>
-      )}
+      {latest && <DeploymentBadge deployment={latest} />}
       {error !== null && (
         <div style={{ position: "absolute", top: "100%", zIndex: 20, width: 360 }}>
           <ErrorMessage error={error} doing="deploy" />

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "./client";
-import { describeError } from "./problem";
+import { describeError, workflowProblems } from "./problem";
 
 describe("API errors in plain words", () => {
   it("explains a validation problem with its fields", () => {
@@ -31,5 +31,13 @@ describe("API errors in plain words", () => {
   it("never shows a stack trace from an unknown failure as the title", () => {
     const f = describeError(new Error("boom"), "save");
     expect(f.title).toBe("Could not save.");
+  });
+
+  it("reads the problems of an invalid workflow from a 400 answer, and nothing from other failures", () => {
+    const problems = [{ pointer: "/spec/schedule", message: "The schedule 'H 0 * * *' is not accepted" }];
+    expect(workflowProblems(new ApiError(400, { title: "The workflow is not valid", problems }))).toEqual(problems);
+    expect(workflowProblems(new ApiError(400, { title: "Bad request" }))).toBeNull();
+    expect(workflowProblems(new ApiError(500, { problems }))).toBeNull();
+    expect(workflowProblems(new Error("offline"))).toBeNull();
   });
 });

@@ -1,5 +1,6 @@
 // Turns API failures into sentences a user understands, with what to do next.
 import { ApiError } from "./client";
+import type { ValidationProblem } from "./types";
 
 export interface FriendlyError { title: string; detail?: string; action: string; fields?: string[] }
 
@@ -44,4 +45,11 @@ export function describeError(error: unknown, doing = "do that"): FriendlyError 
     default:
       return { title: p.title ?? `Could not ${doing}.`, detail, fields, action: error.status >= 500 ? "Try again; if it keeps happening, tell your administrator." : "Check what you entered and try again." };
   }
+}
+
+/** The workflow problems a 400 answer lists (validate, create, import, update), or null for any other failure. */
+export function workflowProblems(error: unknown): ValidationProblem[] | null {
+  if (!(error instanceof ApiError) || error.status !== 400) return null;
+  const problems = error.problem.problems;
+  return Array.isArray(problems) ? problems : null;
 }

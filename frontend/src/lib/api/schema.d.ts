@@ -452,6 +452,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/schedules/next-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["NextRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schedules/timezones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ListTimeZones"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tokens": {
         parameters: {
             query?: never;
@@ -619,6 +651,11 @@ export interface components {
             email: null | string;
             displayName: string;
             role: string;
+        };
+        NextRunsResponse: {
+            schedule: null | string;
+            timezone: string;
+            runs: string[];
         };
         NodePosition: {
             /** Format: double */
@@ -879,6 +916,7 @@ export interface components {
             catchup?: boolean;
             /** Format: int32 */
             maxActiveRuns?: number | string;
+            execution?: null | string;
             params?: {
                 [key: string]: components["schemas"]["WorkflowParam"];
             };
@@ -912,6 +950,7 @@ export interface components {
             type: string;
             config?: components["schemas"]["JsonElement"];
             dependsOn?: string[];
+            ownTask?: boolean;
         };
     };
     responses: never;
@@ -1747,6 +1786,51 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PreviewResult"];
+                };
+            };
+        };
+    };
+    NextRuns: {
+        parameters: {
+            query?: {
+                schedule?: string;
+                timezone?: string;
+                count?: number | string;
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NextRunsResponse"];
+                };
+            };
+        };
+    };
+    ListTimeZones: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string[];
                 };
             };
         };

@@ -134,6 +134,8 @@ export interface PreviewResult { rows: Record<string, unknown>[]; schema: Previe
 export interface ProblemDetails {
   type?: string; title?: string; status?: number; detail?: string; instance?: string;
   errors?: Record<string, string[]>;
+  /** An invalid workflow's problems, each with its JSON pointer (create, import, update and validate alike). */
+  problems?: ValidationProblem[];
   currentVersion?: number;
   current?: WorkflowDetail;
   [key: string]: unknown;

@@ -123,6 +123,37 @@ public sealed class DeploymentTests
         Assert.That(await File.ReadAllTextAsync(driftedFile), Does.Contain("Drifted"));
     }
 
+    [Test]
+    public async Task A_link_planted_in_place_of_the_users_folder_fails_the_deploy_with_a_clear_message_and_an_audit_entry()
+    {
+        var user = await TestUser.SignUpAsync();
+        var id = await user.CreateWorkflowIdAsync();
+        var outside = Directory.CreateTempSubdirectory("wfc-outside-");
+        var userFolder = Path.Combine(ApiFixture.DagsRoot, "users", $"user_{Underscored(user.Id)}");
+        Directory.CreateDirectory(Path.GetDirectoryName(userFolder)!);
+        Directory.CreateSymbolicLink(userFolder, outside.FullName);
+        try
+        {
+            var response = await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { });
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            await using var db = new NpgsqlConnection(ApiFixture.ConnectionString);
+            var audited = await Dapper.SqlMapper.ExecuteScalarAsync<string?>(db,
+                "SELECT details->>'link' FROM audit_log WHERE workflow_id = @id AND action = 'workflow.deploy_refused'", new { id });
+
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+            Assert.That(problem.GetProperty("detail").GetString(), Does.Contain("symbolic link").And.Contain($"users/user_{Underscored(user.Id)}"));
+            Assert.That(outside.GetFileSystemInfos(), Is.Empty, "nothing was written outside the dags root");
+            Assert.That(audited, Is.EqualTo($"users/user_{Underscored(user.Id)}"));
+            var deployments = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/deployments");
+            Assert.That(deployments.GetArrayLength(), Is.Zero, "no deployment is recorded");
+        }
+        finally
+        {
+            File.Delete(userFolder);
+            outside.Delete(recursive: true);
+        }
+    }
+
     private static async Task<JsonElement> DeployAsync(TestUser user, Guid id)
     {
         var response = await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { });

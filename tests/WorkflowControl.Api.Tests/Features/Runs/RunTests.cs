@@ -55,6 +55,67 @@ public sealed class RunTests
     }
 
     [Test]
+    public async Task A_trigger_right_after_deploy_is_a_409_to_try_again_shortly_and_reaches_neither_Airflow_nor_the_dashboard()
+    {
+        var workflow = await DeployedWorkflow.CreateAsync(WithParams());
+
+        var response = await workflow.User.Client.PostAsJsonAsync($"/workflows/{workflow.Id}/runs", new { });
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Conflict), problem.ToString());
+        Assert.That(response.Headers.RetryAfter?.Delta, Is.EqualTo(TimeSpan.FromSeconds(5)), "the deployment follower's interval");
+        Assert.That(problem.GetProperty("detail").GetString(), Does.Contain("not parsed by Airflow yet; try again in a few seconds"));
+        Assert.That(AirflowStub.Sent("POST", AirflowStub.RunsPath(workflow.DagId)), Is.Empty);
+        await AssertNoRunAsync(workflow);
+    }
+
+    [Test]
+    public async Task A_workflow_whose_DAG_file_Airflow_cannot_import_is_a_409_naming_the_error()
+    {
+        var workflow = await DeployedWorkflow.CreateAsync(WithParams());
+        await workflow.FollowWithFileBrokenByAsync("t_extract.task_type = 'TestSource'");
+
+        var response = await workflow.User.Client.PostAsJsonAsync($"/workflows/{workflow.Id}/runs", new { });
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Conflict), problem.ToString());
+        Assert.That(response.Headers.RetryAfter, Is.Null, "trying again does not help; deploying a fixed version does");
+        Assert.That(problem.GetProperty("title").GetString(), Is.EqualTo("The workflow's DAG file has an import error"));
+        Assert.That(problem.GetProperty("detail").GetString(), Does.Match(
+            @"^Airflow cannot import the DAG file of version 1: Line \d+ of the DAG file: AttributeError: property 'task_type' of 'WorkflowTaskOperator' object has no setter\. Fix the workflow and deploy it again\.$"));
+        Assert.That(AirflowStub.Sent("POST", AirflowStub.RunsPath(workflow.DagId)), Is.Empty);
+        await AssertNoRunAsync(workflow);
+    }
+
+    [Test]
+    public async Task A_trigger_Airflow_refuses_leaves_no_run_that_only_the_dashboard_would_show()
+    {
+        var (user, id, dagId) = await DeployedWorkflowAsync();
+        // The DAG was deleted in Airflow's UI: 2.10 answers 404 until it parses the file again.
+        AirflowStub.Json("POST", AirflowStub.RunsPath(dagId), 404, AirflowStub.Recorded("03-get-dag-before-parse-404.json", dagId, "unused"));
+
+        var response = await user.Client.PostAsJsonAsync($"/workflows/{id}/runs", new { });
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Conflict), problem.ToString());
+        Assert.That(response.Headers.RetryAfter?.Delta, Is.EqualTo(TimeSpan.FromSeconds(5)));
+        Assert.That(problem.GetProperty("detail").GetString(), Does.Contain("Airflow does not know its DAG right now"));
+        await AssertNoRunAsync(new DeployedWorkflow(user, id, dagId));
+        await using var db = new NpgsqlConnection(ApiFixture.ConnectionString);
+        Assert.That(await db.ExecuteScalarAsync<int>("SELECT count(*) FROM audit_log WHERE workflow_id = @id AND action = 'run.trigger_refused'", new { id }), Is.EqualTo(1));
+    }
+
+    /// <summary>Neither the run list (from Airflow) nor the dashboard's last run (from the runs table) has a run.</summary>
+    private static async Task AssertNoRunAsync(DeployedWorkflow workflow)
+    {
+        await using var db = new NpgsqlConnection(ApiFixture.ConnectionString);
+        Assert.That(await db.ExecuteScalarAsync<int>("SELECT count(*) FROM runs WHERE workflow_id = @id", new { id = workflow.Id }), Is.Zero);
+        var dashboard = await workflow.User.Client.GetFromJsonAsync<JsonElement>("/workflows");
+        var item = dashboard.GetProperty("items").EnumerateArray().Single(w => w.GetProperty("id").GetGuid() == workflow.Id);
+        Assert.That(item.GetProperty("lastRun").ValueKind, Is.EqualTo(JsonValueKind.Null), "the dashboard shows no last run");
+    }
+
+    [Test]
     public async Task A_workflow_Airflow_does_not_know_yet_has_no_runs_rather_than_an_error()
     {
         var user = await TestUser.SignUpAsync();
@@ -168,13 +229,13 @@ public sealed class RunTests
         Assert.That(problem.GetProperty("title").GetString(), Is.EqualTo("Airflow is not reachable"));
     }
 
+    /// <summary>A workflow with params, deployed and parsed by the stub Airflow.</summary>
     private static async Task<(TestUser User, Guid Id, string DagId)> DeployedWorkflowAsync()
     {
-        var user = await TestUser.SignUpAsync();
-        var id = await user.CreateWorkflowIdAsync(WithParams());
-        var deployed = await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { });
-        Assert.That(deployed.StatusCode, Is.EqualTo(HttpStatusCode.Created));
-        return (user, id, "wf_" + id.ToString().Replace('-', '_'));
+        var workflow = await DeployedWorkflow.CreateAsync(WithParams());
+        await ApiFixture.Factory.FollowDeploymentsAsync();
+        Assert.That((await workflow.LatestDeploymentAsync()).GetProperty("state").GetString(), Is.EqualTo("parsed"));
+        return (workflow.User, workflow.Id, workflow.DagId);
     }
 
     private static JsonObject WithParams()

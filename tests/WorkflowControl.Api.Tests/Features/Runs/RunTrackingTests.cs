@@ -32,6 +32,7 @@ public sealed class RunTrackingTests
         var user = await TestUser.SignUpAsync(_api);
         var id = await user.CreateWorkflowIdAsync();
         await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { });
+        await _api.FollowDeploymentsAsync();
         var dagId = "wf_" + id.ToString().Replace('-', '_');
         AirflowStub.Json("POST", AirflowStub.RunsPath(dagId), 200, AirflowStub.DagRun(dagId, "any", "queued"));
         var changes = Channel.CreateUnbounded<JsonElement>();

@@ -24,6 +24,43 @@ public sealed class WorkflowCrudTests
     }
 
     [Test]
+    public async Task A_new_workflow_that_names_no_execution_mode_is_fused_and_keeps_its_mode_when_an_update_names_none()
+    {
+        var user = await TestUser.SignUpAsync();
+        var document = Documents.Simple();
+        document["spec"]!.AsObject().Remove("execution");
+        var id = await user.CreateWorkflowIdAsync(document);
+        Assert.That(await ExecutionOf(user, id), Is.EqualTo("fused"), "new workflows run fused");
+
+        var renamed = Documents.Simple("Renamed");
+        renamed["spec"]!.AsObject().Remove("execution");
+        var response = await Put(user, id, renamed, "\"1\"");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+        Assert.That(await ExecutionOf(user, id), Is.EqualTo("fused"), "an update that leaves the mode out keeps it");
+    }
+
+    [Test]
+    public async Task A_workflow_that_runs_per_step_stays_per_step_when_an_update_names_no_mode()
+    {
+        var user = await TestUser.SignUpAsync();
+        var id = await user.CreateWorkflowIdAsync(Documents.Simple());
+        var renamed = Documents.Simple("Renamed");
+        renamed["spec"]!.AsObject().Remove("execution");
+
+        var response = await Put(user, id, renamed, "\"1\"");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+        Assert.That(await ExecutionOf(user, id), Is.EqualTo("per-step"));
+    }
+
+    private static async Task<string?> ExecutionOf(TestUser user, Guid id)
+    {
+        var body = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}");
+        return body.GetProperty("document").GetProperty("spec").TryGetProperty("execution", out var mode) ? mode.GetString() : null;
+    }
+
+    [Test]
     public async Task Update_with_current_version_creates_the_next_version()
     {
         var user = await TestUser.SignUpAsync();

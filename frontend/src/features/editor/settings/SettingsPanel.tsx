@@ -5,7 +5,7 @@ import { applyOrReason, useEditor } from "../store";
 import { readSettings, type WorkflowSettings } from "../document/operations";
 import type { Issue } from "../document/validation";
 import { DraftField } from "../fields/DraftField";
-import { formatInZone, nextRuns, SCHEDULE_PRESETS } from "./cron";
+import { formatInZone, SCHEDULE_PRESETS, useNextRuns, useTimeZones } from "./cron";
 import {
   paramDefaultText,
   parseCron,
@@ -26,16 +26,8 @@ const parseRetries = parseWholeNumber("Retries", 0, 10);
 const parseRetryDelay = parseWholeNumber("The retry delay", 0, 86400);
 const parseParallelRuns = parseWholeNumber("Parallel runs", 1, 100);
 
-function timeZones(): string[] {
-  try {
-    return Intl.supportedValuesOf("timeZone");
-  } catch {
-    return ["UTC", "Europe/Berlin", "Europe/London", "America/New_York"];
-  }
-}
-
 export function SchedulePreview({ schedule, timezone }: { schedule: string | null; timezone: string }) {
-  const result = useMemo(() => (schedule ? nextRuns(schedule, timezone) : null), [schedule, timezone]);
+  const result = useNextRuns(schedule, timezone);
   if (!schedule) return <p className="hint">Runs only when someone starts it.</p>;
   if (!result) return null;
   if (!result.ok) return <p className="field-errors" role="alert">{result.error}</p>;
@@ -68,7 +60,8 @@ function setParam(name: string, update: ((spec: ParamSpec) => ParamSpec) | undef
 
 export function SettingsPanel({ issues, readOnly }: { issues: Issue[]; readOnly: boolean }) {
   const doc = useEditor((s) => s.doc);
-  const zones = useMemo(timeZones, []);
+  const zones = useTimeZones();
+  const parseZone = useMemo(() => parseTimeZone(zones), [zones]);
   const [newParam, setNewParam] = useState("");
   if (!doc) return null;
   const s = readSettings(doc);
@@ -120,8 +113,8 @@ export function SettingsPanel({ issues, readOnly }: { issues: Issue[]; readOnly:
         />
       )}
       {fieldErrors("schedule")}
-      <DraftField label="Time zone" value={s.timezone} parse={parseTimeZone} commit={(v) => change("timezone", v)} pauseMs={PAUSE_MS} parkKey="settings:timezone" inputProps={{ list: "tz-list" }} />
-      <datalist id="tz-list">{zones.map((z) => <option key={z} value={z} />)}</datalist>
+      <DraftField label="Time zone" value={s.timezone} parse={parseZone} commit={(v) => change("timezone", v)} pauseMs={PAUSE_MS} parkKey="settings:timezone" inputProps={{ list: "tz-list" }} />
+      <datalist id="tz-list">{(zones ?? []).map((z) => <option key={z} value={z} />)}</datalist>
       {fieldErrors("timezone")}
       <SchedulePreview schedule={s.schedule} timezone={s.timezone} />
       <label className="inline">

@@ -1,40 +1,30 @@
 import { describe, expect, it } from "vitest";
-import { formatInZone, nextRuns } from "./cron";
+import { ApiError } from "@/lib/api/client";
+import { formatInZone, nextRunsPath, readNextRuns } from "./cron";
 
-const from = new Date("2025-03-28T12:00:00Z"); // a Friday, two days before Europe/Berlin moves to summer time
-
-function iso(schedule: string, tz: string) {
-  const r = nextRuns(schedule, tz, 5, from);
-  if (!r.ok) throw new Error(r.error);
-  return r.runs.map((d) => d.toISOString());
-}
-
-describe("cron helper", () => {
-  it("gives the next five daily runs at 06:00 in Berlin, across the daylight-saving change", () => {
-    expect(iso("0 6 * * *", "Europe/Berlin")).toEqual([
-      "2025-03-29T05:00:00.000Z",
-      "2025-03-30T04:00:00.000Z",
-      "2025-03-31T04:00:00.000Z",
-      "2025-04-01T04:00:00.000Z",
-      "2025-04-02T04:00:00.000Z",
-    ]);
+describe("schedule explanation", () => {
+  it("asks the API for the next runs of the schedule in the workflow's zone", () => {
+    expect(nextRunsPath(" 0 6 * * 1-5 ", "Europe/Berlin")).toBe("/schedules/next-runs?schedule=0+6+*+*+1-5&timezone=Europe%2FBerlin&count=5");
   });
 
-  it("the same schedule in another zone runs at other instants", () => {
-    expect(iso("0 6 * * *", "America/New_York")[0]).toBe("2025-03-29T10:00:00.000Z");
-    expect(iso("0 6 * * *", "UTC")[0]).toBe("2025-03-29T06:00:00.000Z");
+  it("shows the runs the API computed", () => {
+    const r = readNextRuns({ runs: ["2025-03-29T05:00:00Z", "2025-03-30T04:00:00Z"] });
+    expect(r).toEqual({ ok: true, runs: [new Date("2025-03-29T05:00:00Z"), new Date("2025-03-30T04:00:00Z")] });
   });
 
-  it("understands presets and weekday ranges", () => {
-    expect(iso("@daily", "UTC")[0]).toBe("2025-03-29T00:00:00.000Z");
-    expect(iso("30 9 * * 1-5", "UTC").slice(0, 2)).toEqual(["2025-03-31T09:30:00.000Z", "2025-04-01T09:30:00.000Z"]);
+  it("shows the problems a save would report for a schedule or zone it refuses", () => {
+    const refused = new ApiError(400, {
+      title: "The workflow is not valid",
+      problems: [
+        { pointer: "/spec/schedule", message: "The schedule '0 0 L * *' is not accepted: 'L' (last day) is not supported by every Airflow version." },
+        { pointer: "/spec/timezone", message: "Unknown time zone 'Europe//Berlin'." },
+      ],
+    });
+    expect(readNextRuns(refused)).toEqual({ ok: false, error: expect.stringMatching(/'L' \(last day\).*Unknown time zone/) });
   });
 
-  it("explains what is wrong with a bad schedule or zone", () => {
-    expect(nextRuns("0 6 * *", "UTC", 5, from)).toEqual({ ok: false, error: expect.stringContaining("five fields") });
-    expect(nextRuns("99 6 * * *", "UTC", 5, from).ok).toBe(false);
-    expect(nextRuns("0 6 * * *", "Mars/Olympus", 5, from)).toEqual({ ok: false, error: expect.stringContaining("time zone") });
-    expect(nextRuns("@sometimes", "UTC", 5, from).ok).toBe(false);
+  it("says the server cannot be reached rather than inventing runs", () => {
+    expect(readNextRuns(new ApiError(0, {}))).toEqual({ ok: false, error: expect.stringContaining("cannot be reached") });
   });
 
   it("formats a run in the workflow's zone", () => {

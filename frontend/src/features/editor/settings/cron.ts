@@ -1,5 +1,9 @@
-// Cron helper for the schedule field: explains a schedule by its next runs in the workflow's time zone.
-import { CronExpressionParser } from "cron-parser";
+// The schedule field's explanation: its next runs in the workflow's time zone, computed by the API with the rules a
+// save applies (presets, the five-field grammar Airflow 2.10 and 3.x share, canonical IANA zones), never by a
+// second cron library that accepts other expressions.
+import { useEffect, useState } from "react";
+import { api, query } from "@/lib/api/client";
+import { describeError, workflowProblems } from "@/lib/api/problem";
 
 export const SCHEDULE_PRESETS: { value: string; label: string }[] = [
   { value: "@hourly", label: "Every hour" },
@@ -9,57 +13,68 @@ export const SCHEDULE_PRESETS: { value: string; label: string }[] = [
   { value: "@yearly", label: "Every 1 January" },
 ];
 
-// The presets the API accepts (Schedules.Presets), with the cron each stands for; @once runs a single time.
-const presetCron: Record<string, string | null> = {
-  "@once": null,
-  "@hourly": "0 * * * *",
-  "@daily": "0 0 * * *",
-  "@midnight": "0 0 * * *",
-  "@weekly": "0 0 * * 0",
-  "@monthly": "0 0 1 * *",
-  "@quarterly": "0 0 1 */3 *",
-  "@yearly": "0 0 1 1 *",
-  "@annually": "0 0 1 1 *",
-};
-
 export type NextRuns = { ok: true; runs: Date[] } | { ok: false; error: string };
 
-export function isValidTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-GB", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
+interface NextRunsAnswer { runs: string[] }
+
+/** The API path that answers the next `count` runs of `schedule` in zone `tz`. */
+export function nextRunsPath(schedule: string, tz: string, count = 5): string {
+  return `/schedules/next-runs${query({ schedule: schedule.trim(), timezone: tz, count })}`;
 }
 
-/** Why the API would refuse this schedule (as Schedules.Problem does), or null; the same words the next-runs preview uses. */
-export function scheduleProblem(schedule: string): string | null {
-  const r = nextRuns(schedule, "UTC", 1);
-  return r.ok ? null : r.error;
+/** What the editor shows for an answer: the runs, or the problems a save would report, in one sentence. */
+export function readNextRuns(answer: unknown): NextRuns {
+  if (answer && typeof answer === "object" && "runs" in answer && Array.isArray((answer as NextRunsAnswer).runs)) {
+    return { ok: true, runs: (answer as NextRunsAnswer).runs.map((r) => new Date(r)) };
+  }
+  const problems = workflowProblems(answer);
+  if (problems) return { ok: false, error: problems.map((p) => p.message).join(" ") };
+  return { ok: false, error: describeError(answer, "compute the next runs").title };
 }
 
-/** The next `count` run times of a 5-field cron or preset, computed in IANA zone `tz`. */
-export function nextRuns(schedule: string, tz: string, count = 5, from: Date = new Date()): NextRuns {
-  const trimmed = schedule.trim();
-  if (!isValidTimeZone(tz)) return { ok: false, error: `"${tz}" is not a known time zone (use a name like Europe/Berlin).` };
-  const preset = presetCron[trimmed];
-  if (preset === null) return { ok: true, runs: [] };
-  const expression = preset ?? trimmed;
-  if (expression.startsWith("@")) return { ok: false, error: `Unknown preset ${trimmed}; use ${Object.keys(presetCron).join(", ")}.` };
-  if (expression.split(/\s+/).length !== 5) {
-    return { ok: false, error: "A schedule has five fields: minute hour day-of-month month day-of-week, e.g. 0 6 * * 1-5." };
-  }
-  try {
-    const interval = CronExpressionParser.parse(expression, { tz, currentDate: from });
-    return { ok: true, runs: interval.take(count).map((d) => d.toDate()) };
-  } catch (e) {
-    return { ok: false, error: `This schedule cannot be read: ${e instanceof Error ? e.message : String(e)}` };
-  }
+/** Asks the API a moment after the last change; null while the first answer is on its way. */
+export function useNextRuns(schedule: string | null, tz: string, count = 5): NextRuns | null {
+  const [result, setResult] = useState<NextRuns | null>(null);
+  useEffect(() => {
+    if (!schedule) return;
+    let live = true;
+    const t = setTimeout(() => {
+      api.get<NextRunsAnswer>(nextRunsPath(schedule, tz, count)).then(
+        (answer) => live && setResult(readNextRuns(answer)),
+        (e) => live && setResult(readNextRuns(e)),
+      );
+    }, 250);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [schedule, tz, count]);
+  return schedule ? result : null;
 }
 
-/** Formats a run time as the user reads it in the workflow's zone, e.g. "Mon 3 Mar 2025, 06:00 CET". */
+/** The time zones a save accepts, from the API (the browser's own list has aliases and lacks none of them); null until it answers. */
+export function useTimeZones(): string[] | null {
+  const [zones, setZones] = useState<string[] | null>(null);
+  useEffect(() => {
+    let live = true;
+    api.get<string[]>("/schedules/timezones").then((z) => live && setZones(z), () => undefined);
+    return () => {
+      live = false;
+    };
+  }, []);
+  return zones;
+}
+
+/** Formats a run time as the user reads it in the workflow's zone, e.g. "Mon 3 Mar 2025, 06:00 CET" (UTC where the browser lacks the zone). */
 export function formatInZone(date: Date, tz: string): string {
+  try {
+    return format(date, tz);
+  } catch {
+    return format(date, "UTC");
+  }
+}
+
+function format(date: Date, tz: string): string {
   return new Intl.DateTimeFormat("en-GB", {
     timeZone: tz,
     weekday: "short",

@@ -2,7 +2,7 @@
 // text becomes a value only when the server would keep it, so a half-typed one never reaches the document.
 import type { ParamType } from "@/lib/api/types";
 import { accept as ok, reject as no, type Parse } from "../fields/draft";
-import { isValidTimeZone, scheduleProblem } from "./cron";
+import { scheduleProblem, timeZoneProblem } from "./schedule";
 
 export const parseName: Parse<string> = (text) => {
   const name = text.trim();
@@ -30,14 +30,14 @@ export const parseCron: Parse<string> = (text) => {
   return problem ? no(problem) : ok(schedule, schedule);
 };
 
-export const parseTimeZone: Parse<string> = (text) => {
-  const zone = text.trim();
-  // The API takes IANA names only (what Airflow understands): "UTC" or Area/Location.
-  if (!zone || (zone !== "UTC" && !zone.includes("/")) || !isValidTimeZone(zone)) {
-    return no(`“${zone}” is not a time zone name; use one such as Europe/Berlin, America/New_York or UTC.`);
-  }
-  return ok(zone, zone);
-};
+/** A time zone the API accepts (see timeZoneProblem); `zones` is GET /schedules/timezones, null while on its way. */
+export function parseTimeZone(zones: readonly string[] | null): Parse<string> {
+  return (text) => {
+    const zone = text.trim();
+    const problem = timeZoneProblem(zone, zones);
+    return problem ? no(problem) : ok(zone, zone);
+  };
+}
 
 /** A whole number from min to max (number fields of the settings). */
 export function parseWholeNumber(what: string, min: number, max: number): Parse<number> {

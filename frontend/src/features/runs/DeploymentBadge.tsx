@@ -1,0 +1,33 @@
+import type { Deployment } from "@/lib/api/types";
+
+const STATE_TEXT: Record<string, string> = {
+  written: "written, waiting for Airflow",
+  parsed: "live in Airflow",
+  import_error: "Airflow import error",
+  superseded: "replaced by a newer one",
+};
+
+/**
+ * A deployment's state where the editor shows it. With an import error, Airflow's error follows in words, as the API
+ * gives them (the exception's last line and the line of the DAG file, no traceback, no server paths).
+ */
+export function DeploymentBadge({ deployment }: { deployment: Pick<Deployment, "version" | "state" | "message"> }) {
+  const { version, state, message } = deployment;
+  const error = state === "import_error" ? message ?? "Airflow gave no reason." : null;
+  return (
+    <>
+      <span
+        className={`badge ${state}`}
+        data-testid="deploy-state"
+        title={state === "written" ? "The DAG file is written; Airflow picks it up on its next scan of the dags folder." : error ? undefined : message ?? undefined}
+      >
+        v{version}: {STATE_TEXT[state] ?? state}
+      </span>
+      {error && (
+        <span className="deploy-error" data-testid="deploy-error" role="status">
+          {error}
+        </span>
+      )}
+    </>
+  );
+}

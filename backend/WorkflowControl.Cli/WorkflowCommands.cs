@@ -178,17 +178,17 @@ internal static class WorkflowCommands
             var local = (await ReadValidAsync(context, [parsed.GetRequiredValue(file)]))[0];
             using var api = context.Connect(parsed);
             var id = await api.FindByKeyAsync(local.Key!, ct);
-            var after = WorkflowJson.ToElement(local.Validation.Document!);
             IReadOnlyList<WorkflowChange> changes;
             if (id is null)
             {
-                changes = [new WorkflowChange("", "added", null, after)];
+                changes = [new WorkflowChange("", "added", null, WorkflowJson.ToElement(ExecutionModes.WithDefault(local.Validation.Document!, isNew: true)))];
             }
             else
             {
-                var server = (await api.GetAsync($"/workflows/{id}", ct)).GetProperty("document");
-                var before = WorkflowJson.ToElement(server.Deserialize<WorkflowDocument>(WorkflowJson.Options)!);
-                changes = WorkflowDiff.Compare(before, after);
+                var server = (await api.GetAsync($"/workflows/{id}", ct)).GetProperty("document").Deserialize<WorkflowDocument>(WorkflowJson.Options)!;
+                // A file that names no execution mode keeps the server's on push, so it is no change either.
+                var after = ExecutionModes.WithDefault(local.Validation.Document!, isNew: false, server.Spec.Execution);
+                changes = WorkflowDiff.Compare(WorkflowJson.ToElement(server), WorkflowJson.ToElement(after));
             }
 
             if (context.IsJson(parsed))

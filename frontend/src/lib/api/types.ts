@@ -60,7 +60,11 @@ export interface TaskType {
 export type ParamType = "string" | "integer" | "number" | "boolean" | "date";
 export interface ParamSpec { type: ParamType; default?: unknown; description?: string }
 
-export interface WorkflowTask { id: string; type: string; config: Record<string, unknown>; dependsOn: string[] }
+/** ownTask: with fused execution, the step runs as an Airflow task of its own instead of joining its neighbours. */
+export interface WorkflowTask { id: string; type: string; config: Record<string, unknown>; dependsOn: string[]; ownTask?: boolean }
+
+/** fused: connected steps run together in one Airflow task; per-step (or absent, workflows made before): one task each. */
+export type ExecutionMode = "fused" | "per-step";
 
 export interface WorkflowDocument {
   apiVersion: "workflowcontrol.io/v1";
@@ -71,6 +75,7 @@ export interface WorkflowDocument {
     timezone: string;
     catchup: boolean;
     maxActiveRuns: number;
+    execution?: ExecutionMode;
     params: Record<string, ParamSpec>;
     defaults: { retries: number; retryDelaySeconds: number };
     tasks: WorkflowTask[];

@@ -34,6 +34,30 @@ function uiSchemaFor(type: TaskType): UiSchema {
   return ui;
 }
 
+/** Whether the step runs as an Airflow task of its own when the workflow runs steps together. */
+function OwnTaskField({ task, disabled }: { task: WorkflowTask; disabled: boolean }) {
+  const fused = useEditor((s) => s.doc?.spec.execution === "fused");
+  return (
+    <>
+      <label className="inline">
+        <input
+          type="checkbox"
+          checked={task.ownTask === true}
+          disabled={disabled}
+          onChange={(e) => applyOrReason({ kind: "updateNode", id: task.id, ownTask: e.target.checked })}
+          aria-describedby={`own-task-${task.id}`}
+        />
+        Run as its own Airflow task
+      </label>
+      <span id={`own-task-${task.id}`} className="hint">
+        {fused
+          ? "Its own log, retry and time in Airflow, instead of running together with the steps around it."
+          : "Every step runs as its own task while “Run steps together” is off in the workflow settings."}
+      </span>
+    </>
+  );
+}
+
 export function ConfigPanel({ task, type, issues, readOnly, lockedBy, onTakeOver }: {
   task: WorkflowTask;
   type: TaskType | undefined;
@@ -84,6 +108,7 @@ export function ConfigPanel({ task, type, issues, readOnly, lockedBy, onTakeOver
         hint="Lower-case letters, digits and _; shown in Airflow as the task id. Leave the field or press Enter to rename."
         inputProps={{ disabled: !editable }}
       />
+      <OwnTaskField task={task} disabled={!editable} />
       {general.length > 0 && (
         <ul className="field-errors" aria-label="Problems with this step">
           {general.map((i) => <li key={i.message}>{i.message}</li>)}

@@ -121,6 +121,13 @@ export function SettingsPanel({ issues, readOnly }: { issues: Issue[]; readOnly:
         <input type="checkbox" checked={s.catchup} onChange={(e) => change("catchup", e.target.checked)} />
         Catch up on missed runs
       </label>
+      <label className="inline">
+        <input type="checkbox" checked={s.execution === "fused"} onChange={(e) => change("execution", e.target.checked ? "fused" : "per-step")} aria-describedby="execution-help" />
+        Run steps together (faster)
+      </label>
+      <span id="execution-help" className="hint">
+        Connected steps run in one Airflow task and hand their data over in memory. Each step still shows its own state and log here; retrying a step runs its task again.
+      </span>
       <div className="row" style={{ alignItems: "flex-start" }}>
         <div style={{ flex: 1 }}>
           <DraftField label="Retries" value={String(s.retries)} parse={parseRetries} commit={(v) => change("retries", v)} pauseMs={PAUSE_MS} parkKey="settings:retries" inputProps={{ type: "number", min: 0, max: 10 }} />

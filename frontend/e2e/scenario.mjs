@@ -169,6 +169,8 @@ try {
     await typeIn(page.getByLabel("Time zone"), "America/New_York");
     await page.getByText("Next five runs (America/New_York):").waitFor();
     await page.getByTestId("next-runs").locator("li").nth(4).filter({ hasText: "07:15" }).waitFor();
+    // A new workflow runs its connected steps together, as one Airflow task.
+    assert.equal(await page.getByLabel("Run steps together (faster)").isChecked(), true, "new workflows are fused");
     await shot("04-editor-settings");
   });
 
@@ -264,14 +266,20 @@ try {
     await page.getByRole("tab", { name: "Run" }).click();
     await page.getByRole("button", { name: "Start run" }).click();
     const current = page.getByRole("region", { name: "Current run" });
-    // The stub runs the tasks one after another over a few seconds: the graph shows the run in progress first.
-    await page.locator(".task-node.state-running").first().waitFor({ timeout: 20000 });
+    // The stub runs the run's tasks over a few seconds; here one Airflow task runs all three steps, so all three
+    // show as running at once before they turn green.
+    await page.locator(".task-node.state-running").nth(2).waitFor({ timeout: 20000 });
     await shot("06d-running");
     await current.getByTestId("run-state").filter({ hasText: "success" }).waitFor({ timeout: 30000 });
     for (const id of ["csv", "filter", "file"]) await page.locator(`.react-flow__node[data-id="${id}"] .task-node.state-success`).waitFor();
-    assert.equal(await page.locator(".task-node:not(.state-success)").count(), 0, "every task of the run is green");
-    for (const id of ["csv", "filter", "file"]) await current.getByRole("row", { name: new RegExp(`^${id}\\b`) }).getByText("success").waitFor();
-    lastRunId = (await current.locator("code").getAttribute("title")) ?? "";
+    assert.equal(await page.locator(".task-node:not(.state-success)").count(), 0, "every step of the fused run is green");
+    for (const id of ["csv", "filter", "file"]) {
+      const row = current.getByRole("row", { name: new RegExp(`^${id}\\b`) });
+      await row.getByText("success").waitFor();
+      // The three steps ran together, as one Airflow task named after the first and the last.
+      await row.getByText("csv__to__file").waitFor();
+    }
+    lastRunId = (await current.getByTestId("run-id").getAttribute("title")) ?? "";
     assert.match(lastRunId, /^wfc_/, "the run shows its Airflow run id");
     await shot("06e-run-success");
   });
@@ -279,8 +287,10 @@ try {
   await step("open a task's log", async () => {
     await page.getByRole("region", { name: "Current run" }).getByRole("row", { name: /^filter\b/ }).getByRole("button", { name: "Log" }).click();
     const log = page.getByRole("region", { name: "Log of filter" });
-    await log.getByTestId("log-content").filter({ hasText: `Stub Airflow ran task filter of ` }).waitFor();
-    assert.match(await log.getByTestId("log-content").innerText(), /Marking task as SUCCESS\. dag_id=wf_\w+, task_id=filter/);
+    // A step of a fused run has the log of the Airflow task it ran in.
+    await log.getByTestId("log-content").filter({ hasText: `Stub Airflow ran task csv__to__file of ` }).waitFor();
+    assert.match(await log.getByTestId("log-content").innerText(), /Marking task as SUCCESS\. dag_id=wf_\w+, task_id=csv__to__file/);
+    await log.getByText("steps run together in Airflow task").waitFor();
     await log.getByText("Following while the task runs").waitFor({ state: "detached" });
     await shot("06f-task-log");
   });
@@ -288,7 +298,7 @@ try {
   await step("clicking a step after the run opens its log in the panel under the canvas, which can be made taller", async () => {
     await page.locator('.react-flow__node[data-id="csv"] .head').click();
     const log = page.getByRole("region", { name: "Log of csv" });
-    await log.getByTestId("log-content").filter({ hasText: "Stub Airflow ran task csv of " }).waitFor();
+    await log.getByTestId("log-content").filter({ hasText: "Stub Airflow ran task csv__to__file of " }).waitFor();
     assert.ok((await log.boundingBox()).width > 1000, "the log has the editor's width");
     const panel = page.getByRole("region", { name: "Results panel" });
     const before = await panel.boundingBox();
@@ -470,8 +480,11 @@ try {
     await row.getByRole("link", { name: lastRunId, exact: true }).click();
     await page.getByRole("heading", { name: `Run ${lastRunId}` }).waitFor();
     await page.getByTestId("run-starter").filter({ hasText: "by you" }).waitFor();
-    await page.getByRole("table", { name: "Task timeline" }).getByRole("button", { name: "filter", exact: true }).click();
-    await page.getByRole("region", { name: "Log of filter" }).getByTestId("log-content").filter({ hasText: "Stub Airflow ran task filter" }).waitFor();
+    // The timeline shows Airflow's tasks: the one task that ran the three steps, and which steps those were.
+    const timeline = page.getByRole("table", { name: "Task timeline" });
+    await timeline.getByText("steps csv → filter → file").waitFor();
+    await timeline.getByRole("button", { name: "csv__to__file", exact: true }).click();
+    await page.getByRole("region", { name: "Log of csv__to__file" }).getByTestId("log-content").filter({ hasText: "Stub Airflow ran task csv__to__file" }).waitFor();
     await shot("10b-run-detail");
   });
 

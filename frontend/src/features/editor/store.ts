@@ -2,7 +2,8 @@
 // through applyOperation (via perform/undo/redo); run state, validation and locks live in the view slice.
 "use client";
 import { create, type StateCreator } from "zustand";
-import type { PreviewResult, RunDetail, TaskRun, TaskType, WorkflowDetail, WorkflowDocument } from "@/lib/api/types";
+import type { PreviewResult, RunDetail, StepRun, TaskType, WorkflowDetail, WorkflowDocument } from "@/lib/api/types";
+import { stepsOf } from "./canvas/runStates";
 import type { FriendlyError } from "@/lib/api/problem";
 import { emptyHistory, perform, redo, undo, type History } from "./document/history";
 import type { Operation, Position } from "./document/operations";
@@ -43,9 +44,9 @@ export interface SelectionSlice {
 export interface ViewSlice {
   catalog: ReadonlyMap<string, TaskType>;
   serverIssues: IssueMap | null;
-  /** The run the editor shows (the latest, or the one just started), and its tasks by id for the canvas. */
+  /** The run the editor shows (the latest, or the one just started), and its steps by id for the canvas. */
   run: RunDetail | null;
-  runStates: Record<string, TaskRun>;
+  runStates: Record<string, StepRun>;
   /** Who else holds the edit lock of each node (filled by the collaboration hub; this page's own locks are not here). */
   locks: Record<string, { userId: string; displayName: string; connectionId?: string }>;
   /** Nodes other people selected, with their colours and initials. */
@@ -173,7 +174,7 @@ const viewSlice: StateCreator<EditorState, [], [], ViewSlice> = (set) => ({
   dragging: {},
   setCatalog: (types) => set({ catalog: new Map(types.map((t) => [t.id, t])) }),
   setServerIssues: (serverIssues) => set({ serverIssues }),
-  setRun: (run) => set({ run, runStates: Object.fromEntries((run?.tasks ?? []).map((t) => [t.taskId, t])) }),
+  setRun: (run) => set({ run, runStates: stepsOf(run) }),
   setDragging: (dragging) => set({ dragging }),
 });
 

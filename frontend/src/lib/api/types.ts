@@ -128,8 +128,17 @@ export interface RunSummary {
 }
 /** GET /workflows/{id}/runs: one page of runs, newest first, including runs Airflow's scheduler started. */
 export interface RunPage { items: RunSummary[]; total: number }
-export interface RunDetail extends RunSummary { tasks: TaskRun[]; params?: Record<string, unknown> | null }
-export interface LogChunk { content: string; continuationToken: string | null; done: boolean }
+/**
+ * One step of a run (GET .../runs/{runId} `steps`): the step's state and the Airflow task it ran in, its own id or,
+ * with fused execution, its group's (`first__to__last`). Rows, columns and error come from a fused group's record.
+ */
+export interface StepRun {
+  stepId: string; taskId: string; state: RunState | null; tryNumber: number; durationSeconds: number | null;
+  rows: number | null; columns: number | null; error: string | null;
+}
+export interface RunDetail extends RunSummary { tasks: TaskRun[]; steps: StepRun[]; params?: Record<string, unknown> | null }
+/** A chunk of a task's log; taskId is the Airflow task whose log it is (a fused step's is its group's). */
+export interface LogChunk { taskId: string; content: string; continuationToken: string | null; done: boolean }
 
 /** A data preview: the first rows a step produces on a sample, and the column types the task library sees. */
 export interface PreviewColumn { name: string; type: "integer" | "number" | "boolean" | "date" | "timestamp" | "string" | string; timezone?: string | null }

@@ -71,7 +71,7 @@ function TaskNodeViewImpl({ data, selected }: NodeProps<TaskNode>) {
           </div>
         )}
         {run && (
-          <div className="run">
+          <div className="run" title={run.taskId !== task.id ? `Ran together with other steps in Airflow task ${run.taskId}` : undefined}>
             <RunIcon state={run.state} />
             <span>{(run.state ?? "no status").replace("_", " ")}</span>
             {run.durationSeconds !== null && <span className="hint">{formatDuration(run.durationSeconds)}</span>}

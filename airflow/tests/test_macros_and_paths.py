@@ -1,6 +1,9 @@
 """Only the allow-listed macros render; ids and paths are made safe."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from workflowcontrol_tasks.errors import UnsafeTargetError
@@ -27,6 +30,14 @@ def test_run_ids_become_distinct_safe_folder_names() -> None:
     assert "/" not in first and ":" not in first and "+" not in first
     assert first != second
     assert safe_run_id("../../etc") not in ("..", ".") and "/" not in safe_run_id("../../etc")
+
+
+SAFE_RUN_IDS = json.loads((Path(__file__).parents[2] / "tests" / "fixtures" / "safe-run-ids.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", SAFE_RUN_IDS["cases"], ids=lambda case: case["runId"][:40])
+def test_run_folders_match_the_shared_vectors_the_api_reads_them_by(case: dict[str, str]) -> None:
+    assert safe_run_id(case["runId"]) == case["folder"]
 
 
 def test_owner_ids_must_be_uuids() -> None:

@@ -64,6 +64,7 @@ builder.Services.AddOptions<PreviewOptions>().BindConfiguration(PreviewOptions.S
     .PostConfigure(o => o.SharedDataRoot ??= builder.Configuration["SharedData:Root"])
     .ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddSingleton<PreviewRunner>();
+builder.Services.AddSingleton<StepRecords>();
 var signalR = builder.Services.AddSignalR(o =>
 {
     o.MaximumReceiveMessageSize = 64 * 1024;

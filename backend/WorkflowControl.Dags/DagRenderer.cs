@@ -119,7 +119,7 @@ public sealed partial class DagRenderer
         var edges = new ScriptArray();
         var operators = new SortedSet<string>(StringComparer.Ordinal);
         var steps = tasks.ToDictionary(t => t.Task.Id, StringComparer.Ordinal);
-        var groups = ExecutionModes.IsFused(spec) ? StepGrouping.Fused(spec.Tasks) : StepGrouping.PerStep(spec.Tasks);
+        var groups = StepGrouping.Of(spec);
         var producer = groups.SelectMany(g => g.Steps.Select(step => (step, g.TaskId))).ToDictionary(p => p.step, p => p.TaskId, StringComparer.Ordinal);
         foreach (var group in groups)
         {

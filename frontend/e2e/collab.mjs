@@ -55,6 +55,14 @@ async function openAs(session, url) {
   return page;
 }
 
+/** Types into a field as a person does, then leaves it with Tab (which stores what was typed). */
+async function typeIn(page, field, text) {
+  await field.click();
+  await page.keyboard.press("ControlOrMeta+a");
+  await page.keyboard.type(text);
+  await page.keyboard.press("Tab");
+}
+
 const node = (page, id) => page.locator(`.react-flow__node[data-id="${id}"]`);
 const cursorOf = (page, name) => page.getByLabel(`${name}'s pointer`);
 
@@ -111,7 +119,7 @@ try {
   await step("Ada changes a setting, Bea sees it and finds the step locked by Ada", async () => {
     await node(a, "csv").locator(".head").click();
     await a.getByLabel("Configure csv").waitFor();
-    await a.locator("#root_source").fill("sales/live.csv");
+    await typeIn(a, a.locator("#root_source"), "sales/live.csv");
     await a.getByTestId("live-state").filter({ hasText: "All changes saved" }).waitFor();
     await node(b, "csv").locator(".head").click();
     await b.getByLabel("Configure csv").waitFor();
@@ -161,7 +169,7 @@ try {
     await node(b, "csv").locator(".head").click();
     await node(a, "csv").locator(".head").click();
     await a.getByLabel("Configure csv").waitFor();
-    await a.locator("#root_source").fill("sales/for-viewers.csv");
+    await typeIn(a, a.locator("#root_source"), "sales/for-viewers.csv");
     await b.waitForFunction(() => document.querySelector("#root_source")?.value === "sales/for-viewers.csv");
   });
 

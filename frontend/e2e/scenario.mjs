@@ -52,6 +52,14 @@ async function connect(from, to) {
   await page.mouse.up();
 }
 
+/** Types into a field as a person does: click it, select what it holds, type, and (unless told not to) leave it with Tab. */
+async function typeIn(field, text, { leave = true, p = page } = {}) {
+  await field.click();
+  await p.keyboard.press("ControlOrMeta+a");
+  await p.keyboard.type(text);
+  if (leave) await p.keyboard.press("Tab");
+}
+
 async function openNode(id) {
   await page.locator(`.react-flow__node[data-id="${id}"] .head`).click();
   await page.getByRole("tab", { name: "Step" }).click();
@@ -84,9 +92,9 @@ try {
   await step("sign up and land on an empty dashboard", async () => {
     await page.goto(`${WEB}/signup`);
     await shot("01-signup");
-    await page.getByLabel("Your name").fill("Ada Analyst");
-    await page.getByLabel("E-mail").fill(email);
-    await page.getByLabel("Password").fill("correct horse battery");
+    await typeIn(page.getByLabel("Your name"), "Ada Analyst");
+    await typeIn(page.getByLabel("E-mail"), email);
+    await typeIn(page.getByLabel("Password"), "correct horse battery");
     await page.getByRole("button", { name: "Create account" }).click();
     await page.getByRole("heading", { name: "Workflows" }).waitFor();
   });
@@ -128,9 +136,9 @@ try {
 
   await step("configure the extract and the export", async () => {
     await openNode("csv");
-    await page.locator("#root_source").fill("sales/2024.csv");
+    await typeIn(page.locator("#root_source"), "sales/2024.csv");
     await openNode("file");
-    await page.locator("#root_path").fill("out/positive-sales.csv");
+    await typeIn(page.locator("#root_path"), "out/positive-sales.csv");
   });
 
   await step("the filter shows a validation error until it has a condition", async () => {
@@ -139,21 +147,46 @@ try {
     await page.getByTestId("validity").filter({ hasText: "problem" }).waitFor();
     await shot("03-editor-invalid");
     await page.getByLabel("Configure filter").locator(".btn-add").first().click();
-    await page.locator("#root_conditions_0_column").fill("amount");
+    await typeIn(page.locator("#root_conditions_0_column"), "amount");
     await page.locator("#root_conditions_0_operator").selectOption("gt");
-    await page.locator("#root_conditions_0_value").fill("0");
+    await typeIn(page.locator("#root_conditions_0_value"), "0");
     await page.getByTestId("validity").filter({ hasText: "valid" }).waitFor({ timeout: 10000 });
     assert.equal(await page.locator(".task-node.invalid").count(), 0, "no node is marked invalid once fixed");
   });
 
-  await step("settings: schedule with the next five runs", async () => {
+  await step("each node says what it is set to do", async () => {
+    await page.locator('.react-flow__node[data-id="filter"]').getByTestId("node-summary").filter({ hasText: "amount gt 0" }).waitFor();
+    await page.locator('.react-flow__node[data-id="csv"]').getByTestId("node-summary").filter({ hasText: "sales/2024.csv" }).waitFor();
+    await page.locator('.react-flow__node[data-id="file"]').getByTestId("node-summary").filter({ hasText: "out/positive-sales.csv" }).waitFor();
+  });
+
+  await step("settings: typed with the keyboard, the schedule shows its next five runs", async () => {
     await page.getByRole("tab", { name: /Settings/ }).click();
-    await page.getByLabel("Name", { exact: true }).fill("Positive sales");
+    await typeIn(page.getByLabel("Name", { exact: true }), "Positive sales");
     await page.getByLabel("Schedule").selectOption("cron");
-    await page.getByLabel("Cron expression").fill("0 6 * * 1-5");
-    await page.getByLabel("Time zone").fill("Europe/Berlin");
-    await page.getByTestId("next-runs").locator("li").nth(4).waitFor();
+    // Each half-typed value ("1", "15 7", "America/New_") would be refused by the server: nothing is stored until the field is left.
+    await typeIn(page.getByLabel("Cron expression"), "15 7 * * 1-5");
+    await typeIn(page.getByLabel("Time zone"), "America/New_York");
+    await page.getByText("Next five runs (America/New_York):").waitFor();
+    await page.getByTestId("next-runs").locator("li").nth(4).filter({ hasText: "07:15" }).waitFor();
+    // A new workflow runs its connected steps together, as one Airflow task.
+    assert.equal(await page.getByLabel("Run steps together (faster)").isChecked(), true, "new workflows are fused");
     await shot("04-editor-settings");
+  });
+
+  await step("an invalid schedule stays in its field with the reason under it, and is not saved", async () => {
+    const cron = page.getByLabel("Cron expression");
+    await typeIn(cron, "15 7 * *");
+    await page.getByRole("alert").filter({ hasText: "not a five-field cron expression" }).waitFor();
+    assert.equal(await cron.inputValue(), "15 7 * *", "what was typed stays on screen");
+    assert.equal(await cron.getAttribute("aria-invalid"), "true");
+    await page.getByTestId("live-state").filter({ hasText: "All changes saved" }).waitFor();
+    const token = await page.evaluate(() => JSON.parse(localStorage.getItem("wfc.session")).token);
+    const saved = await (await fetch(`${process.env.API_URL}/workflows/${workflowUrl.split("/").pop()}`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    assert.equal(saved.document.spec.schedule, "15 7 * * 1-5", "the invalid schedule was not saved");
+    await shot("04b-invalid-cron");
+    await typeIn(cron, "15 7 * * 1-5");
+    await page.getByRole("alert").filter({ hasText: "not a five-field cron expression" }).waitFor({ state: "detached" });
   });
 
   await step("every change is saved as it is made", async () => {
@@ -161,6 +194,16 @@ try {
     await page.getByTestId("live-state").filter({ hasText: "All changes saved" }).waitFor();
     assert.equal(await page.getByRole("button", { name: "Save", exact: true }).count(), 0, "live editing has nothing to save by hand");
     await shot("05-editor-saved");
+  });
+
+  await step("Ctrl+S while typing stores the field and says it is saved", async () => {
+    await typeIn(page.getByLabel("Description", { exact: true }), "Sales with a positive amount", { leave: false });
+    await page.keyboard.press("ControlOrMeta+s");
+    await page.getByRole("status").filter({ hasText: "Saved: the server has every change" }).waitFor();
+    const token = await page.evaluate(() => JSON.parse(localStorage.getItem("wfc.session")).token);
+    const saved = await (await fetch(`${process.env.API_URL}/workflows/${workflowUrl.split("/").pop()}`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    assert.equal(saved.document.metadata.description, "Sales with a positive amount");
+    await page.keyboard.press("Tab");
   });
 
   await step("reload and find it unchanged", async () => {
@@ -176,16 +219,17 @@ try {
     await openNode("csv");
     assert.equal(await page.locator("#root_source").inputValue(), "sales/2024.csv");
     await page.getByRole("tab", { name: /Settings/ }).click();
-    assert.equal(await page.getByLabel("Cron expression").inputValue(), "0 6 * * 1-5");
+    assert.equal(await page.getByLabel("Cron expression").inputValue(), "15 7 * * 1-5");
+    assert.equal(await page.getByLabel("Time zone").inputValue(), "America/New_York");
     assert.equal(await page.getByRole("heading", { level: 1 }).innerText(), "Positive sales");
     await page.getByTestId("validity").filter({ hasText: "valid" }).waitFor();
     await shot("06-editor-reloaded");
   });
 
-  await step("data preview: a missing file is explained, then the rows and column types show", async () => {
+  await step("data preview: a missing file is explained, then the rows and column types show in the wide panel", async () => {
     await openNode("csv");
+    await page.getByLabel("Configure csv").getByRole("button", { name: "Preview data" }).click();
     const preview = page.getByRole("region", { name: "Data preview" });
-    await preview.getByRole("button", { name: "Preview" }).click();
     await preview.getByRole("alert").filter({ hasText: "file 'sales/2024.csv' was not found in your data folder" }).waitFor({ timeout: 30000 });
     const { user } = await page.evaluate(() => JSON.parse(localStorage.getItem("wfc.session")));
     const folder = `${process.env.SHARED_DATA}/${user.id}/files/sales`;
@@ -197,6 +241,9 @@ try {
     await rows.waitFor({ timeout: 30000 });
     assert.deepEqual(await rows.locator("tbody tr").allInnerTexts(), ["north\t5"], "the filter keeps positive amounts of the sample");
     await preview.getByRole("table", { name: "Columns" }).getByRole("row", { name: "amount integer" }).waitFor();
+    // Under the canvas, as wide as the editor: not squeezed into the sidebar.
+    const box = await preview.boundingBox();
+    assert.ok(box.width > 1000, `the preview is ${box.width} px wide`);
     await shot("06a-preview");
   });
 
@@ -219,14 +266,20 @@ try {
     await page.getByRole("tab", { name: "Run" }).click();
     await page.getByRole("button", { name: "Start run" }).click();
     const current = page.getByRole("region", { name: "Current run" });
-    // The stub runs the tasks one after another over a few seconds: the graph shows the run in progress first.
-    await page.locator(".task-node.state-running").first().waitFor({ timeout: 20000 });
+    // The stub runs the run's tasks over a few seconds; here one Airflow task runs all three steps, so all three
+    // show as running at once before they turn green.
+    await page.locator(".task-node.state-running").nth(2).waitFor({ timeout: 20000 });
     await shot("06d-running");
     await current.getByTestId("run-state").filter({ hasText: "success" }).waitFor({ timeout: 30000 });
     for (const id of ["csv", "filter", "file"]) await page.locator(`.react-flow__node[data-id="${id}"] .task-node.state-success`).waitFor();
-    assert.equal(await page.locator(".task-node:not(.state-success)").count(), 0, "every task of the run is green");
-    for (const id of ["csv", "filter", "file"]) await current.getByRole("row", { name: new RegExp(`^${id}\\b`) }).getByText("success").waitFor();
-    lastRunId = (await current.locator("code").getAttribute("title")) ?? "";
+    assert.equal(await page.locator(".task-node:not(.state-success)").count(), 0, "every step of the fused run is green");
+    for (const id of ["csv", "filter", "file"]) {
+      const row = current.getByRole("row", { name: new RegExp(`^${id}\\b`) });
+      await row.getByText("success").waitFor();
+      // The three steps ran together, as one Airflow task named after the first and the last.
+      await row.getByText("csv__to__file").waitFor();
+    }
+    lastRunId = (await current.getByTestId("run-id").getAttribute("title")) ?? "";
     assert.match(lastRunId, /^wfc_/, "the run shows its Airflow run id");
     await shot("06e-run-success");
   });
@@ -234,10 +287,36 @@ try {
   await step("open a task's log", async () => {
     await page.getByRole("region", { name: "Current run" }).getByRole("row", { name: /^filter\b/ }).getByRole("button", { name: "Log" }).click();
     const log = page.getByRole("region", { name: "Log of filter" });
-    await log.getByTestId("log-content").filter({ hasText: `Stub Airflow ran task filter of ` }).waitFor();
-    assert.match(await log.getByTestId("log-content").innerText(), /Marking task as SUCCESS\. dag_id=wf_\w+, task_id=filter/);
+    // A step of a fused run has the log of the Airflow task it ran in.
+    await log.getByTestId("log-content").filter({ hasText: `Stub Airflow ran task csv__to__file of ` }).waitFor();
+    assert.match(await log.getByTestId("log-content").innerText(), /Marking task as SUCCESS\. dag_id=wf_\w+, task_id=csv__to__file/);
+    await log.getByText("steps run together in Airflow task").waitFor();
     await log.getByText("Following while the task runs").waitFor({ state: "detached" });
     await shot("06f-task-log");
+  });
+
+  await step("clicking a step after the run opens its log in the panel under the canvas, which can be made taller", async () => {
+    await page.locator('.react-flow__node[data-id="csv"] .head').click();
+    const log = page.getByRole("region", { name: "Log of csv" });
+    await log.getByTestId("log-content").filter({ hasText: "Stub Airflow ran task csv__to__file of " }).waitFor();
+    assert.ok((await log.boundingBox()).width > 1000, "the log has the editor's width");
+    const panel = page.getByRole("region", { name: "Results panel" });
+    const before = await panel.boundingBox();
+    const edge = await page.getByRole("separator", { name: "Resize the results panel" }).boundingBox();
+    await page.mouse.move(edge.x + edge.width / 2, edge.y + edge.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(edge.x + edge.width / 2, edge.y - 120, { steps: 6 });
+    await page.mouse.up();
+    const after = await panel.boundingBox();
+    assert.ok(after.height >= before.height + 100, `the panel grew from ${before.height} to ${after.height} px`);
+    await shot("06g-node-log");
+    // Back to its height, then out of the way.
+    await page.mouse.move(edge.x + edge.width / 2, edge.y - 120);
+    await page.mouse.down();
+    await page.mouse.move(edge.x + edge.width / 2, edge.y + edge.height / 2, { steps: 6 });
+    await page.mouse.up();
+    await page.getByRole("button", { name: "Hide the results panel" }).click();
+    await log.waitFor({ state: "detached" });
   });
 
   await step("undo a deletion, copy and paste, arrange", async () => {
@@ -255,6 +334,12 @@ try {
     await page.keyboard.press("Control+v");
     await page.locator('.react-flow__node[data-id="filter_copy"]').waitFor();
     assert.equal(await page.locator(".react-flow__node").count(), 6);
+    for (const id of ["csv", "filter", "file"]) {
+      const original = await page.locator(`.react-flow__node[data-id="${id}"]`).boundingBox();
+      const copy = await page.locator(`.react-flow__node[data-id="${id}_copy"]`).boundingBox();
+      const apart = copy.y >= original.y + original.height || copy.x >= original.x + original.width || copy.x + copy.width <= original.x;
+      assert.ok(apart, `the copy of ${id} does not lie on it: ${JSON.stringify({ original, copy })}`);
+    }
     assert.equal(await page.locator(".react-flow__edge").count(), 4, "pasted steps keep their connections");
     await page.keyboard.press("Control+z");
     await page.locator('.react-flow__node[data-id="filter_copy"]').waitFor({ state: "detached" });
@@ -281,7 +366,7 @@ try {
     const put = await fetch(`${process.env.API_URL}/workflows/${id}`, { method: "PUT", headers: { ...headers, "If-Match": `"${current.version}"` }, body: JSON.stringify(theirs) });
     assert.equal(put.status, 200, "the colleague's save is accepted");
     await openNode("file");
-    await page.locator("#root_path").fill("out/mine.csv");
+    await typeIn(page.locator("#root_path"), "out/mine.csv");
     await page.getByRole("tab", { name: /Settings/ }).click();
     await page.waitForFunction(() => [...document.querySelectorAll("textarea")].some((t) => t.value === "Changed by a colleague"));
     const saved = await until(async () => {
@@ -313,7 +398,7 @@ try {
     assert.equal(put.status, 200, "the colleague's save is accepted");
     await op.locator('.react-flow__node[data-id="file"] .head').click();
     await op.getByLabel("Configure file").waitFor();
-    await op.locator("#root_path").fill("out/by-hand.csv");
+    await typeIn(op.locator("#root_path"), "out/by-hand.csv", { p: op });
     await op.getByRole("button", { name: "Save", exact: true }).click();
     await op.getByRole("heading", { name: "Someone else saved this workflow" }).waitFor();
     await op.getByRole("region", { name: "Their changes" }).getByText("Changed again by a colleague").waitFor();
@@ -362,6 +447,11 @@ try {
     await page.getByRole("heading", { name: "People with access" }).waitFor();
     await page.getByText(email).waitFor();
     await shot("08-collaborators");
+    // Nobody signed up with this address: the e-mail field says so.
+    await typeIn(page.getByLabel("Invite by e-mail"), `nobody-${Date.now()}@example.com`, { leave: false });
+    await page.getByRole("button", { name: "Give access" }).click();
+    await page.getByRole("alert").filter({ hasText: /^No account has the e-mail nobody-/ }).waitFor();
+    assert.equal(await page.getByLabel("Invite by e-mail").getAttribute("aria-invalid"), "true");
     await page.keyboard.press("Escape");
     await page.getByLabel("Back to workflows").click();
     await page.getByRole("link", { name: "Positive sales" }).waitFor();
@@ -369,6 +459,9 @@ try {
     await row.getByText("in Airflow").waitFor();
     await row.getByText("success", { exact: true }).waitFor();
     assert.notEqual(await row.locator("td").nth(5).innerText(), "none", "a deployed, scheduled workflow shows its next run");
+    // Every time names its zone; one workflow is one workflow.
+    for (const cell of [row.locator("td").nth(5), row.locator("td").nth(6)]) assert.match(await cell.innerText(), /\d{2}:\d{2} [A-Z][A-Za-z0-9+:-]*$/);
+    await page.getByText(/· 1 workflow$/).waitFor();
     await shot("09-dashboard");
     await page.getByLabel("State").selectOption({ label: "Last run failed" });
     await page.getByText("No workflow matches these filters").waitFor();
@@ -376,17 +469,28 @@ try {
     await page.getByRole("link", { name: "Positive sales" }).waitFor();
   }, { soft: true });
 
-  await step("history page", async () => {
+  await step("history page: who started each run, and a click opens the run", async () => {
     await page.goto(`${workflowUrl}/runs`);
     await page.getByRole("heading", { name: /Run history/ }).waitFor();
     const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: lastRunId, exact: true }) });
     await row.getByText("success", { exact: true }).waitFor();
+    await row.getByRole("cell", { name: "You", exact: true }).waitFor();
     await shot("10-history");
+    // Clicking a run used to freeze the tab (the table re-rendered without end).
+    await row.getByRole("link", { name: lastRunId, exact: true }).click();
+    await page.getByRole("heading", { name: `Run ${lastRunId}` }).waitFor();
+    await page.getByTestId("run-starter").filter({ hasText: "by you" }).waitFor();
+    // The timeline shows Airflow's tasks: the one task that ran the three steps, and which steps those were.
+    const timeline = page.getByRole("table", { name: "Task timeline" });
+    await timeline.getByText("steps csv → filter → file").waitFor();
+    await timeline.getByRole("button", { name: "csv__to__file", exact: true }).click();
+    await page.getByRole("region", { name: "Log of csv__to__file" }).getByTestId("log-content").filter({ hasText: "Stub Airflow ran task csv__to__file" }).waitFor();
+    await shot("10b-run-detail");
   });
 
   await step("API token is shown once", async () => {
     await page.goto(`${WEB}/tokens`);
-    await page.getByLabel("Name").fill("ci-deploy");
+    await typeIn(page.getByLabel("Name"), "ci-deploy", { leave: false });
     await page.getByRole("button", { name: "Create token" }).click();
     const token = await page.getByTestId("new-token").innerText();
     assert.ok(token.length > 20, "a token is shown");
@@ -406,6 +510,34 @@ try {
     await shot("12-example");
   });
 
+  await step("a step dropped at the palette's edge lies wholly on the canvas", async () => {
+    await dragTask("transform.clean", 4, 160);
+    const clean = page.locator('.react-flow__node[data-id="clean"]');
+    await clean.waitFor();
+    const canvas = await page.getByTestId("canvas").boundingBox();
+    const box = await clean.boundingBox();
+    assert.ok(box.x >= canvas.x && box.x + box.width <= canvas.x + canvas.width, `inside the canvas: node ${JSON.stringify(box)}, canvas ${JSON.stringify(canvas)}`);
+    await clean.locator(".head").click();
+    await page.getByLabel("Configure clean").waitFor();
+  });
+
+  await step("a join names its two inputs at its ports", async () => {
+    await dragTask("transform.join", 500, 420);
+    const join = page.locator('.react-flow__node[data-id="join"]');
+    await join.waitFor();
+    const handles = join.locator(".react-flow__handle.target");
+    assert.equal(await handles.count(), 2);
+    for (const [i, title] of ["Left table", "Right table"].entries()) {
+      const label = join.getByText(title, { exact: true });
+      await label.waitFor();
+      const l = await label.boundingBox();
+      const h = await handles.nth(i).boundingBox();
+      // Just above its port and to the left of it, where the connection comes in.
+      assert.ok(l.x + l.width <= h.x + h.width && l.y + l.height <= h.y + h.height && l.y + l.height >= h.y - 6, `${title} sits at port ${i + 1}: label ${JSON.stringify(l)}, port ${JSON.stringify(h)}`);
+    }
+    await shot("13-join-ports");
+  });
+
   await step("pages carry nosniff and a strict policy with frame-ancestors 'none', and the whole scenario broke none of it", async () => {
     const response = await page.goto(`${WEB}/`);
     const headers = response.headers();
@@ -422,6 +554,11 @@ try {
     await page.getByRole("heading", { name: "Sign in to WorkflowControl" }).waitFor();
     await page.goto(workflowUrl);
     await page.waitForURL(/\/signin/);
+    await typeIn(page.getByLabel("E-mail"), email);
+    await typeIn(page.getByLabel("Password"), "not my password", { leave: false });
+    await page.keyboard.press("Enter");
+    await page.getByRole("alert").filter({ hasText: "Wrong e-mail or password." }).waitFor();
+    assert.equal(await page.getByText("You are signed out").count(), 0);
   });
 } catch {
   // reported by step()

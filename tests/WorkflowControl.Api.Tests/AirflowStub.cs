@@ -46,5 +46,24 @@ public static class AirflowStub
         return run;
     }
 
+    /// <summary>Airflow's recorded task instance list, one per task in the given state; started tasks started at <paramref name="started"/>.</summary>
+    public static JsonObject TaskInstances(string dagId, string runId, DateTimeOffset started, params (string Task, string? State)[] tasks)
+    {
+        var recorded = Recorded("22-task-instances-of-run.json", dagId, runId)["task_instances"]![0]!;
+        var instances = new JsonArray();
+        foreach (var (task, state) in tasks)
+        {
+            var instance = recorded.DeepClone().AsObject();
+            instance["task_id"] = task;
+            instance["task_display_name"] = task;
+            instance["state"] = state;
+            instance["start_date"] = state is null ? null : started.ToString("O");
+            instance["end_date"] = state is "success" or "failed" or "upstream_failed" ? started.AddSeconds(9).ToString("O") : null;
+            instances.Add(instance);
+        }
+
+        return new JsonObject { ["task_instances"] = instances, ["total_entries"] = instances.Count };
+    }
+
     public static string Serialize(JsonNode node) => node.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
 }

@@ -39,6 +39,16 @@ public sealed record GroupingRules
 /// </summary>
 public static class StepGrouping
 {
+    /// <summary>
+    /// The Airflow tasks a workflow's DAG file has: fused groups when <see cref="WorkflowSpec.Execution"/> is fused,
+    /// otherwise one task per step. The renderer writes them and the API maps a run's tasks back to steps with them.
+    /// </summary>
+    public static IReadOnlyList<StepGroup> Of(WorkflowSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return ExecutionModes.IsFused(spec) ? Fused(spec.Tasks) : PerStep(spec.Tasks);
+    }
+
     /// <summary>Every step its own task: per-step execution, and steps that opt out.</summary>
     public static IReadOnlyList<StepGroup> PerStep(IReadOnlyList<WorkflowTask> tasks) =>
         [.. WorkflowGraph.TopologicalOrder(tasks).Select(t => new StepGroup(t.Id, [t.Id], [.. t.DependsOn]))];

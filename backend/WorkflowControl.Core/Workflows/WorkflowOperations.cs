@@ -64,7 +64,7 @@ public static class WorkflowOperations
                 case UpdateConfigOp u:
                     Add(u.Id);
                     break;
-                case UpdateNodeOp u when u.SetsConfig || (u.NewId is not null && u.NewId != u.Id):
+                case UpdateNodeOp u when u.SetsConfig || u.OwnTask is not null || (u.NewId is not null && u.NewId != u.Id):
                     Add(u.Id);
                     break;
                 case DeleteNodeOp d:
@@ -174,6 +174,15 @@ public static class WorkflowOperations
             foreach (var task in TasksWithId(tasks, op.Id))
             {
                 task["config"] = op.Config?.DeepClone() ?? new JsonObject();
+            }
+        }
+
+        if (op.OwnTask is { } ownTask)
+        {
+            foreach (var task in TasksWithId(tasks, op.Id))
+            {
+                // Only the mark is stored: false leaves the task as one made without it.
+                SetOrRemove(task, "ownTask", ownTask ? JsonValue.Create(true) : null);
             }
         }
 
@@ -307,7 +316,14 @@ public static class WorkflowOperations
         foreach (var (name, value) in op.Changes)
         {
             var (parent, field) = SettingLocation(doc, name);
-            parent[field] = value?.DeepClone();
+            if (name == "execution")
+            {
+                SetOrRemove(parent, field, value?.DeepClone()); // null: the mode a workflow made before fused execution has (none)
+            }
+            else
+            {
+                parent[field] = value?.DeepClone();
+            }
         }
 
         // The browser rewrites every setting from readSettings, which reads a missing description as ""
@@ -325,6 +341,18 @@ public static class WorkflowOperations
 
         ObjectAt(ObjectAt(doc, "spec"), "defaults");
         return null;
+    }
+
+    private static void SetOrRemove(JsonObject parent, string field, JsonNode? value)
+    {
+        if (value is null)
+        {
+            parent.Remove(field);
+        }
+        else
+        {
+            parent[field] = value;
+        }
     }
 
     private static (JsonObject Parent, string Field) SettingLocation(JsonObject doc, string setting) => setting switch
@@ -450,8 +478,8 @@ public static class WorkflowOperations
 
     private sealed record MoveNodeOp(string Id, JsonObject Position) : Op;
 
-    /// <summary>SetsConfig: config was given (null means {} as in the browser).</summary>
-    private sealed record UpdateNodeOp(string Id, string? NewId, bool SetsConfig, JsonObject? Config) : Op;
+    /// <summary>SetsConfig: config was given (null means {} as in the browser). OwnTask: null when not given.</summary>
+    private sealed record UpdateNodeOp(string Id, string? NewId, bool SetsConfig, JsonObject? Config, bool? OwnTask) : Op;
 
     /// <summary>Removes: the operation has no "value" (undefined in the browser); a JSON null value sets null.</summary>
     private sealed record UpdateConfigOp(string Id, IReadOnlyList<string> Path, bool Removes, JsonNode? Value) : Op;
@@ -554,7 +582,10 @@ public static class WorkflowOperations
                     throw Malformed("\"updateNode\" needs \"config\" as an object when it gives one.");
                 }
 
-                return new UpdateNodeOp(RequiredString(op, kind, "id"), newId, setsConfig, config as JsonObject);
+                bool? ownTask = !op.ContainsKey("ownTask") ? null
+                    : op["ownTask"]?.GetValueKind() is JsonValueKind.True or JsonValueKind.False ? op["ownTask"]!.GetValue<bool>()
+                    : throw Malformed("\"updateNode\" needs \"ownTask\" as true or false when it gives one.");
+                return new UpdateNodeOp(RequiredString(op, kind, "id"), newId, setsConfig, config as JsonObject, ownTask);
             case "updateConfig":
                 var path = Strings(op["path"]) ?? throw Malformed("\"updateConfig\" needs \"path\" as a list of field names.");
                 var sets = op.TryGetPropertyValue("value", out var value);
@@ -599,6 +630,7 @@ public static class WorkflowOperations
             "schedule" => (kind is JsonValueKind.String or null, "a string or null"),
             "tags" => (Strings(value) is not null, "a list of strings"),
             "catchup" => (kind is JsonValueKind.True or JsonValueKind.False, "true or false"),
+            "execution" => (value is null || (kind == JsonValueKind.String && value.GetValue<string>() is ExecutionModes.Fused or ExecutionModes.PerStep), $"\"{ExecutionModes.Fused}\", \"{ExecutionModes.PerStep}\" or null"),
             "maxActiveRuns" or "retries" or "retryDelaySeconds" => (kind == JsonValueKind.Number, "a number"),
             "params" => (kind == JsonValueKind.Object, "an object"),
             _ => throw Malformed($"Unknown setting \"{WorkflowValidator.Shorten(name)}\"."),

@@ -102,6 +102,16 @@ public sealed class StepGroupingTests
         Assert.That(Describe(groups), Is.EqualTo(new[] { "read: read <- ", "clean: clean <- read" }));
     }
 
+    [TestCase("fused", "read__to__clean: read clean <- ")]
+    [TestCase("per-step", "read: read <- |clean: clean <- read")]
+    [TestCase(null, "read: read <- |clean: clean <- read")]
+    public void The_execution_mode_chooses_the_tasks_and_a_workflow_without_one_runs_per_step(string? execution, string expected)
+    {
+        var spec = new WorkflowSpec { Execution = execution, Tasks = [Step("read"), Step("clean", "read")] };
+
+        Assert.That(string.Join('|', Describe(StepGrouping.Of(spec))), Is.EqualTo(expected));
+    }
+
     private static WorkflowTask Step(string id, params string[] dependsOn) => Step(id, dependsOn, "transform.clean");
 
     private static WorkflowTask Step(string id, string[] dependsOn, string type = "transform.clean") =>

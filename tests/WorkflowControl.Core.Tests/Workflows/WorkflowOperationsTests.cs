@@ -77,6 +77,10 @@ public sealed class WorkflowOperationsTests
     [TestCase("""{"kind":"updateSettings","changes":{"retries":"3"}}""", "Setting \"retries\" must be a number.")]
     [TestCase("""{"kind":"updateSettings","changes":{"schedule":5}}""", "Setting \"schedule\" must be a string or null.")]
     [TestCase("""{"kind":"updateSettings","changes":{"params":[]}}""", "Setting \"params\" must be an object.")]
+    [TestCase("""{"kind":"updateSettings","changes":{"execution":"sometimes"}}""", "Setting \"execution\" must be \"fused\", \"per-step\" or null.")]
+    [TestCase("""{"kind":"updateSettings","changes":{"execution":1}}""", "Setting \"execution\" must be")]
+    [TestCase("""{"kind":"updateNode","id":"extract","ownTask":"yes"}""", "\"updateNode\" needs \"ownTask\" as true or false")]
+    [TestCase("""{"kind":"updateNode","id":"extract","ownTask":null}""", "\"updateNode\" needs \"ownTask\" as true or false")]
     [TestCase("""{"kind":"batch"}""", "\"batch\" needs \"ops\" as a list of operations.")]
     [TestCase("""{"kind":"batch","ops":[{"kind":"moveNode","id":"extract","position":{"x":1,"y":1}},{"kind":"nope"}]}""", "Unknown operation kind \"nope\".")]
     public void Malformed_operations_are_refused_with_the_reason(string operation, string reason)
@@ -195,6 +199,7 @@ public sealed class WorkflowOperationsTests
     [TestCase("""{"kind":"updateConfig","id":"extract","path":["path"],"value":"x.csv"}""", new[] { "extract" })]
     [TestCase("""{"kind":"updateNode","id":"filter","config":{}}""", new[] { "filter" })]
     [TestCase("""{"kind":"updateNode","id":"filter","newId":"only_paid"}""", new[] { "filter" })]
+    [TestCase("""{"kind":"updateNode","id":"filter","ownTask":true}""", new[] { "filter" })]
     [TestCase("""{"kind":"updateNode","id":"filter","newId":"filter"}""", new string[0])]
     [TestCase("""{"kind":"moveNode","id":"filter","position":{"x":1,"y":1}}""", new string[0])]
     [TestCase("""{"kind":"addEdge","source":"extract","target":"export"}""", new string[0])]

@@ -26,17 +26,20 @@ public sealed record RunPage(IReadOnlyList<RunSummaryItem> Items, int Total);
 
 public sealed record TaskRunState(string TaskId, string? State, int TryNumber, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, double? DurationSeconds);
 
+/// <summary>A run with Airflow's task instances (<paramref name="Tasks"/>) and each step's state (<paramref name="Steps"/>, see <see cref="StepStates"/>).</summary>
 public sealed record RunDetail(string RunId, string State, string RunType, Guid? TriggeredBy, int? Version,
-    DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, JsonObject? Params, IReadOnlyList<TaskRunState> Tasks);
+    DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, JsonObject? Params, IReadOnlyList<TaskRunState> Tasks, IReadOnlyList<StepRunState> Steps);
 
-public sealed record TaskLog(string Content, string? ContinuationToken, bool Done);
+/// <summary>A chunk of one Airflow task's log; <paramref name="TaskId"/> is that task (a fused step's log is its group's).</summary>
+public sealed record TaskLog(string TaskId, string Content, string? ContinuationToken, bool Done);
 
 public sealed record PauseRequest(bool Paused);
 
 /// <summary>
 /// Runs of a workflow, through Airflow: trigger (idempotent: the run id is stored before the first request),
-/// list (including runs Airflow's scheduler or UI started), detail with task instances, logs, cancel, retry, pause.
-/// Every action is audited. Airflow's failures become ProblemDetails in ExceptionHandling.
+/// list (including runs Airflow's scheduler or UI started), detail with task instances and step states, logs, cancel,
+/// retry, pause. Logs and retries take a step or an Airflow task: a step of a fused group reads and retries its
+/// group's task (<see cref="RunPlan"/>). Every action is audited. Airflow's failures become ProblemDetails in ExceptionHandling.
 /// </summary>
 public static class RunEndpoints
 {
@@ -193,7 +196,7 @@ public static class RunEndpoints
     }
 
     public static async Task<Results<Ok<RunDetail>, ProblemHttpResult>> Get(
-        Guid id, string runId, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, CancellationToken ct)
+        Guid id, string runId, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, StepRecords records, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
@@ -212,8 +215,10 @@ public static class RunEndpoints
         var tasks = await airflow.ListTaskInstancesAsync(dagId, runId, ct);
         var local = await connection.QuerySingleOrDefaultAsync<(Guid? TriggeredBy, int? Version)>(
             "SELECT triggered_by, version FROM runs WHERE workflow_id = @id AND dag_run_id = @runId", new { id, runId });
+        var plan = await RunPlan.LoadAsync(connection, id, runId);
+        var steps = StepStates.Of(plan?.Groups, tasks, group => records.Read(plan!.OwnerId, id, runId, group.TaskId));
         return TypedResults.Ok(new RunDetail(run.DagRunId, run.State, run.RunType, local.TriggeredBy, local.Version, run.StartDate, run.EndDate, run.Conf,
-            tasks.Select(t => new TaskRunState(t.TaskId, t.State, t.TryNumber, t.StartDate, t.EndDate, t.Duration)).ToList()));
+            tasks.Select(t => new TaskRunState(t.TaskId, t.State, t.TryNumber, t.StartDate, t.EndDate, t.Duration)).ToList(), steps));
     }
 
     public static async Task<Results<Ok<TaskLog>, ProblemHttpResult>> Logs(
@@ -228,9 +233,10 @@ public static class RunEndpoints
         }
 
         var dagId = DagPaths.DagId(id);
-        var tryNumber = @try ?? (await airflow.ListTaskInstancesAsync(dagId, runId, ct)).FirstOrDefault(t => t.TaskId == taskId)?.TryNumber ?? 1;
-        var chunk = await airflow.GetTaskLogAsync(dagId, runId, taskId, Math.Max(tryNumber, 1), token, ct);
-        return TypedResults.Ok(new TaskLog(chunk.Content, chunk.ContinuationToken, chunk.EndOfLog));
+        var task = await TaskOfAsync(connection, id, runId, taskId);
+        var tryNumber = @try ?? (await airflow.ListTaskInstancesAsync(dagId, runId, ct)).FirstOrDefault(t => t.TaskId == task)?.TryNumber ?? 1;
+        var chunk = await airflow.GetTaskLogAsync(dagId, runId, task, Math.Max(tryNumber, 1), token, ct);
+        return TypedResults.Ok(new TaskLog(task, chunk.Content, chunk.ContinuationToken, chunk.EndOfLog));
     }
 
     public static async Task<Results<Ok<TriggeredRun>, ProblemHttpResult>> Cancel(
@@ -259,8 +265,10 @@ public static class RunEndpoints
             return denied;
         }
 
-        var cleared = await airflow.ClearTaskAsync(DagPaths.DagId(id), runId, taskId, ct);
-        await AuditLog.WriteAsync(connection, null, user, "run.task_retried", id, new { runId, taskId, cleared }, time.GetUtcNow());
+        // Retrying a step of a fused group runs the group again: its steps share one Airflow task.
+        var task = await TaskOfAsync(connection, id, runId, taskId);
+        var cleared = await airflow.ClearTaskAsync(DagPaths.DagId(id), runId, task, ct);
+        await AuditLog.WriteAsync(connection, null, user, "run.task_retried", id, new { runId, taskId = task, step = task == taskId ? null : taskId, cleared }, time.GetUtcNow());
         return TypedResults.Ok(cleared.ToList());
     }
 
@@ -280,6 +288,10 @@ public static class RunEndpoints
         await AuditLog.WriteAsync(connection, null, user, request.Paused ? "workflow.paused" : "workflow.unpaused", id, null, time.GetUtcNow());
         return TypedResults.Ok(new PauseRequest(dag.IsPaused));
     }
+
+    /// <summary>The Airflow task of a step (or a task id, as it is) in the run's plan.</summary>
+    private static async Task<string> TaskOfAsync(NpgsqlConnection connection, Guid id, string runId, string stepOrTask) =>
+        (await RunPlan.LoadAsync(connection, id, runId))?.TaskOf(stepOrTask) ?? stepOrTask;
 
     private static Task SetStateAsync(NpgsqlConnection connection, Guid id, string runId, string state, string? message, TimeProvider time) =>
         connection.ExecuteAsync(

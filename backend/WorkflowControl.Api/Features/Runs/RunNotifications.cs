@@ -1,11 +1,16 @@
 using Microsoft.AspNetCore.SignalR;
+using Npgsql;
+using WorkflowControl.Airflow;
 using WorkflowControl.Airflow.Tracking;
 using WorkflowControl.Api.Features.Collaboration;
 
 namespace WorkflowControl.Api.Features.Runs;
 
-/// <summary>Pushes what the tracker saved to the browsers subscribed to each workflow.</summary>
-public sealed class SignalRRunNotifier(IHubContext<WorkflowHub> hub) : IRunNotifier
+/// <summary>
+/// Pushes what the tracker saved to the browsers subscribed to each workflow. A task's change names the steps it
+/// runs (<see cref="RunPlan"/>), so the canvas lights every step of a fused group at once.
+/// </summary>
+public sealed class SignalRRunNotifier(IHubContext<WorkflowHub> hub, NpgsqlDataSource database) : IRunNotifier
 {
     public async Task NotifyAsync(RunPollResult result, CancellationToken ct)
     {
@@ -28,15 +33,23 @@ public sealed class SignalRRunNotifier(IHubContext<WorkflowHub> hub) : IRunNotif
             }
         }
 
+        var plans = new Dictionary<RunKey, RunPlan?>();
         foreach (var task in result.Tasks)
         {
             if (PostgresRunStore.WorkflowIdOf(task.Run.DagId) is { } workflowId)
             {
+                if (!plans.TryGetValue(task.Run, out var plan))
+                {
+                    await using var connection = await database.OpenConnectionAsync(ct);
+                    plans[task.Run] = plan = await RunPlan.LoadAsync(connection, workflowId, task.Run.DagRunId);
+                }
+
                 await hub.Clients.Group(WorkflowHub.Group(workflowId)).SendAsync("taskChanged", new
                 {
                     workflowId,
                     runId = task.Run.DagRunId,
                     taskId = task.Task.TaskId,
+                    steps = plan?.StepsOf(task.Task.TaskId) ?? [task.Task.TaskId],
                     oldState = task.OldState,
                     state = task.Task.State,
                     tryNumber = task.Task.TryNumber,

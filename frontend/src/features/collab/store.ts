@@ -33,3 +33,25 @@ export interface CollabState {
 export const initialCollab: CollabState = { status: "off", me: null, participants: [], cursors: {}, pendingCount: 0, actions: null };
 
 export const useCollab = create<CollabState>()(() => initialCollab);
+
+export type SavedOutcome = "saved" | "offline" | "not-live" | "timeout";
+
+/** Resolves once the server has every change of this page ("saved"), or says why it cannot tell. */
+export function whenAllSaved(timeoutMs = 20_000): Promise<SavedOutcome> {
+  const outcome = (s: CollabState): SavedOutcome | null =>
+    s.status === "reconnecting" ? "offline" : s.status !== "live" ? "not-live" : s.pendingCount === 0 ? "saved" : null;
+  return new Promise((resolve) => {
+    const now = outcome(useCollab.getState());
+    if (now) return resolve(now);
+    const timer = setTimeout(() => finish("timeout"), timeoutMs);
+    const unsubscribe = useCollab.subscribe((s) => {
+      const o = outcome(s);
+      if (o) finish(o);
+    });
+    function finish(o: SavedOutcome) {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(o);
+    }
+  });
+}

@@ -1,6 +1,6 @@
 "use client";
 import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { api } from "@/lib/api/client";
+import { ApiError, api } from "@/lib/api/client";
 import type { Collaborator, Role } from "@/lib/api/types";
 import { Dialog } from "@/features/shared/Dialog";
 import { ErrorMessage } from "@/features/shared/ErrorMessage";
@@ -17,6 +17,7 @@ export function CollaboratorsDialog({ workflowId, open, onClose, canManage }: { 
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<Role>("view");
   const [error, setError] = useState<unknown>(null);
+  const [emailProblem, setEmailProblem] = useState<string | null>(null);
   const base = `/workflows/${workflowId}/collaborators`;
   const load = useCallback(() => api.get<Collaborator[]>(base).then(setList, setError), [base]);
   useEffect(() => {
@@ -33,8 +34,16 @@ export function CollaboratorsDialog({ workflowId, open, onClose, canManage }: { 
   };
   const add = (e: FormEvent) => {
     e.preventDefault();
+    setEmailProblem(null);
     void run(async () => {
-      await api.post(base, { email, role });
+      try {
+        await api.post(base, { email, role });
+      } catch (err) {
+        const unknown = unknownEmail(err, email);
+        if (!unknown) throw err;
+        setEmailProblem(unknown);
+        return;
+      }
       setEmail("");
     });
   };
@@ -68,7 +77,19 @@ export function CollaboratorsDialog({ workflowId, open, onClose, canManage }: { 
         <form onSubmit={add} className="stack">
           <label>
             Invite by e-mail
-            <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} placeholder="colleague@example.com" />
+            <input
+              type="email"
+              required
+              value={email}
+              onChange={(e) => {
+                setEmail(e.target.value);
+                setEmailProblem(null);
+              }}
+              placeholder="colleague@example.com"
+              aria-invalid={emailProblem ? true : undefined}
+              aria-describedby={emailProblem ? "share-email-problem" : undefined}
+            />
+            {emailProblem && <span id="share-email-problem" className="field-problem" role="alert">{emailProblem}</span>}
             <span className="hint">They need an account already.</span>
           </label>
           <label>
@@ -82,4 +103,10 @@ export function CollaboratorsDialog({ workflowId, open, onClose, canManage }: { 
       )}
     </Dialog>
   );
+}
+
+/** The API's answer when nobody has signed up with the e-mail: said under the e-mail field, not as a form error. */
+export function unknownEmail(error: unknown, email: string): string | null {
+  if (!(error instanceof ApiError) || error.status !== 400 || !/no user has that e-mail/i.test(error.problem.detail ?? "")) return null;
+  return `No account has the e-mail ${email.trim()}. Ask them to sign up first, then share again.`;
 }

@@ -17,7 +17,7 @@ import { exampleDocument } from "@/features/catalog/examples";
 import { emptyDocument } from "@/features/editor/document/operations";
 import { ErrorMessage } from "@/features/shared/ErrorMessage";
 import { Dialog } from "@/features/shared/Dialog";
-import { formatDateTime } from "@/features/shared/format";
+import { countOf, formatDateTime } from "@/features/shared/format";
 import { deploymentText, listParams, nextRunText, PAGE_SIZE, STATE_FILTERS, type StateFilter } from "./listQuery";
 
 const col = createColumnHelper<WorkflowSummary>();
@@ -272,7 +272,7 @@ export function Dashboard() {
           </table>
           <div className="row" style={{ marginTop: 8 }}>
             <button type="button" disabled={page <= 1} onClick={() => setPage((p) => p - 1)}>Previous</button>
-            <span>Page {page} of {pages} · {total} workflows</span>
+            <span>Page {page} of {pages} · {countOf(total, "workflow")}</span>
             <button type="button" disabled={page >= pages} onClick={() => setPage((p) => p + 1)}>Next</button>
           </div>
         </>

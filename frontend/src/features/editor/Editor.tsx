@@ -9,11 +9,13 @@ import { api } from "@/lib/api/client";
 import { workflowProblems } from "@/lib/api/problem";
 import { roleRank, type ValidationResult, type WorkflowDetail } from "@/lib/api/types";
 import { ErrorMessage } from "@/features/shared/ErrorMessage";
+import { countOf, formatDateTime } from "@/features/shared/format";
 import { Dialog } from "@/features/shared/Dialog";
 import { useTaskTypes } from "@/features/catalog/useTaskTypes";
 import { schemaDefaults } from "@/features/catalog/examples";
 import { CollaboratorsDialog } from "@/features/collaborators/CollaboratorsDialog";
 import { RunPanel } from "@/features/runs/RunPanel";
+import { useCurrentRun } from "@/features/runs/useCurrentRun";
 import { DeployControl } from "@/features/runs/DeployControl";
 import { useEditor } from "./store";
 import { freeTaskId, rebase, type Operation, type Position } from "./document/operations";
@@ -24,9 +26,11 @@ import { Palette } from "./palette/Palette";
 import { ConfigPanel } from "./config/ConfigPanel";
 import { SettingsPanel } from "./settings/SettingsPanel";
 import { ConflictDialog } from "./ConflictDialog";
-import { clearDraft, readDraft, saveWorkflow, writeDraft } from "./save";
+import { BottomPanel } from "./panel/BottomPanel";
+import { clearDraft, readDraft, saveNow, saveWorkflow, writeDraft } from "./save";
 import { copySelection, deleteOperations, pasteOperations } from "./clipboard";
 import { SHORTCUTS, isTyping } from "./shortcuts";
+import { forgetParkedDrafts, unsavedDrafts } from "./fields/draft";
 import { startLive } from "@/features/collab/live";
 import { useCollab } from "@/features/collab/store";
 import { Avatars, useNodeLock } from "@/features/collab/Presence";
@@ -63,6 +67,8 @@ function EditorInner({ workflowId }: { workflowId: string }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [draftOffer, setDraftOffer] = useState<ReturnType<typeof readDraft>>(null);
   const live = useCollab(useShallow((c) => ({ status: c.status, pendingCount: c.pendingCount, actions: c.actions })));
+  const currentRun = useCurrentRun(workflowId);
+  const [runError, setRunError] = useState<unknown>(null);
   // Live: changes go to the hub as they are made. Otherwise (no hub, Join refused) the Save button and the conflict dialog.
   const liveMode = live.status === "live" || live.status === "reconnecting";
   const loaded = s.workflowId === workflowId && s.doc !== null;
@@ -73,6 +79,7 @@ function EditorInner({ workflowId }: { workflowId: string }) {
 
   useEffect(() => {
     let live = true;
+    forgetParkedDrafts();
     api.get<WorkflowDetail>(`/workflows/${workflowId}`).then(
       (d) => {
         if (!live) return;
@@ -220,7 +227,7 @@ function EditorInner({ workflowId }: { workflowId: string }) {
       const mod = e.ctrlKey || e.metaKey;
       if (mod && e.key.toLowerCase() === "s") {
         e.preventDefault();
-        if (canEdit && !liveMode) void save();
+        if (canEdit) void saveNow(save).then((message) => message && setNotice(message));
         return;
       }
       if (isTyping(e.target) || !st.doc) return;
@@ -243,12 +250,12 @@ function EditorInner({ workflowId }: { workflowId: string }) {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [canEdit, liveMode, save, layout, fitView]);
+  }, [canEdit, save, layout, fitView]);
 
-  // Warn before leaving with unsaved changes.
+  // Warn before leaving with unsaved changes, typed values that cannot be stored yet included.
   useEffect(() => {
     const onLeave = (e: BeforeUnloadEvent) => {
-      if (useEditor.getState().unsaved.length > 0) e.preventDefault();
+      if (useEditor.getState().unsaved.length > 0 || unsavedDrafts() > 0) e.preventDefault();
     };
     window.addEventListener("beforeunload", onLeave);
     return () => window.removeEventListener("beforeunload", onLeave);
@@ -277,7 +284,7 @@ function EditorInner({ workflowId }: { workflowId: string }) {
         </span>
         <Avatars />
         <span className={`badge ${total ? "failed" : "success"}`} data-testid="validity" title={[...issues.general, ...issues.settings].map((i) => i.message).join("\n")}>
-          {total ? `${total} problem${total > 1 ? "s" : ""}` : "valid"}
+          {total ? countOf(total, "problem") : "valid"}
         </span>
         {!canEdit && <span className="badge" title="Ask the owner or a manager for the edit role to change it.">read-only</span>}
         <div className="spacer" />
@@ -314,7 +321,7 @@ function EditorInner({ workflowId }: { workflowId: string }) {
             {notice && !saveError && <p className="notice" role="status">{notice} <button type="button" className="small ghost" aria-label="Dismiss" onClick={() => setNotice(null)}>×</button></p>}
             {draftOffer && (
               <div className="warn-box">
-                <p>You have unsaved changes from an earlier visit ({new Date(draftOffer.savedAt).toLocaleString("en-GB")}).</p>
+                <p>You have unsaved changes from an earlier visit ({formatDateTime(draftOffer.savedAt)}).</p>
                 <div className="row">
                   <button type="button" className="small primary" onClick={() => {
                     const st = useEditor.getState();
@@ -370,9 +377,18 @@ function EditorInner({ workflowId }: { workflowId: string }) {
         {tab === "settings" && <SettingsPanel issues={issues.settings} readOnly={!canEdit} />}
         {/* Stays mounted on other tabs so the graph keeps showing the run's task states. */}
         <div hidden={tab !== "run"}>
-          <RunPanel workflowId={workflowId} params={s.doc.spec.params} canExecute={rank >= roleRank.execute} dirty={dirty} />
+          <RunPanel workflowId={workflowId} params={s.doc.spec.params} canExecute={rank >= roleRank.execute} dirty={dirty} onStarted={currentRun.follow} refresh={currentRun.refresh} />
+          {runError !== null && <div className="panel"><ErrorMessage error={runError} doing="retry the task" /></div>}
         </div>
       </aside>
+      <BottomPanel
+        workflowId={workflowId}
+        selectedTask={selected?.id ?? null}
+        selectedType={selected ? s.catalog.get(selected.type) : undefined}
+        canExecute={rank >= roleRank.execute}
+        refreshRun={currentRun.refresh}
+        onError={setRunError}
+      />
       <Dialog title="Keyboard shortcuts" open={help} onClose={() => setHelp(false)}>
         <dl className="shortcut-list">
           {SHORTCUTS.map((k) => (

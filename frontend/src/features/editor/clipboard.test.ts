@@ -14,9 +14,13 @@ describe("copy, paste and delete of a selection", () => {
     expect(ids).toEqual(["filter_copy", "export_copy"]);
     expect(r.doc.spec.tasks.find((t) => t.id === "filter_copy")?.dependsOn).toEqual([]);
     expect(r.doc.spec.tasks.find((t) => t.id === "export_copy")?.dependsOn).toEqual(["filter_copy"]);
-    expect(r.doc.layout.nodes.filter_copy).toEqual({ x: 240, y: 40 });
+    // Below the copied steps, not on them; a second paste goes below the first.
+    expect(r.doc.layout.nodes.filter_copy).toEqual({ x: 200, y: 126 });
     const again = pasteOperations(r.doc, clip);
     expect(again.ids).toEqual(["filter_copy2", "export_copy2"]);
+    const r2 = applyOperation(r.doc, again.op);
+    if (!r2.ok) throw new Error(r2.reason);
+    expect(r2.doc.layout.nodes.filter_copy2).toEqual({ x: 200, y: 252 });
   });
 
   it("deletes selected steps and connections as one undoable change", () => {

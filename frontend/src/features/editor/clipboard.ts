@@ -1,6 +1,7 @@
 // Copy and paste of steps: internal connections survive, ids are made unique, pasted steps are offset.
 import type { WorkflowDocument, WorkflowTask } from "@/lib/api/types";
 import type { Operation, Position } from "./document/operations";
+import { pasteOffset } from "./canvas/placement";
 
 export interface Clip { tasks: WorkflowTask[]; positions: Record<string, Position> }
 
@@ -11,7 +12,8 @@ export function copySelection(doc: WorkflowDocument, ids: string[]): Clip | null
   return { tasks, positions: Object.fromEntries(tasks.map((t) => [t.id, doc.layout.nodes[t.id] ?? { x: 0, y: 0 }])) };
 }
 
-export function pasteOperations(doc: WorkflowDocument, clip: Clip, offset = 40): { op: Operation; ids: string[] } {
+/** Adds copies of the clipped steps below them, where no step stands (pasting twice stacks the copies). */
+export function pasteOperations(doc: WorkflowDocument, clip: Clip): { op: Operation; ids: string[] } {
   const taken = new Set(doc.spec.tasks.map((t) => t.id));
   const rename = new Map<string, string>();
   for (const t of clip.tasks) {
@@ -20,12 +22,14 @@ export function pasteOperations(doc: WorkflowDocument, clip: Clip, offset = 40):
     taken.add(candidate);
     rename.set(t.id, candidate);
   }
+  const at = (id: string) => clip.positions[id] ?? { x: 0, y: 0 };
+  const offset = pasteOffset(Object.values(doc.layout.nodes), clip.tasks.map((t) => at(t.id)));
   const ops: Operation[] = clip.tasks.map((t) => {
-    const p = clip.positions[t.id] ?? { x: 0, y: 0 };
+    const p = at(t.id);
     return {
       kind: "addNode",
       task: { ...t, id: rename.get(t.id) as string, dependsOn: t.dependsOn.filter((d) => rename.has(d)).map((d) => rename.get(d) as string) },
-      position: { x: p.x + offset, y: p.y + offset },
+      position: { x: p.x + offset.x, y: p.y + offset.y },
     };
   });
   // Parents before children, so every addNode finds its upstream tasks.

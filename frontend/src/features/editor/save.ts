@@ -2,6 +2,10 @@
 import { ApiError, api, request } from "@/lib/api/client";
 import type { WorkflowDetail, WorkflowDocument } from "@/lib/api/types";
 import type { Operation } from "./document/operations";
+import { flushDrafts } from "./fields/draft";
+import { useCollab, whenAllSaved } from "@/features/collab/store";
+import { useEditor } from "./store";
+import { countOf } from "@/features/shared/format";
 
 export type SaveOutcome = { kind: "saved"; detail: WorkflowDetail } | { kind: "conflict"; current: WorkflowDetail };
 
@@ -15,6 +19,31 @@ export async function saveWorkflow(id: string, version: number, doc: WorkflowDoc
       return { kind: "conflict", current };
     }
     throw e;
+  }
+}
+
+/**
+ * Ctrl+S: stores what the fields hold, then, editing live, waits until the server has every change and says
+ * so; otherwise saves by hand. Returns what to tell the user (null when saving by hand reports itself).
+ */
+export async function saveNow(saveByHand: () => Promise<void>): Promise<string | null> {
+  const left = flushDrafts();
+  if (left > 0) return `Not saved yet: ${countOf(left, "field")} ${left === 1 ? "holds a value" : "hold values"} that cannot be stored; see the message under ${left === 1 ? "it" : "each"}.`;
+  const { status } = useCollab.getState();
+  if (status !== "live" && status !== "reconnecting") {
+    if (useEditor.getState().unsaved.length === 0) return `Nothing to save: no changes since version ${useEditor.getState().version}.`;
+    await saveByHand();
+    return null;
+  }
+  switch (await whenAllSaved()) {
+    case "saved":
+      return `Saved: the server has every change (version ${useEditor.getState().version}).`;
+    case "offline":
+      return "Offline: your changes are kept here and sent when the connection is back.";
+    case "timeout":
+      return "Still saving: the server has not confirmed every change yet.";
+    default:
+      return "Live editing stopped; use the Save button.";
   }
 }
 

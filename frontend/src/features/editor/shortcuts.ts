@@ -2,7 +2,7 @@
 export const SHORTCUTS: { keys: string; action: string }[] = [
   { keys: "Ctrl+Z", action: "Undo" },
   { keys: "Ctrl+Shift+Z / Ctrl+Y", action: "Redo" },
-  { keys: "Ctrl+S", action: "Save" },
+  { keys: "Ctrl+S", action: "Save now: store what the fields hold; editing live, confirm the server has every change" },
   { keys: "Ctrl+C / Ctrl+V", action: "Copy / paste the selected steps" },
   { keys: "Ctrl+A", action: "Select every step" },
   { keys: "Delete / Backspace", action: "Delete the selected steps and connections" },

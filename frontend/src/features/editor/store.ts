@@ -2,7 +2,9 @@
 // through applyOperation (via perform/undo/redo); run state, validation and locks live in the view slice.
 "use client";
 import { create, type StateCreator } from "zustand";
-import type { RunState, TaskRun, TaskType, WorkflowDetail, WorkflowDocument } from "@/lib/api/types";
+import type { PreviewResult, RunDetail, StepRun, TaskType, WorkflowDetail, WorkflowDocument } from "@/lib/api/types";
+import { stepsOf } from "./canvas/runStates";
+import type { FriendlyError } from "@/lib/api/problem";
 import { emptyHistory, perform, redo, undo, type History } from "./document/history";
 import type { Operation, Position } from "./document/operations";
 import type { IssueMap } from "./document/validation";
@@ -42,8 +44,9 @@ export interface SelectionSlice {
 export interface ViewSlice {
   catalog: ReadonlyMap<string, TaskType>;
   serverIssues: IssueMap | null;
-  runStates: Record<string, TaskRun>;
-  runState: RunState | null;
+  /** The run the editor shows (the latest, or the one just started), and its steps by id for the canvas. */
+  run: RunDetail | null;
+  runStates: Record<string, StepRun>;
   /** Who else holds the edit lock of each node (filled by the collaboration hub; this page's own locks are not here). */
   locks: Record<string, { userId: string; displayName: string; connectionId?: string }>;
   /** Nodes other people selected, with their colours and initials. */
@@ -52,11 +55,28 @@ export interface ViewSlice {
   dragging: Record<string, Position>;
   setCatalog: (types: TaskType[]) => void;
   setServerIssues: (issues: IssueMap | null) => void;
-  setRun: (state: RunState | null, tasks: TaskRun[]) => void;
+  setRun: (run: RunDetail | null) => void;
   setDragging: (positions: Record<string, Position>) => void;
 }
 
-export type EditorState = DocumentSlice & SelectionSlice & ViewSlice;
+export type PanelTab = "preview" | "results" | "log";
+export type PreviewState = { kind: "idle" } | { kind: "running" } | { kind: "done"; result: PreviewResult } | { kind: "failed"; error: FriendlyError };
+
+/** The wide panel under the canvas: a step's data preview, the run's tasks and a task's log. */
+export interface PanelSlice {
+  panel: { open: boolean; tab: PanelTab; height: number };
+  /** The task whose log the panel shows (of the run in the view slice). */
+  logTask: { taskId: string; tryNumber: number } | null;
+  /** The last preview asked for, and of which step. */
+  preview: { taskId: string; state: PreviewState } | null;
+  openPanel: (tab: PanelTab) => void;
+  closePanel: () => void;
+  setPanelHeight: (height: number) => void;
+  openLog: (taskId: string, tryNumber: number) => void;
+  setPreview: (taskId: string, state: PreviewState) => void;
+}
+
+export type EditorState = DocumentSlice & SelectionSlice & ViewSlice & PanelSlice;
 
 /** Drops selected nodes and edges the document no longer has (after undo, a paste undone, a remote delete). */
 export function pruneSelection(doc: WorkflowDocument, nodes: string[], edges: string[]): { selectedNodes: string[]; selectedEdges: string[] } {
@@ -94,6 +114,8 @@ const documentSlice: StateCreator<EditorState, [], [], DocumentSlice> = (set, ge
       selectedEdges: [],
       serverIssues: null,
       dragging: {},
+      logTask: null,
+      preview: null,
     }),
   markSaved: (detail) => set({ version: detail.version, role: detail.role, baseDoc: detail.document, doc: detail.document, unsaved: [] }),
   apply: (op, coalesceKey) => {
@@ -145,15 +167,36 @@ const selectionSlice: StateCreator<EditorState, [], [], SelectionSlice> = (set) 
 const viewSlice: StateCreator<EditorState, [], [], ViewSlice> = (set) => ({
   catalog: new Map(),
   serverIssues: null,
+  run: null,
   runStates: {},
-  runState: null,
   locks: {},
   remoteSelections: {},
   dragging: {},
   setCatalog: (types) => set({ catalog: new Map(types.map((t) => [t.id, t])) }),
   setServerIssues: (serverIssues) => set({ serverIssues }),
-  setRun: (runState, tasks) => set({ runState, runStates: Object.fromEntries(tasks.map((t) => [t.taskId, t])) }),
+  setRun: (run) => set({ run, runStates: stepsOf(run) }),
   setDragging: (dragging) => set({ dragging }),
 });
 
-export const useEditor = create<EditorState>()((...a) => ({ ...documentSlice(...a), ...selectionSlice(...a), ...viewSlice(...a) }));
+export const PANEL_HEIGHT = { initial: 280, min: 120 };
+
+const panelSlice: StateCreator<EditorState, [], [], PanelSlice> = (set) => ({
+  panel: { open: false, tab: "preview", height: PANEL_HEIGHT.initial },
+  logTask: null,
+  preview: null,
+  openPanel: (tab) => set((s) => ({ panel: { ...s.panel, open: true, tab } })),
+  closePanel: () => set((s) => ({ panel: { ...s.panel, open: false } })),
+  setPanelHeight: (height) => set((s) => ({ panel: { ...s.panel, height: Math.max(PANEL_HEIGHT.min, Math.round(height)) } })),
+  openLog: (taskId, tryNumber) => set((s) => ({ logTask: { taskId, tryNumber }, panel: { ...s.panel, open: true, tab: "log" } })),
+  setPreview: (taskId, state) => set({ preview: { taskId, state } }),
+});
+
+export const useEditor = create<EditorState>()((...a) => ({ ...documentSlice(...a), ...selectionSlice(...a), ...viewSlice(...a), ...panelSlice(...a) }));
+
+/** Applies op for a field that shows its own problems: null when applied, otherwise why not (not repeated in the sidebar). */
+export function applyOrReason(op: Operation, coalesceKey?: string): string | null {
+  if (useEditor.getState().apply(op, coalesceKey)) return null;
+  const reason = useEditor.getState().refusal ?? "This change was not accepted.";
+  useEditor.getState().clearRefusal();
+  return reason;
+}

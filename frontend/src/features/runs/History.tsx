@@ -1,12 +1,14 @@
 "use client";
 import { useEffect, useMemo, useState } from "react";
 import Link from "next/link";
-import { createColumnHelper, flexRender, getCoreRowModel, getFilteredRowModel, getPaginationRowModel, getSortedRowModel, useReactTable, type SortingState } from "@tanstack/react-table";
+import { createColumnHelper, flexRender } from "@tanstack/react-table";
 import { api } from "@/lib/api/client";
 import type { RunPage, RunSummary, WorkflowDetail } from "@/lib/api/types";
 import { ErrorMessage } from "@/features/shared/ErrorMessage";
 import { durationBetween, formatDateTime, formatDuration } from "@/features/shared/format";
 import { subscribeWorkflow } from "./hub";
+import { capitalise, starterName, usePeople } from "./people";
+import { RUNS_PER_PAGE, useRunTable } from "./runTable";
 
 const col = createColumnHelper<RunSummary>();
 
@@ -15,7 +17,7 @@ export function History({ workflowId }: { workflowId: string }) {
   const [name, setName] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [stateFilter, setStateFilter] = useState("");
-  const [sorting, setSorting] = useState<SortingState>([{ id: "startedAt", desc: true }]);
+  const { people, me } = usePeople(workflowId);
 
   useEffect(() => {
     api.get<WorkflowDetail>(`/workflows/${workflowId}`).then((d) => setName(d.document.metadata.name), () => undefined);
@@ -29,24 +31,18 @@ export function History({ workflowId }: { workflowId: string }) {
       col.accessor("state", { header: "State", cell: (c) => <span className={`badge ${c.getValue()}`}>{c.getValue()}</span>, filterFn: "equalsString" }),
       col.accessor("runId", { header: "Run", cell: (c) => <Link href={`/workflows/${workflowId}/runs/${encodeURIComponent(c.getValue())}`}>{c.getValue()}</Link> }),
       col.accessor((r) => r.source ?? (r.triggeredBy ? "manual" : "scheduled"), { id: "source", header: "Trigger" }),
-      col.accessor("triggeredBy", { header: "Who", cell: (c) => c.getValue() ?? "Airflow" }),
+      col.accessor((r) => starterName(r.triggeredBy, me, people).text, {
+        id: "triggeredBy",
+        header: "Who",
+        cell: (c) => <span title={starterName(c.row.original.triggeredBy, me, people).title}>{capitalise(c.getValue())}</span>,
+      }),
       col.accessor("startedAt", { header: "Started", cell: (c) => formatDateTime(c.getValue()) }),
       col.accessor((r) => durationBetween(r.startedAt, r.endedAt), { id: "duration", header: "Duration", cell: (c) => formatDuration(c.getValue()) }),
       col.accessor("version", { header: "Version", cell: (c) => (c.getValue() ? `v${c.getValue()}` : "—") }),
     ],
-    [workflowId],
+    [workflowId, me, people],
   );
-  const table = useReactTable({
-    data: runs ?? [],
-    columns,
-    state: { sorting, columnFilters: stateFilter ? [{ id: "state", value: stateFilter }] : [] },
-    onSortingChange: setSorting,
-    getCoreRowModel: getCoreRowModel(),
-    getSortedRowModel: getSortedRowModel(),
-    getFilteredRowModel: getFilteredRowModel(),
-    getPaginationRowModel: getPaginationRowModel(),
-    initialState: { pagination: { pageSize: 25 } },
-  });
+  const table = useRunTable(runs, stateFilter, columns);
 
   return (
     <main className="page">
@@ -86,7 +82,7 @@ export function History({ workflowId }: { workflowId: string }) {
           </tbody>
         </table>
       )}
-      {runs && runs.length > 25 && (
+      {runs && runs.length > RUNS_PER_PAGE && (
         <div className="row" style={{ marginTop: 8 }}>
           <button type="button" disabled={!table.getCanPreviousPage()} onClick={() => table.previousPage()}>Previous</button>
           <span>Page {table.getState().pagination.pageIndex + 1} of {table.getPageCount()}</span>

@@ -4,9 +4,10 @@ import { api, query } from "@/lib/api/client";
 import type { LogChunk } from "@/lib/api/types";
 import { ErrorMessage } from "@/features/shared/ErrorMessage";
 
-/** A task's log that keeps following while the task runs. */
+/** A task's log that keeps following while the task runs; a step's log is its Airflow task's (a fused group's). */
 export function LogPanel({ workflowId, runId, taskId, tryNumber }: { workflowId: string; runId: string; taskId: string; tryNumber: number }) {
   const [content, setContent] = useState("");
+  const [airflowTask, setAirflowTask] = useState<string | null>(null);
   const [done, setDone] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [follow, setFollow] = useState(true);
@@ -16,6 +17,7 @@ export function LogPanel({ workflowId, runId, taskId, tryNumber }: { workflowId:
     let token: string | null = null;
     let timer: ReturnType<typeof setTimeout> | undefined;
     setContent("");
+    setAirflowTask(null);
     setDone(false);
     const poll = async () => {
       try {
@@ -24,6 +26,7 @@ export function LogPanel({ workflowId, runId, taskId, tryNumber }: { workflowId:
         );
         if (!live) return;
         setContent((c) => c + chunk.content);
+        setAirflowTask(chunk.taskId);
         token = chunk.continuationToken;
         setDone(chunk.done);
         setError(null);
@@ -47,7 +50,10 @@ export function LogPanel({ workflowId, runId, taskId, tryNumber }: { workflowId:
   return (
     <section aria-label={`Log of ${taskId}`} className="stack">
       <div className="row" style={{ justifyContent: "space-between" }}>
-        <strong>Log: {taskId} (try {tryNumber})</strong>
+        <strong>
+          Log: {taskId} (try {tryNumber})
+          {airflowTask && airflowTask !== taskId && <span className="hint"> · steps run together in Airflow task <code>{airflowTask}</code></span>}
+        </strong>
         <label className="inline hint">
           <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} /> Follow
         </label>

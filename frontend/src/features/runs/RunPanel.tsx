@@ -1,35 +1,28 @@
 "use client";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import Link from "next/link";
 import { api } from "@/lib/api/client";
-import type { ParamSpec, RunPage } from "@/lib/api/types";
+import type { ParamSpec } from "@/lib/api/types";
 import { ErrorMessage } from "@/features/shared/ErrorMessage";
-import { formatDuration } from "@/features/shared/format";
 import { coerceParam } from "@/features/editor/settings/SettingsPanel";
 import { useEditor } from "@/features/editor/store";
-import { LogPanel } from "./LogPanel";
-import { ACTIVE_STATES, useRun } from "./useRun";
+import { ACTIVE_STATES } from "./useRun";
 
-/** Start a run with its params, watch its tasks on the graph, read logs, retry or cancel. */
-export function RunPanel({ workflowId, params, canExecute, dirty }: { workflowId: string; params: Record<string, ParamSpec>; canExecute: boolean; dirty: boolean }) {
+/** The sidebar's Run tab: start a run with its params, cancel it; its tasks and logs show in the bottom panel. */
+export function RunPanel({ workflowId, params, canExecute, dirty, onStarted, refresh }: {
+  workflowId: string;
+  params: Record<string, ParamSpec>;
+  canExecute: boolean;
+  dirty: boolean;
+  /** A run was started: the editor follows it. */
+  onStarted: (runId: string) => void;
+  refresh: () => void;
+}) {
   const [values, setValues] = useState<Record<string, string>>({});
-  const [runId, setRunId] = useState<string | null>(null);
-  const [logTask, setLogTask] = useState<{ taskId: string; tryNumber: number } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const { run, refresh } = useRun(workflowId, runId);
-  const setRun = useEditor((s) => s.setRun);
-
-  useEffect(() => {
-    api.get<RunPage>(`/workflows/${workflowId}/runs`).then(
-      (page) => setRunId((current) => current ?? page.items[0]?.runId ?? null),
-      () => undefined,
-    );
-  }, [workflowId]);
-  useEffect(() => {
-    setRun(run?.state ?? null, run?.tasks ?? []);
-  }, [run, setRun]);
-  useEffect(() => () => setRun(null, []), [setRun]);
+  const run = useEditor((s) => s.run);
+  const openPanel = useEditor((s) => s.openPanel);
 
   async function act(fn: () => Promise<unknown>) {
     setBusy(true);
@@ -51,8 +44,8 @@ export function RunPanel({ workflowId, params, canExecute, dirty }: { workflowId
         body[name] = v === undefined || v === "" ? spec.default : coerceParam(spec.type, v);
       }
       const r = await api.post<{ runId: string; state: string }>(`/workflows/${workflowId}/runs`, { params: body });
-      setLogTask(null);
-      setRunId(r.runId);
+      onStarted(r.runId);
+      openPanel("results");
     });
 
   const active = run ? ACTIVE_STATES.has(run.state) : false;
@@ -96,38 +89,13 @@ export function RunPanel({ workflowId, params, canExecute, dirty }: { workflowId
       </div>
       {error !== null && <ErrorMessage error={error} doing="start the run" />}
       {run && (
-        <section aria-label="Current run" className="stack">
-          <div className="row">
-            <strong>Run</strong> <code title={run.runId}>{run.runId.slice(0, 28)}</code>
-            <span className={`badge ${run.state}`} data-testid="run-state">{run.state}</span>
-          </div>
-          <table className="grid">
-            <thead>
-              <tr><th>Task</th><th>State</th><th>Time</th><th /></tr>
-            </thead>
-            <tbody>
-              {run.tasks.map((t) => (
-                <tr key={t.taskId}>
-                  <td>{t.taskId}</td>
-                  <td><span className={`badge ${t.state ?? "none"}`}>{t.state ?? "no status"}</span></td>
-                  <td className="hint">{formatDuration(t.durationSeconds)}</td>
-                  <td>
-                    <div className="row">
-                      <button type="button" className="small" onClick={() => setLogTask({ taskId: t.taskId, tryNumber: Math.max(1, t.tryNumber) })}>Log</button>
-                      {canExecute && (t.state === "failed" || t.state === "upstream_failed") && (
-                        <button type="button" className="small" onClick={() => act(async () => { await api.post(`/workflows/${workflowId}/runs/${encodeURIComponent(run.runId)}/tasks/${encodeURIComponent(t.taskId)}/retry`); refresh(); })}>
-                          Retry
-                        </button>
-                      )}
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {logTask && <LogPanel workflowId={workflowId} runId={run.runId} taskId={logTask.taskId} tryNumber={logTask.tryNumber} />}
-        </section>
+        <div className="row">
+          <span className="hint">Latest run</span> <code title={run.runId}>{run.runId.slice(0, 28)}</code>
+          <span className={`badge ${run.state}`}>{run.state}</span>
+          <button type="button" className="small" onClick={() => openPanel("results")}>Show its tasks</button>
+        </div>
       )}
+      <p className="hint">Click a step on the canvas to read its log from this run.</p>
     </div>
   );
 }

@@ -19,7 +19,8 @@ export function timelineBars(tasks: TaskRun[], now = Date.now()): TimelineBar[] 
   });
 }
 
-export function Timeline({ tasks, onSelect }: { tasks: TaskRun[]; onSelect?: (taskId: string) => void }) {
+/** The run's Airflow tasks on one axis; `steps` names the steps a fused task ran (shown when it ran several). */
+export function Timeline({ tasks, steps = {}, onSelect }: { tasks: TaskRun[]; steps?: Record<string, string[]>; onSelect?: (taskId: string) => void }) {
   const bars = timelineBars(tasks);
   return (
     <div className="gantt" role="table" aria-label="Task timeline">
@@ -27,6 +28,7 @@ export function Timeline({ tasks, onSelect }: { tasks: TaskRun[]; onSelect?: (ta
         <div key={b.taskId} role="row" style={{ display: "contents" }}>
           <span role="cell">
             {onSelect ? <button type="button" className="small ghost" onClick={() => onSelect(b.taskId)}>{b.taskId}</button> : b.taskId}
+            {(steps[b.taskId]?.length ?? 0) > 1 && <span className="hint"> steps {steps[b.taskId]?.join(" → ")}</span>}
           </span>
           <div className="track" role="cell" title={`${b.taskId}: ${b.state}`}>
             {b.width > 0 && <div className={`bar ${b.state}`} style={{ left: `${b.left}%`, width: `${b.width}%` }} />}

@@ -3,10 +3,14 @@ import { useEffect, useRef, useState } from "react";
 import { api } from "@/lib/api/client";
 import type { RunDetail } from "@/lib/api/types";
 import { subscribeWorkflow, watchRun } from "./hub";
+import { isTaskChanged, withTaskChange } from "./stepStates";
 
 export const ACTIVE_STATES = new Set(["queued", "running", "scheduled", "restarting", "up_for_retry", "up_for_reschedule", "deferred"]);
 
-/** Follows one run: pushes from the hub trigger a refresh, and a slow poll covers a lost connection. */
+/**
+ * Follows one run: pushes from the hub trigger a refresh (a task's change shows on its steps at once, before the
+ * refresh says more), and a slow poll covers a lost connection.
+ */
 export function useRun(workflowId: string, runId: string | null): { run: RunDetail | null; error: unknown; refresh: () => void } {
   const [run, setRun] = useState<RunDetail | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -33,7 +37,10 @@ export function useRun(workflowId: string, runId: string | null): { run: RunDeta
     };
     refreshRef.current = () => void refresh();
     void refresh();
-    const unsubscribe = subscribeWorkflow(workflowId, () => void refresh());
+    const unsubscribe = subscribeWorkflow(workflowId, (payload) => {
+      if (isTaskChanged(payload)) setRun((r) => (r ? withTaskChange(r, payload) : r));
+      void refresh();
+    });
     // Task instances are fetched by the API only for runs someone watches.
     void watchRun(workflowId, runId);
     return () => {

@@ -1,7 +1,9 @@
-export function formatDateTime(value: string | null | undefined): string {
+/** A moment as people read it, always with its time zone ("4 Dec 2025, 17:37 CET"): the browser's zone unless told. */
+export function formatDateTime(value: string | null | undefined, timeZone?: string): string {
   if (!value) return "—";
   const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? "—" : d.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
+  if (Number.isNaN(d.getTime())) return "—";
+  return d.toLocaleString("en-GB", { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short", timeZone });
 }
 
 export function formatDuration(seconds: number | null | undefined): string {
@@ -18,4 +20,9 @@ export function durationBetween(start: string | null | undefined, end: string | 
   const s = new Date(start).getTime();
   const e = end ? new Date(end).getTime() : now;
   return Math.max(0, (e - s) / 1000);
+}
+
+/** "1 workflow", "2 workflows": a count with its noun (regular plurals; pass the plural when it is not). */
+export function countOf(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n.toLocaleString("en-GB")} ${n === 1 ? noun : plural}`;
 }

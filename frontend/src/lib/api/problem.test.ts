@@ -10,6 +10,18 @@ describe("API errors in plain words", () => {
     expect(f.action).toMatch(/Correct/);
   });
 
+  it("a wrong password is not 'You are signed out'", () => {
+    const refused = new ApiError(401, { title: "Sign-in failed", detail: "The e-mail address or the password is wrong." });
+    expect(describeError(refused, "sign in").title).toBe("Wrong e-mail or password.");
+    expect(describeError(new ApiError(401, {}), "save").title).toBe("You are signed out.");
+  });
+
+  it("points at highlighted values only when there are some", () => {
+    const plain = describeError(new ApiError(400, { title: "Bad request", detail: "No user has that e-mail address. Ask them to sign up first." }), "share");
+    expect(plain).toMatchObject({ title: "Some values are not accepted.", detail: "No user has that e-mail address. Ask them to sign up first." });
+    expect(plain.action).not.toMatch(/highlighted/);
+  });
+
   it("tells the user what to do when they lack a role or the server is unreachable", () => {
     expect(describeError(new ApiError(403, {}), "deploy").title).toBe("You are not allowed to deploy.");
     expect(describeError(new ApiError(0, {})).title).toMatch(/cannot be reached/);

@@ -16,8 +16,15 @@ export function describeError(error: unknown, doing = "do that"): FriendlyError 
       return { title: "The WorkflowControl server cannot be reached.", action: "Check your connection or whether the API is running, then try again." };
     case 400:
     case 422:
-      return { title: p.title && p.title !== "Bad Request" ? p.title : "Some values are not accepted.", detail, fields, action: "Correct the highlighted values and try again." };
+      return {
+        title: p.title && p.title.toLowerCase() !== "bad request" ? p.title : "Some values are not accepted.",
+        detail,
+        fields,
+        action: fields?.length ? "Correct the values listed and try again." : "Correct it and try again.",
+      };
     case 401:
+      // Refused credentials are not an ended session: a sign-in answers 401 too.
+      if (doing === "sign in") return { title: "Wrong e-mail or password.", action: "Check both and try again, or create an account if you have none." };
       return { title: "You are signed out.", detail, action: "Sign in again; your unsaved changes stay in this tab." };
     case 403:
       return { title: `You are not allowed to ${doing}.`, detail, action: "Ask the workflow's owner or a manager for a higher role." };

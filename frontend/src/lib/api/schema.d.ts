@@ -750,6 +750,7 @@ export interface components {
             endedAt: null | string;
             params: null | components["schemas"]["JsonObject"];
             tasks: components["schemas"]["TaskRunState"][];
+            steps: components["schemas"]["StepRunState"][];
         };
         RunPage: {
             items: components["schemas"]["RunSummaryItem"][];
@@ -791,6 +792,20 @@ export interface components {
             password: string;
             displayName: null | string;
         };
+        StepRunState: {
+            stepId: string;
+            taskId: string;
+            state: null | string;
+            /** Format: int32 */
+            tryNumber: number | string;
+            /** Format: double */
+            durationSeconds: null | number | string;
+            /** Format: int64 */
+            rows: null | number | string;
+            /** Format: int32 */
+            columns: null | number | string;
+            error: null | string;
+        };
         TaskDefaults: {
             /** Format: int32 */
             retries?: number | string;
@@ -798,6 +813,7 @@ export interface components {
             retryDelaySeconds?: number | string;
         };
         TaskLog: {
+            taskId: string;
             content: string;
             continuationToken: null | string;
             done: boolean;

@@ -60,7 +60,11 @@ export interface TaskType {
 export type ParamType = "string" | "integer" | "number" | "boolean" | "date";
 export interface ParamSpec { type: ParamType; default?: unknown; description?: string }
 
-export interface WorkflowTask { id: string; type: string; config: Record<string, unknown>; dependsOn: string[] }
+/** ownTask: with fused execution, the step runs as an Airflow task of its own instead of joining its neighbours. */
+export interface WorkflowTask { id: string; type: string; config: Record<string, unknown>; dependsOn: string[]; ownTask?: boolean }
+
+/** fused: connected steps run together in one Airflow task; per-step (or absent, workflows made before): one task each. */
+export type ExecutionMode = "fused" | "per-step";
 
 export interface WorkflowDocument {
   apiVersion: "workflowcontrol.io/v1";
@@ -71,6 +75,7 @@ export interface WorkflowDocument {
     timezone: string;
     catchup: boolean;
     maxActiveRuns: number;
+    execution?: ExecutionMode;
     params: Record<string, ParamSpec>;
     defaults: { retries: number; retryDelaySeconds: number };
     tasks: WorkflowTask[];
@@ -123,8 +128,17 @@ export interface RunSummary {
 }
 /** GET /workflows/{id}/runs: one page of runs, newest first, including runs Airflow's scheduler started. */
 export interface RunPage { items: RunSummary[]; total: number }
-export interface RunDetail extends RunSummary { tasks: TaskRun[] }
-export interface LogChunk { content: string; continuationToken: string | null; done: boolean }
+/**
+ * One step of a run (GET .../runs/{runId} `steps`): the step's state and the Airflow task it ran in, its own id or,
+ * with fused execution, its group's (`first__to__last`). Rows, columns and error come from a fused group's record.
+ */
+export interface StepRun {
+  stepId: string; taskId: string; state: RunState | null; tryNumber: number; durationSeconds: number | null;
+  rows: number | null; columns: number | null; error: string | null;
+}
+export interface RunDetail extends RunSummary { tasks: TaskRun[]; steps: StepRun[]; params?: Record<string, unknown> | null }
+/** A chunk of a task's log; taskId is the Airflow task whose log it is (a fused step's is its group's). */
+export interface LogChunk { taskId: string; content: string; continuationToken: string | null; done: boolean }
 
 /** A data preview: the first rows a step produces on a sample, and the column types the task library sees. */
 export interface PreviewColumn { name: string; type: "integer" | "number" | "boolean" | "date" | "timestamp" | "string" | string; timezone?: string | null }

@@ -172,6 +172,28 @@ public sealed class RunTests
     }
 
     [Test]
+    public async Task A_per_step_runs_steps_are_its_tasks_and_a_steps_log_and_retry_name_the_step_itself()
+    {
+        var (user, id, dagId) = await DeployedWorkflowAsync();
+        const string runId = "wfc_run_per_step";
+        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}", 200, AirflowStub.DagRun(dagId, runId, "failed"));
+        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}/taskInstances", 200,
+            AirflowStub.TaskInstances(dagId, runId, DateTimeOffset.UtcNow, ("extract", "success"), ("clean", "failed")));
+        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}/taskInstances/clean/logs/1", 200, AirflowStub.Recorded("24-task-log-json.json", dagId, runId));
+        AirflowStub.Json("POST", $"/api/v1/dags/{dagId}/clearTaskInstances", 200, AirflowStub.Recorded("31-clear-task-instances.json", dagId, runId));
+
+        var detail = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/runs/{runId}");
+        var log = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/runs/{runId}/tasks/clean/logs");
+        await user.Client.PostAsync($"/workflows/{id}/runs/{runId}/tasks/clean/retry", null);
+
+        Assert.That(detail.GetProperty("steps").EnumerateArray().Select(s => $"{s.GetProperty("stepId")} {s.GetProperty("taskId")} {s.GetProperty("state")} {s.GetProperty("tryNumber")}"),
+            Is.EqualTo(new[] { "extract extract success 1", "clean clean failed 1" }));
+        Assert.That(detail.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("taskId").GetString()), Is.EqualTo(new[] { "extract", "clean" }));
+        Assert.That(log.GetProperty("taskId").GetString(), Is.EqualTo("clean"));
+        Assert.That(AirflowStub.Sent("POST", $"/api/v1/dags/{dagId}/clearTaskInstances").Last()["task_ids"]!.AsArray().Select(t => t!.GetValue<string>()), Is.EqualTo(new[] { "clean" }));
+    }
+
+    [Test]
     public async Task Task_logs_come_back_as_plain_text_from_Airflows_JSON_answer()
     {
         var (user, id, dagId) = await DeployedWorkflowAsync();

@@ -18,6 +18,7 @@ import type { IssueMap } from "../document/validation";
 import { buildEdges, buildNodes, type NodeCache } from "./flow";
 import { RemoteCursors, useCursorBroadcast } from "@/features/collab/Presence";
 import { TaskNodeView } from "./TaskNodeView";
+import { NODE_SIZE, placeInView, type Rect } from "./placement";
 import type { DependencyEdge, TaskNode } from "./types";
 
 export const TASK_DRAG_MIME = "application/x-workflowcontrol-task";
@@ -97,6 +98,13 @@ export function Canvas({ issues, readOnly, onAddTask }: { issues: IssueMap; read
     [select],
   );
 
+  // After a run, a step's log is one click away: clicking the step opens it in the bottom panel.
+  const onNodeClick = useCallback((_: unknown, node: TaskNode) => {
+    const st = useEditor.getState();
+    const task = st.runStates[node.id];
+    if (task?.state) st.openLog(node.id, Math.max(1, task.tryNumber));
+  }, []);
+
   const isValidConnection: IsValidConnection = useCallback(
     (c) => {
       const s = useEditor.getState();
@@ -136,9 +144,20 @@ export function Canvas({ issues, readOnly, onAddTask }: { issues: IssueMap; read
       const typeId = e.dataTransfer.getData(TASK_DRAG_MIME);
       if (!typeId || readOnly) return;
       const p = screenToFlowPosition({ x: e.clientX, y: e.clientY });
-      onAddTask(typeId, { x: Math.round(p.x - 90), y: Math.round(p.y - 30) });
+      const toFlow = (r: DOMRect): Rect => {
+        const a = screenToFlowPosition({ x: r.left, y: r.top });
+        const b = screenToFlowPosition({ x: r.right, y: r.bottom });
+        return { x: a.x, y: a.y, width: b.x - a.x, height: b.y - a.y };
+      };
+      // Wholly visible: not half under the palette or the sidebar, nor under the zoom buttons or the overview map.
+      const pane = e.currentTarget.getBoundingClientRect();
+      const view = toFlow(pane);
+      const overlays = [...e.currentTarget.querySelectorAll(".react-flow__minimap, .react-flow__controls")].map((el) => toFlow(el.getBoundingClientRect()));
+      const steps = nodes.map((n): Rect => ({ ...n.position, width: n.measured?.width ?? NODE_SIZE.width, height: n.measured?.height ?? NODE_SIZE.height }));
+      const at = placeInView({ x: p.x - NODE_SIZE.width / 2, y: p.y - 30 }, NODE_SIZE, view, [...overlays, ...steps], (12 * view.width) / Math.max(1, pane.width));
+      onAddTask(typeId, { x: Math.round(at.x), y: Math.round(at.y) });
     },
-    [onAddTask, readOnly, screenToFlowPosition],
+    [nodes, onAddTask, readOnly, screenToFlowPosition],
   );
 
   const large = nodes.length > 1000;
@@ -149,6 +168,7 @@ export function Canvas({ issues, readOnly, onAddTask }: { issues: IssueMap; read
         edges={edges}
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
+        onNodeClick={onNodeClick}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
         onConnectEnd={onConnectEnd}

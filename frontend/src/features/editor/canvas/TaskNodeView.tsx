@@ -1,9 +1,10 @@
 "use client";
-import { memo } from "react";
+import { Fragment, memo } from "react";
 import { Handle, Position, type NodeProps } from "@xyflow/react";
 import { CheckCircle2, CircleDashed, Loader2, XCircle } from "lucide-react";
 import { formatDuration } from "@/features/shared/format";
 import { CategoryIcon } from "./icons";
+import { nodeSummary } from "./summary";
 import type { TaskNode } from "./types";
 
 function RunIcon({ state }: { state: string | null }) {
@@ -17,6 +18,9 @@ function TaskNodeViewImpl({ data, selected }: NodeProps<TaskNode>) {
   const { task, taskType, issues, run, lockedBy, selectedBy } = data;
   const inputs = taskType?.inputs ?? [{ name: "data", title: "Input", many: false }];
   const producesData = !taskType || taskType.outputs.some((o) => o.kind !== "none");
+  // Ports are named where it matters which upstream goes where (a join's left and right) or several may connect.
+  const labelPorts = inputs.length > 1 || inputs.some((p) => p.many);
+  const summary = nodeSummary(task, taskType);
   const classes = ["task-node", selected ? "selected" : "", issues?.length ? "invalid" : "", run ? `state-${run.state ?? "none"}` : "", selectedBy?.length ? "remote-selected" : ""].join(" ");
   const others = selectedBy?.map((m) => m.displayName).join(", ");
   return (
@@ -35,25 +39,28 @@ function TaskNodeViewImpl({ data, selected }: NodeProps<TaskNode>) {
       )}
       {inputs.length > 0 &&
         taskType?.inputs.length !== 0 &&
-        inputs.map((port, i) => (
-          <Handle
-            key={port.name}
-            type="target"
-            id={taskType ? `in:${port.name}` : "in"}
-            position={Position.Left}
-            style={{ top: `${((i + 1) / (inputs.length + 1)) * 100}%` }}
-            title={port.title}
-          />
-        ))}
+        inputs.map((port, i) => {
+          const top = `${((i + 1) / (inputs.length + 1)) * 100}%`;
+          return (
+            <Fragment key={port.name}>
+              <Handle type="target" id={taskType ? `in:${port.name}` : "in"} position={Position.Left} style={{ top }} title={port.title} />
+              {labelPorts && (
+                <span className="port-label" style={{ top }} data-testid={`port-${port.name}`}>
+                  {port.title}
+                </span>
+              )}
+            </Fragment>
+          );
+        })}
       <div className="head">
         <CategoryIcon category={taskType?.category} />
         <span className="title">{task.id}</span>
       </div>
       <div className="body">
         <div className="cat">{taskType?.title ?? task.type}</div>
-        {inputs.length > 1 && (
-          <div className="ports">
-            <span>{inputs.map((p) => p.title).join(" · ")}</span>
+        {summary && (
+          <div className="summary" title={summary} data-testid="node-summary">
+            {summary}
           </div>
         )}
         {issues && issues.length > 0 && (
@@ -64,7 +71,7 @@ function TaskNodeViewImpl({ data, selected }: NodeProps<TaskNode>) {
           </div>
         )}
         {run && (
-          <div className="run">
+          <div className="run" title={run.taskId !== task.id ? `Ran together with other steps in Airflow task ${run.taskId}` : undefined}>
             <RunIcon state={run.state} />
             <span>{(run.state ?? "no status").replace("_", " ")}</span>
             {run.durationSeconds !== null && <span className="hint">{formatDuration(run.durationSeconds)}</span>}

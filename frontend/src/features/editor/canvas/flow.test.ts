@@ -25,7 +25,7 @@ describe("canvas view model", () => {
     const cache: NodeCache = new Map();
     const nodes = buildNodes(
       inputs({
-        runStates: { extract: { taskId: "extract", state: "success", tryNumber: 1, startedAt: null, endedAt: null, durationSeconds: 3 } },
+        runStates: { extract: { stepId: "extract", taskId: "extract", state: "success", tryNumber: 1, durationSeconds: 3, rows: null, columns: null, error: null } },
         issues: { filter: [{ message: "bad", source: "server" }] },
       }),
       cache,

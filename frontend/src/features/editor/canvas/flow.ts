@@ -1,6 +1,6 @@
 // Builds React Flow nodes and edges from the document and the view model, reusing unchanged node
 // objects so that a 500-node canvas re-renders only what changed.
-import type { TaskRun, TaskType, WorkflowDocument } from "@/lib/api/types";
+import type { StepRun, TaskType, WorkflowDocument } from "@/lib/api/types";
 import type { Position } from "../document/operations";
 import type { Issue } from "../document/validation";
 import type { SelectionMarker } from "@/features/collab/presence";
@@ -13,7 +13,7 @@ export interface FlowInputs {
   selected: ReadonlySet<string>;
   selectedEdges: ReadonlySet<string>;
   issues: Record<string, Issue[]>;
-  runStates: Record<string, TaskRun>;
+  runStates: Record<string, StepRun>;
   locks: Record<string, { displayName: string }>;
   /** Nodes other people selected (absent outside live editing). */
   remoteSelections?: Record<string, SelectionMarker[]>;
@@ -60,7 +60,7 @@ export function buildNodes(input: FlowInputs, cache: NodeCache): TaskNode[] {
 
 export const edgeId = (source: string, target: string) => `${source}->${target}`;
 
-export function buildEdges(doc: WorkflowDocument, catalog: ReadonlyMap<string, TaskType>, selected: ReadonlySet<string>, runStates: Record<string, TaskRun>): DependencyEdge[] {
+export function buildEdges(doc: WorkflowDocument, catalog: ReadonlyMap<string, TaskType>, selected: ReadonlySet<string>, runStates: Record<string, StepRun>): DependencyEdge[] {
   return doc.spec.tasks.flatMap((task) =>
     task.dependsOn.map((source, index) => {
       const id = edgeId(source, task.id);

@@ -1,5 +1,5 @@
 import type { Edge, Node } from "@xyflow/react";
-import type { TaskRun, TaskType, WorkflowTask } from "@/lib/api/types";
+import type { StepRun, TaskType, WorkflowTask } from "@/lib/api/types";
 import type { Issue } from "../document/validation";
 import type { SelectionMarker } from "@/features/collab/presence";
 
@@ -8,7 +8,7 @@ export type TaskNodeData = {
   task: WorkflowTask;
   taskType: TaskType | undefined;
   issues: Issue[] | undefined;
-  run: TaskRun | undefined;
+  run: StepRun | undefined;
   lockedBy: string | undefined;
   /** Other people who selected this node: an outline in the first one's colour and everyone's initials. */
   selectedBy?: SelectionMarker[];
@@ -16,7 +16,8 @@ export type TaskNodeData = {
 export type TaskNode = Node<TaskNodeData, "task">;
 export type DependencyEdge = Edge<Record<string, never>>;
 
-export const NODE_WIDTH = 200;
+/** A node's widest (CSS max-width) and usual height, for layout and placement. */
+export const NODE_WIDTH = 220;
 export const NODE_HEIGHT = 86;
 
 export function inputHandleId(type: TaskType | undefined, index: number): string {

@@ -1,14 +1,18 @@
 "use client";
-import { useEffect, useMemo, useState } from "react";
+import { useMemo } from "react";
 import Form from "@rjsf/core";
+import { useShallow } from "zustand/react/shallow";
 import validator from "@rjsf/validator-ajv8";
 import type { ErrorSchema, RJSFSchema, UiSchema } from "@rjsf/utils";
 import type { TaskType, WorkflowTask } from "@/lib/api/types";
-import { useEditor } from "../store";
+import { applyOrReason, useEditor } from "../store";
 import type { Operation } from "../document/operations";
+import { DraftField } from "../fields/DraftField";
+import { DraftBaseInputTemplate, DraftTextareaWidget } from "./DraftWidgets";
+import { parseStepId } from "./fields";
 import type { Issue } from "../document/validation";
 import { formSchema, typedFormData } from "./formSchema";
-import { DataPreview } from "./DataPreview";
+import { PreviewButton } from "./DataPreview";
 
 /** Operations that turn one config into another, one per changed top-level field (field-level merges for collaboration). */
 export function configChanges(id: string, before: Record<string, unknown>, after: Record<string, unknown>): Operation[] {
@@ -18,6 +22,9 @@ export function configChanges(id: string, before: Record<string, unknown>, after
     .map((k) => ({ kind: "updateConfig", id, path: [k], value: after[k] }));
 }
 
+const templates = { BaseInputTemplate: DraftBaseInputTemplate };
+const widgets = { TextareaWidget: DraftTextareaWidget };
+
 function uiSchemaFor(type: TaskType): UiSchema {
   const ui: UiSchema = { "ui:submitButtonOptions": { norender: true } };
   for (const [key, prop] of Object.entries(type.configSchema.properties ?? {})) {
@@ -25,6 +32,30 @@ function uiSchemaFor(type: TaskType): UiSchema {
     if (Array.isArray(prop.examples) && prop.examples.length > 0) ui[key] = { ...(ui[key] as object), "ui:placeholder": String(prop.examples[0]) };
   }
   return ui;
+}
+
+/** Whether the step runs as an Airflow task of its own when the workflow runs steps together. */
+function OwnTaskField({ task, disabled }: { task: WorkflowTask; disabled: boolean }) {
+  const fused = useEditor((s) => s.doc?.spec.execution === "fused");
+  return (
+    <>
+      <label className="inline">
+        <input
+          type="checkbox"
+          checked={task.ownTask === true}
+          disabled={disabled}
+          onChange={(e) => applyOrReason({ kind: "updateNode", id: task.id, ownTask: e.target.checked })}
+          aria-describedby={`own-task-${task.id}`}
+        />
+        Run as its own Airflow task
+      </label>
+      <span id={`own-task-${task.id}`} className="hint">
+        {fused
+          ? "Its own log, retry and time in Airflow, instead of running together with the steps around it."
+          : "Every step runs as its own task while “Run steps together” is off in the workflow settings."}
+      </span>
+    </>
+  );
 }
 
 export function ConfigPanel({ task, type, issues, readOnly, lockedBy, onTakeOver }: {
@@ -38,8 +69,9 @@ export function ConfigPanel({ task, type, issues, readOnly, lockedBy, onTakeOver
   onTakeOver?: () => void;
 }) {
   const apply = useEditor((s) => s.apply);
-  const [idDraft, setIdDraft] = useState(task.id);
-  useEffect(() => setIdDraft(task.id), [task.id]);
+  const taskIds = useEditor(useShallow((s) => s.doc?.spec.tasks.map((t) => t.id) ?? []));
+  const parseId = useMemo(() => parseStepId(taskIds, task.id), [taskIds, task.id]);
+  const formContext = useMemo(() => ({ taskId: task.id }), [task.id]);
   const uiSchema = useMemo(() => (type ? uiSchemaFor(type) : {}), [type]);
   const shownSchema = useMemo(() => (type ? formSchema(type.configSchema) : null), [type]);
   // Problems found by the schema check (against the real schema) and by the server, inline under their field.
@@ -50,10 +82,6 @@ export function ConfigPanel({ task, type, issues, readOnly, lockedBy, onTakeOver
   }, [issues]);
   const general = issues.filter((i) => !i.field || i.field === "dependsOn");
   const editable = !readOnly && !lockedBy;
-
-  function rename() {
-    if (idDraft !== task.id && !apply({ kind: "updateNode", id: task.id, newId: idDraft })) setIdDraft(task.id);
-  }
 
   return (
     <div className="panel" aria-label={`Configure ${task.id}`}>
@@ -69,18 +97,18 @@ export function ConfigPanel({ task, type, issues, readOnly, lockedBy, onTakeOver
           )}
         </div>
       )}
-      <label>
-        Step id
-        <input
-          value={idDraft}
-          disabled={!editable}
-          onChange={(e) => setIdDraft(e.target.value)}
-          onBlur={rename}
-          onKeyDown={(e) => e.key === "Enter" && rename()}
-          aria-describedby="step-id-help"
-        />
-        <span id="step-id-help" className="hint">Lower-case letters, digits and _; shown in Airflow as the task id.</span>
-      </label>
+      <DraftField
+        // One field per step: a draft of one step's id must never show under another's.
+        key={task.id}
+        label="Step id"
+        value={task.id}
+        parse={parseId}
+        commit={(newId) => applyOrReason({ kind: "updateNode", id: task.id, newId })}
+        parkKey={`step:${task.id}:id`}
+        hint="Lower-case letters, digits and _; shown in Airflow as the task id. Leave the field or press Enter to rename."
+        inputProps={{ disabled: !editable }}
+      />
+      <OwnTaskField task={task} disabled={!editable} />
       {general.length > 0 && (
         <ul className="field-errors" aria-label="Problems with this step">
           {general.map((i) => <li key={i.message}>{i.message}</li>)}
@@ -94,6 +122,9 @@ export function ConfigPanel({ task, type, issues, readOnly, lockedBy, onTakeOver
           uiSchema={uiSchema}
           formData={task.config}
           validator={validator}
+          templates={templates}
+          widgets={widgets}
+          formContext={formContext}
           extraErrors={extraErrors}
           showErrorList={false}
           disabled={!editable}
@@ -110,7 +141,7 @@ export function ConfigPanel({ task, type, issues, readOnly, lockedBy, onTakeOver
       ) : (
         <p className="error-box">This step&apos;s type “{task.type}” is not in the catalog. Delete it or pick another step.</p>
       )}
-      <DataPreview taskId={task.id} type={type} />
+      <PreviewButton taskId={task.id} type={type} />
     </div>
   );
 }

@@ -50,6 +50,25 @@ describe("applyOperation", () => {
     expect(next.layout.nodes.only_paid).toEqual({ x: 200, y: 0 });
   });
 
+  it("marks a step to run as its own Airflow task, renamed or not, and undo takes the mark away", () => {
+    const marked = expectRoundTrip(pipeline(), { kind: "updateNode", id: "filter", ownTask: true });
+    expect(marked.spec.tasks[1]?.ownTask).toBe(true);
+    const renamed = expectRoundTrip(pipeline(), { kind: "updateNode", id: "filter", newId: "paid", ownTask: true });
+    expect(renamed.spec.tasks[1]).toMatchObject({ id: "paid", ownTask: true });
+    const cleared = expectRoundTrip(marked, { kind: "updateNode", id: "filter", ownTask: false });
+    expect("ownTask" in (cleared.spec.tasks[1] ?? {})).toBe(false);
+  });
+
+  it("chooses fused execution for a workflow made before it, and undo leaves it naming none again", () => {
+    const doc = pipeline();
+    expect(readSettings(doc).execution).toBeNull();
+    const fused = expectRoundTrip(doc, { kind: "updateSettings", changes: { execution: "fused" } });
+    expect(fused.spec.execution).toBe("fused");
+    const undone = apply(doc, { kind: "updateSettings", changes: { execution: "fused" } });
+    expect("execution" in apply(undone.doc, undone.inverse).doc.spec).toBe(false);
+    expect(expectRoundTrip(fused, { kind: "updateSettings", changes: { execution: "per-step" } }).spec.execution).toBe("per-step");
+  });
+
   it("refuses an invalid or duplicate task id", () => {
     expect(applyOperation(pipeline(), { kind: "updateNode", id: "filter", newId: "Bad Id" }).ok).toBe(false);
     expect(applyOperation(pipeline(), { kind: "updateNode", id: "filter", newId: "export" }).ok).toBe(false);

@@ -1,6 +1,6 @@
 // Every change to a workflow document goes through applyOperation: the editor, undo/redo and
 // the collaboration hub client all use it, so a change means the same thing everywhere.
-import type { ParamSpec, WorkflowDocument, WorkflowTask } from "@/lib/api/types";
+import type { ExecutionMode, ParamSpec, WorkflowDocument, WorkflowTask } from "@/lib/api/types";
 import { wouldCreateCycle } from "./graph";
 
 export interface Position { x: number; y: number }
@@ -14,6 +14,8 @@ export interface WorkflowSettings {
   timezone: string;
   catchup: boolean;
   maxActiveRuns: number;
+  /** null: the document names none (made before fused execution), which runs per step. */
+  execution: ExecutionMode | null;
   params: Record<string, ParamSpec>;
   retries: number;
   retryDelaySeconds: number;
@@ -23,7 +25,8 @@ export type Operation =
   | { kind: "addNode"; task: WorkflowTask; position: Position; index?: number }
   | { kind: "deleteNode"; id: string }
   | { kind: "moveNode"; id: string; position: Position }
-  | { kind: "updateNode"; id: string; newId?: string; config?: Record<string, unknown> }
+  /** Renames a task, replaces its config, or sets whether it runs as its own Airflow task (false removes the mark). */
+  | { kind: "updateNode"; id: string; newId?: string; config?: Record<string, unknown>; ownTask?: boolean }
   /** Sets one config property (path of keys); value undefined removes it. */
   | { kind: "updateConfig"; id: string; path: string[]; value: unknown }
   /** Edge source -> target: target.dependsOn gets source (at index, else appended). */
@@ -86,6 +89,7 @@ export function readSettings(doc: WorkflowDocument): WorkflowSettings {
     timezone: doc.spec.timezone,
     catchup: doc.spec.catchup,
     maxActiveRuns: doc.spec.maxActiveRuns,
+    execution: doc.spec.execution ?? null,
     params: doc.spec.params,
     retries: doc.spec.defaults.retries,
     retryDelaySeconds: doc.spec.defaults.retryDelaySeconds,
@@ -96,7 +100,7 @@ function writeSettings(doc: WorkflowDocument, s: WorkflowSettings): WorkflowDocu
   return {
     ...doc,
     metadata: { ...doc.metadata, name: s.name, description: s.description, tags: s.tags },
-    spec: {
+    spec: withOptional({
       ...doc.spec,
       schedule: s.schedule,
       timezone: s.timezone,
@@ -104,8 +108,16 @@ function writeSettings(doc: WorkflowDocument, s: WorkflowSettings): WorkflowDocu
       maxActiveRuns: s.maxActiveRuns,
       params: s.params,
       defaults: { ...doc.spec.defaults, retries: s.retries, retryDelaySeconds: s.retryDelaySeconds },
-    },
+    }, "execution", s.execution ?? undefined),
   };
+}
+
+/** The object with `key` set to `value`, or without `key` when value is undefined (absent, not undefined, as the server stores it). */
+function withOptional<T extends object, K extends keyof T>(obj: T, key: K, value: T[K] | undefined): T {
+  const copy = { ...obj };
+  if (value === undefined) delete copy[key];
+  else copy[key] = value;
+  return copy;
 }
 
 /** Applies one operation; returns the new document and the operation that undoes it, or why it was refused. */
@@ -162,6 +174,10 @@ export function applyOperation(doc: WorkflowDocument, op: Operation): ApplyResul
       if (op.config !== undefined) {
         next = replaceTask(next, op.id, (t) => ({ ...t, config: op.config ?? {} }));
         inverse.config = task.config;
+      }
+      if (op.ownTask !== undefined) {
+        next = replaceTask(next, op.id, (t) => withOptional(t, "ownTask", op.ownTask || undefined));
+        inverse.ownTask = task.ownTask === true;
       }
       if (op.newId !== undefined && op.newId !== op.id) {
         const newId = op.newId;

@@ -1,18 +1,37 @@
 "use client";
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import type { ParamSpec, ParamType } from "@/lib/api/types";
-import { useEditor } from "../store";
+import { applyOrReason, useEditor } from "../store";
 import { readSettings, type WorkflowSettings } from "../document/operations";
 import type { Issue } from "../document/validation";
+import { DraftField } from "../fields/DraftField";
 import { formatInZone, SCHEDULE_PRESETS, useNextRuns, useTimeZones } from "./cron";
+import {
+  paramDefaultText,
+  parseCron,
+  parseDescription,
+  parseName,
+  parseParamDefault,
+  parseParamDescription,
+  parseTags,
+  parseTimeZone,
+  parseWholeNumber,
+  tagsText,
+} from "./fields";
 
 const PARAM_TYPES: ParamType[] = ["string", "integer", "number", "boolean", "date"];
+/** Valid drafts of settings reach the document (and the people editing with you) after this pause in typing. */
+const PAUSE_MS = 1000;
+const parseRetries = parseWholeNumber("Retries", 0, 10);
+const parseRetryDelay = parseWholeNumber("The retry delay", 0, 86400);
+const parseParallelRuns = parseWholeNumber("Parallel runs", 1, 100);
 
 export function SchedulePreview({ schedule, timezone }: { schedule: string | null; timezone: string }) {
   const result = useNextRuns(schedule, timezone);
   if (!schedule) return <p className="hint">Runs only when someone starts it.</p>;
   if (!result) return null;
   if (!result.ok) return <p className="field-errors" role="alert">{result.error}</p>;
+  if (result.runs.length === 0) return <p className="hint">Runs once, soon after it is deployed.</p>;
   return (
     <div aria-live="polite">
       <span className="hint">Next five runs ({timezone}):</span>
@@ -23,49 +42,51 @@ export function SchedulePreview({ schedule, timezone }: { schedule: string | nul
   );
 }
 
+/** Changes one setting; returns why it was refused, or null. */
+function change<K extends keyof WorkflowSettings>(key: K, value: WorkflowSettings[K]): string | null {
+  return applyOrReason({ kind: "updateSettings", changes: { [key]: value } }, `settings:${key}`);
+}
+
+/** Sets (or with undefined removes) one parameter in the parameters as they are now, not as they were when the field was drawn. */
+function setParam(name: string, update: ((spec: ParamSpec) => ParamSpec) | undefined): string | null {
+  const doc = useEditor.getState().doc;
+  if (!doc) return null;
+  const params = { ...doc.spec.params };
+  const spec = params[name];
+  if (update && spec) params[name] = update(spec);
+  else delete params[name];
+  return change("params", params);
+}
+
 export function SettingsPanel({ issues, readOnly }: { issues: Issue[]; readOnly: boolean }) {
   const doc = useEditor((s) => s.doc);
-  const apply = useEditor((s) => s.apply);
   const zones = useTimeZones();
+  const parseZone = useMemo(() => parseTimeZone(zones), [zones]);
   const [newParam, setNewParam] = useState("");
   if (!doc) return null;
   const s = readSettings(doc);
-  const change = <K extends keyof WorkflowSettings>(key: K, value: WorkflowSettings[K]) => apply({ kind: "updateSettings", changes: { [key]: value } }, `settings:${key}`);
   const errorsFor = (field: string) => issues.filter((i) => i.field === field);
   const fieldErrors = (field: string) =>
     errorsFor(field).length > 0 ? (
       <ul className="field-errors">{errorsFor(field).map((i) => <li key={i.message}>{i.message}</li>)}</ul>
     ) : null;
   const mode = s.schedule === null ? "manual" : SCHEDULE_PRESETS.some((p) => p.value === s.schedule) ? s.schedule : "cron";
-  const setParam = (name: string, spec: ParamSpec | undefined) => {
-    const params = { ...s.params };
-    if (spec) params[name] = spec;
-    else delete params[name];
-    change("params", params);
-  };
 
   return (
     <fieldset className="panel" disabled={readOnly} style={{ border: "none" }}>
       <h2>Workflow settings</h2>
-      <label>
-        Name
-        <input value={s.name} onChange={(e) => change("name", e.target.value)} required />
-        {fieldErrors("name")}
-      </label>
-      <label>
-        Description
-        <textarea rows={3} value={s.description} onChange={(e) => change("description", e.target.value)} />
-      </label>
-      <label>
-        Tags
-        <input
-          defaultValue={s.tags.join(", ")}
-          key={s.tags.join(",")}
-          onBlur={(e) => change("tags", e.target.value.split(",").map((t) => t.trim()).filter(Boolean))}
-          placeholder="sales, daily"
-        />
-        <span className="hint">Separate tags with commas.</span>
-      </label>
+      <DraftField label="Name" value={s.name} parse={parseName} commit={(v) => change("name", v)} pauseMs={PAUSE_MS} parkKey="settings:name" inputProps={{ required: true }} />
+      {fieldErrors("name")}
+      <DraftField label="Description" multiline rows={3} value={s.description} parse={parseDescription} commit={(v) => change("description", v)} pauseMs={PAUSE_MS} parkKey="settings:description" />
+      <DraftField
+        label="Tags"
+        value={tagsText(s.tags)}
+        parse={parseTags}
+        commit={(v) => change("tags", v)}
+        parkKey="settings:tags"
+        hint="Separate tags with commas."
+        inputProps={{ placeholder: "sales, daily" }}
+      />
       <label>
         Schedule
         <select
@@ -81,37 +102,42 @@ export function SettingsPanel({ issues, readOnly }: { issues: Issue[]; readOnly:
         </select>
       </label>
       {mode === "cron" && (
-        <label>
-          Cron expression
-          <input value={s.schedule ?? ""} onChange={(e) => change("schedule", e.target.value)} aria-describedby="cron-help" />
-          <span id="cron-help" className="hint">minute hour day-of-month month day-of-week, e.g. “0 6 * * 1-5” = weekdays at 06:00.</span>
-        </label>
+        <DraftField
+          label="Cron expression"
+          value={s.schedule ?? ""}
+          parse={parseCron}
+          commit={(v) => change("schedule", v)}
+          pauseMs={PAUSE_MS}
+          parkKey="settings:schedule"
+          hint="minute hour day-of-month month day-of-week, e.g. “0 6 * * 1-5” = weekdays at 06:00."
+        />
       )}
       {fieldErrors("schedule")}
-      <label>
-        Time zone
-        <input list="tz-list" value={s.timezone} onChange={(e) => change("timezone", e.target.value)} />
-        <datalist id="tz-list">{zones.map((z) => <option key={z} value={z} />)}</datalist>
-        {fieldErrors("timezone")}
-      </label>
+      <DraftField label="Time zone" value={s.timezone} parse={parseZone} commit={(v) => change("timezone", v)} pauseMs={PAUSE_MS} parkKey="settings:timezone" inputProps={{ list: "tz-list" }} />
+      <datalist id="tz-list">{(zones ?? []).map((z) => <option key={z} value={z} />)}</datalist>
+      {fieldErrors("timezone")}
       <SchedulePreview schedule={s.schedule} timezone={s.timezone} />
       <label className="inline">
         <input type="checkbox" checked={s.catchup} onChange={(e) => change("catchup", e.target.checked)} />
         Catch up on missed runs
       </label>
-      <div className="row">
-        <label style={{ flex: 1 }}>
-          Retries
-          <input type="number" min={0} max={10} value={s.retries} onChange={(e) => change("retries", Number(e.target.value))} />
-        </label>
-        <label style={{ flex: 1 }}>
-          Retry delay (s)
-          <input type="number" min={0} value={s.retryDelaySeconds} onChange={(e) => change("retryDelaySeconds", Number(e.target.value))} />
-        </label>
-        <label style={{ flex: 1 }}>
-          Parallel runs
-          <input type="number" min={1} max={16} value={s.maxActiveRuns} onChange={(e) => change("maxActiveRuns", Number(e.target.value))} />
-        </label>
+      <label className="inline">
+        <input type="checkbox" checked={s.execution === "fused"} onChange={(e) => change("execution", e.target.checked ? "fused" : "per-step")} aria-describedby="execution-help" />
+        Run steps together (faster)
+      </label>
+      <span id="execution-help" className="hint">
+        Connected steps run in one Airflow task and hand their data over in memory. Each step still shows its own state and log here; retrying a step runs its task again.
+      </span>
+      <div className="row" style={{ alignItems: "flex-start" }}>
+        <div style={{ flex: 1 }}>
+          <DraftField label="Retries" value={String(s.retries)} parse={parseRetries} commit={(v) => change("retries", v)} pauseMs={PAUSE_MS} parkKey="settings:retries" inputProps={{ type: "number", min: 0, max: 10 }} />
+        </div>
+        <div style={{ flex: 1 }}>
+          <DraftField label="Retry delay (s)" value={String(s.retryDelaySeconds)} parse={parseRetryDelay} commit={(v) => change("retryDelaySeconds", v)} pauseMs={PAUSE_MS} parkKey="settings:retryDelaySeconds" inputProps={{ type: "number", min: 0 }} />
+        </div>
+        <div style={{ flex: 1 }}>
+          <DraftField label="Parallel runs" value={String(s.maxActiveRuns)} parse={parseParallelRuns} commit={(v) => change("maxActiveRuns", v)} pauseMs={PAUSE_MS} parkKey="settings:maxActiveRuns" inputProps={{ type: "number", min: 1, max: 100 }} />
+        </div>
       </div>
       {fieldErrors("retries")}
       <h3>Parameters</h3>
@@ -122,22 +148,32 @@ export function SettingsPanel({ issues, readOnly }: { issues: Issue[]; readOnly:
             <code>{name}</code>
             <button type="button" className="small danger" onClick={() => setParam(name, undefined)} aria-label={`Remove parameter ${name}`}>Remove</button>
           </div>
-          <div className="row">
+          <div className="row" style={{ alignItems: "flex-start" }}>
             <label style={{ flex: 1 }}>
               Type
-              <select value={spec.type} onChange={(e) => setParam(name, { ...spec, type: e.target.value as ParamType })}>
+              <select value={spec.type} onChange={(e) => setParam(name, (p) => ({ ...p, type: e.target.value as ParamType }))}>
                 {PARAM_TYPES.map((t) => <option key={t}>{t}</option>)}
               </select>
             </label>
-            <label style={{ flex: 2 }}>
-              Default
-              <input value={spec.default === undefined ? "" : String(spec.default)} onChange={(e) => setParam(name, { ...spec, default: coerceParam(spec.type, e.target.value) })} />
-            </label>
+            <div style={{ flex: 2 }}>
+              <DraftField
+                label="Default"
+                value={paramDefaultText(spec.default)}
+                parse={parseParamDefault(spec.type)}
+                commit={(v) => setParam(name, (p) => ({ ...p, default: v }))}
+                pauseMs={PAUSE_MS}
+                parkKey={`settings:param:${name}:default`}
+              />
+            </div>
           </div>
-          <label>
-            Description
-            <input value={spec.description ?? ""} onChange={(e) => setParam(name, { ...spec, description: e.target.value })} />
-          </label>
+          <DraftField
+            label="Description"
+            value={spec.description ?? ""}
+            parse={parseParamDescription}
+            commit={(v) => setParam(name, (p) => ({ ...p, description: v }))}
+            pauseMs={PAUSE_MS}
+            parkKey={`settings:param:${name}:description`}
+          />
         </div>
       ))}
       {fieldErrors("params")}
@@ -145,9 +181,10 @@ export function SettingsPanel({ issues, readOnly }: { issues: Issue[]; readOnly:
         <input aria-label="New parameter name" placeholder="region" value={newParam} onChange={(e) => setNewParam(e.target.value)} style={{ flex: 1 }} />
         <button
           type="button"
-          disabled={!/^[A-Za-z_][A-Za-z0-9_]*$/.test(newParam) || newParam in s.params}
+          disabled={!/^[a-z][a-z0-9_]{0,63}$/.test(newParam) || newParam in s.params}
+          title="Lower-case letters, digits and _, starting with a letter"
           onClick={() => {
-            setParam(newParam, { type: "string", default: "", description: "" });
+            change("params", { ...s.params, [newParam]: { type: "string", default: "", description: "" } });
             setNewParam("");
           }}
         >

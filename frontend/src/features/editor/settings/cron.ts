@@ -52,9 +52,9 @@ export function useNextRuns(schedule: string | null, tz: string, count = 5): Nex
   return schedule ? result : null;
 }
 
-/** The time zones a save accepts, from the API (the browser's own list has aliases and lacks none of them). */
-export function useTimeZones(): string[] {
-  const [zones, setZones] = useState<string[]>(["UTC"]);
+/** The time zones a save accepts, from the API (the browser's own list has aliases and lacks none of them); null until it answers. */
+export function useTimeZones(): string[] | null {
+  const [zones, setZones] = useState<string[] | null>(null);
   useEffect(() => {
     let live = true;
     api.get<string[]>("/schedules/timezones").then((z) => live && setZones(z), () => undefined);

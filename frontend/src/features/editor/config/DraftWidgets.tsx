@@ -1,0 +1,89 @@
+// The configuration form's text inputs and textareas, edited through drafts (fields/useFieldDraft): a value
+// reaches the form (and the document) when the field is left, on Enter or after a pause, not on each key.
+"use client";
+import { ariaDescribedByIds, examplesId, getInputProps, type BaseInputTemplateProps, type WidgetProps } from "@rjsf/utils";
+import { useFieldDraft } from "../fields/useFieldDraft";
+import { describedBy, DraftNotes } from "../fields/DraftField";
+import { parseConfigNumber, parseConfigText } from "./fields";
+
+const PAUSE_MS = 1000;
+const asText = (value: unknown) => (value === undefined || value === null ? "" : String(value));
+
+function useConfigDraft(props: WidgetProps, { numeric = false, multiline = false }: { numeric?: boolean; multiline?: boolean }) {
+  const { id, options, onChange, registry } = props;
+  return useFieldDraft({
+    value: asText(props.value),
+    parse: numeric ? parseConfigNumber : parseConfigText,
+    commit: (text) => {
+      onChange(text === "" ? options.emptyValue : text);
+      return null;
+    },
+    pauseMs: PAUSE_MS,
+    parkKey: `config:${String(registry.formContext?.taskId ?? "")}:${id}`,
+    multiline,
+  });
+}
+
+export function DraftBaseInputTemplate(props: BaseInputTemplateProps) {
+  const { id, readonly, disabled, autofocus, onBlur, onFocus, options, schema, type, placeholder, required } = props;
+  const inputProps = getInputProps(schema, type, options);
+  const draft = useConfigDraft(props, { numeric: inputProps.type === "number" || inputProps.type === "integer" });
+  const examples = Array.isArray(schema.examples) ? schema.examples : null;
+  return (
+    <>
+      <input
+        id={id}
+        name={id}
+        className="form-control"
+        readOnly={readonly}
+        disabled={disabled}
+        autoFocus={autofocus}
+        placeholder={placeholder}
+        required={required}
+        {...inputProps}
+        {...draft.field}
+        list={examples ? examplesId(id) : undefined}
+        onBlur={() => {
+          draft.field.onBlur();
+          onBlur(id, draft.text);
+        }}
+        onFocus={() => onFocus(id, draft.text)}
+        aria-describedby={describedBy(id, draft, ariaDescribedByIds(id, !!examples))}
+      />
+      {examples && (
+        <datalist id={examplesId(id)}>
+          {examples.map((example) => <option key={String(example)} value={String(example)} />)}
+        </datalist>
+      )}
+      <DraftNotes id={id} draft={draft} />
+    </>
+  );
+}
+
+export function DraftTextareaWidget(props: WidgetProps) {
+  const { id, readonly, disabled, autofocus, onBlur, onFocus, options, placeholder, required } = props;
+  const draft = useConfigDraft(props, { multiline: true });
+  return (
+    <>
+      <textarea
+        id={id}
+        name={id}
+        className="form-control"
+        rows={typeof options.rows === "number" ? options.rows : 4}
+        placeholder={placeholder}
+        required={required}
+        disabled={disabled}
+        readOnly={readonly}
+        autoFocus={autofocus}
+        {...draft.field}
+        onBlur={() => {
+          draft.field.onBlur();
+          onBlur(id, draft.text);
+        }}
+        onFocus={() => onFocus(id, draft.text)}
+        aria-describedby={describedBy(id, draft, ariaDescribedByIds(id))}
+      />
+      <DraftNotes id={id} draft={draft} />
+    </>
+  );
+}

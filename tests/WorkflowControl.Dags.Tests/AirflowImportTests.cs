@@ -117,11 +117,12 @@ public sealed class AirflowImportTests(string generation)
             yield return ("fused:" + name, document with { Spec = document.Spec with { Execution = ExecutionModes.Fused } });
         }
 
-        yield return ("500-tasks", FiveHundredTasks());
-        yield return ("500-tasks fused", FiveHundredTasks() with { Spec = FiveHundredTasks().Spec with { Execution = ExecutionModes.Fused } });
+        var fiveHundred = FiveHundredTasks();
+        yield return ("500-tasks", fiveHundred);
+        yield return ("500-tasks fused", fiveHundred with { Spec = fiveHundred.Spec with { Execution = ExecutionModes.Fused } });
         foreach (var (name, text) in HostileText.Corpus)
         {
-            yield return ("hostile:" + name, HostileDocument(text));
+            yield return ("hostile:" + name, HostileCorpusTests.Document(text));
         }
     }
 
@@ -159,21 +160,4 @@ public sealed class AirflowImportTests(string generation)
 
         return new WorkflowDocument { Metadata = new WorkflowMetadata { Name = "Five hundred steps" }, Spec = new WorkflowSpec { Tasks = tasks } };
     }
-
-    private static WorkflowDocument HostileDocument(string text) => new()
-    {
-        Metadata = new WorkflowMetadata { Name = text, Description = text, Tags = text.Length is > 0 and <= DagRenderer.MaxTagLength ? [text] : [] },
-        Spec = new WorkflowSpec
-        {
-            Params = new Dictionary<string, WorkflowParam>(StringComparer.Ordinal)
-            {
-                [text] = new WorkflowParam { Type = "string", Default = JsonSerializer.SerializeToElement(text), Description = text },
-            },
-            Tasks =
-            [
-                new WorkflowTask { Id = "source", Type = "extract.csv", Config = JsonSerializer.SerializeToElement(new Dictionary<string, object> { ["source"] = text, [text.Length == 0 ? "empty" : text] = text }) },
-                new WorkflowTask { Id = "sink", Type = "load.file", Config = JsonSerializer.SerializeToElement(new { path = text }), DependsOn = ["source"] },
-            ],
-        },
-    };
 }

@@ -118,7 +118,8 @@ public sealed class HostileCorpusTests
         Assert.That(content, Does.Contain(hundredEmoji), "100 code points is Airflow's limit, not 200 UTF-16 units");
     }
 
-    private static WorkflowDocument Document(string text, string? configText = null)
+    /// <summary>A two-task workflow carrying <paramref name="text"/> in every string field, config keys at every depth included.</summary>
+    internal static WorkflowDocument Document(string text, string? configText = null)
     {
         var config = JsonSerializer.SerializeToElement(new Dictionary<string, object?>
         {

@@ -42,15 +42,7 @@ public static class StrictAirflow
         var dir = Directory.CreateTempSubdirectory("wfc-airflow-import-");
         try
         {
-            var paths = new Dictionary<string, string>(StringComparer.Ordinal);
-            var i = 0;
-            foreach (var (key, content) in filesByKey)
-            {
-                var path = Path.Combine(dir.FullName, $"wf_{i++:D4}.py");
-                File.WriteAllText(path, content, new UTF8Encoding(false));
-                paths[key] = path;
-            }
-
+            var paths = Python.WriteFiles(dir.FullName, filesByKey);
             var byPath = ImportFiles(generation, [.. paths.Values]);
             return paths.ToDictionary(p => p.Key, p => byPath[p.Value], StringComparer.Ordinal);
         }

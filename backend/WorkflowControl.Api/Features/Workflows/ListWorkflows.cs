@@ -66,7 +66,7 @@ public static class ListWorkflows
     public static async Task<Results<Ok<WorkflowPage>, ProblemHttpResult>> Handle(
         ClaimsPrincipal user, NpgsqlDataSource database, TimeProvider time, CancellationToken ct,
         string? search = null, string? key = null, string? tag = null, Guid? owner = null, Guid? organisation = null, string? state = null,
-        string? deployment = null, string? sort = null, int page = 1, int pageSize = 20)
+        string? deployment = null, bool shared = false, string? sort = null, int page = 1, int pageSize = 20)
     {
         if (page < 1 || pageSize < 1 || pageSize > MaxPageSize)
         {
@@ -120,6 +120,7 @@ public static class ListWorkflows
               AND (@key::text IS NULL OR w.key = @key)
               AND (@tag::text IS NULL OR @tag = ANY(w.tags))
               AND (@owner::uuid IS NULL OR w.owner_id = @owner)
+              AND (NOT @shared OR w.owner_id <> @user)
               AND (@organisation::uuid IS NULL OR w.organisation_id = @organisation)
               AND (@stateFilter::boolean IS NOT TRUE OR (cardinality(@lastRunStates::text[]) = 0 AND lr.state IS NULL) OR lr.state = ANY(@lastRunStates))
               AND (@deployment::text IS NULL OR (@deployment = 'none' AND ld.state IS NULL) OR ld.state = @deployment)
@@ -135,6 +136,7 @@ public static class ListWorkflows
                 key,
                 tag,
                 owner,
+                shared,
                 organisation,
                 stateFilter = lastRunStates is not null,
                 lastRunStates = lastRunStates ?? [],

@@ -52,11 +52,7 @@ export function Dashboard() {
     return () => clearTimeout(t);
   }, [load]);
 
-  const rows = useMemo(() => {
-    let items = data?.items ?? [];
-    if (ownerFilter === "shared") items = items.filter((w) => w.ownerId !== user?.id);
-    return items;
-  }, [data, ownerFilter, user?.id]);
+  const rows = useMemo(() => data?.items ?? [], [data]);
 
   async function create(fromExample: boolean) {
     setBusy(true);

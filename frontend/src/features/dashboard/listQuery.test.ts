@@ -15,8 +15,12 @@ describe("dashboard list query", () => {
 
   it("sends search, tag, own workflows and sort along with the state", () => {
     expect(listParams({ ...base, search: "sales", tag: "daily", owner: "mine", state: "run:running", sorting: [{ id: "name", desc: false }] }, "u1"))
-      .toEqual({ search: "sales", tag: "daily", owner: "u1", state: "running", deployment: undefined, sort: "name", page: 1, pageSize: 20 });
+      .toEqual({ search: "sales", tag: "daily", owner: "u1", shared: undefined, state: "running", deployment: undefined, sort: "name", page: 1, pageSize: 20 });
     expect(listParams(base, "u1")).toMatchObject({ state: undefined, sort: "-updated", owner: undefined });
+  });
+
+  it("asks the server for workflows others share with me, so every page is full and the total counts only those", () => {
+    expect(listParams({ ...base, owner: "shared", page: 2 }, "u1")).toMatchObject({ owner: undefined, shared: "true", page: 2 });
   });
 });
 

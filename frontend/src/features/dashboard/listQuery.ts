@@ -41,6 +41,7 @@ export function listParams(f: ListFilters, userId: string | undefined): Record<s
     search: f.search,
     tag: f.tag,
     owner: f.owner === "mine" ? userId : undefined,
+    shared: f.owner === "shared" ? "true" : undefined,
     state: kind === "run" ? value : undefined,
     deployment: kind === "deployment" ? value : undefined,
     sort: sortParam(f.sorting),

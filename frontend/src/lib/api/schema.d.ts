@@ -1094,6 +1094,7 @@ export interface operations {
                 organisation?: string;
                 state?: string;
                 deployment?: string;
+                shared?: boolean;
                 sort?: string;
                 page?: number | string;
                 pageSize?: number | string;

@@ -292,6 +292,29 @@ public sealed class WorkflowCrudTests
     }
 
     [Test]
+    public async Task Shared_with_me_pages_and_counts_only_workflows_others_share()
+    {
+        var user = await TestUser.SignUpAsync();
+        await user.CreateWorkflowIdAsync(Documents.Simple("Mine first"));
+        await user.CreateWorkflowIdAsync(Documents.Simple("Mine second"));
+        var colleague = await TestUser.SignUpAsync();
+        foreach (var name in new[] { "Theirs A", "Theirs B", "Theirs C" })
+        {
+            var id = await colleague.CreateWorkflowIdAsync(Documents.Simple(name));
+            await colleague.Client.PostAsJsonAsync($"/workflows/{id}/collaborators", new { email = user.Email, role = "view" });
+        }
+
+        await colleague.CreateWorkflowIdAsync(Documents.Simple("Theirs, not shared"));
+
+        var firstPage = await user.Client.GetFromJsonAsync<JsonElement>("/workflows?shared=true&sort=name&pageSize=2&page=1");
+        var secondPage = await user.Client.GetFromJsonAsync<JsonElement>("/workflows?shared=true&sort=name&pageSize=2&page=2");
+
+        Assert.That(Names(firstPage), Is.EqualTo(new[] { "Theirs A", "Theirs B" }));
+        Assert.That(Names(secondPage), Is.EqualTo(new[] { "Theirs C" }));
+        Assert.That(firstPage.GetProperty("total").GetInt32(), Is.EqualTo(3));
+    }
+
+    [Test]
     public async Task List_refuses_an_unknown_sort_with_the_allowed_values()
     {
         var user = await TestUser.SignUpAsync();

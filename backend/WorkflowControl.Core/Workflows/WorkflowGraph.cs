@@ -7,10 +7,13 @@ public static class WorkflowGraph
     /// The task ids of one dependency cycle in order (first id repeated at the end), or null when the graph is acyclic.
     /// Dependencies on unknown ids are ignored here; they are reported as dangling elsewhere.
     /// </summary>
-    public static IReadOnlyList<string>? FindCycle(IReadOnlyList<WorkflowTask> tasks)
+    public static IReadOnlyList<string>? FindCycle(IReadOnlyList<WorkflowTask> tasks) =>
+        FindCycle(tasks.GroupBy(t => t.Id, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First().DependsOn, StringComparer.Ordinal));
+
+    /// <summary>The same check over each task id's dependencies; the one cycle check of the workflow model.</summary>
+    public static IReadOnlyList<string>? FindCycle(IReadOnlyDictionary<string, IReadOnlyList<string>> dependsOn)
     {
-        var dependsOn = tasks.GroupBy(t => t.Id, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.First().DependsOn, StringComparer.Ordinal);
         var state = new Dictionary<string, int>(StringComparer.Ordinal); // 1 = on the path, 2 = done
         var path = new List<string>();
 

@@ -362,44 +362,20 @@ public static class WorkflowOperations
         _ => (ObjectAt(doc, "spec"), setting),
     };
 
-    /// <summary>True when the edge source -> target would close a cycle: target already reaches source upstream.</summary>
+    /// <summary>True when the edge source -> target would close a cycle (the document's other edges are acyclic).</summary>
     private static bool WouldCreateCycle(JsonArray tasks, string source, string target)
     {
-        if (source == target)
-        {
-            return true;
-        }
-
-        var upstream = new Dictionary<string, JsonArray?>(StringComparer.Ordinal);
+        var dependsOn = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         foreach (var task in tasks.OfType<JsonObject>())
         {
             if (IdOf(task) is { } id)
             {
-                upstream[id] = task["dependsOn"] as JsonArray;
+                dependsOn[id] = [.. ((task["dependsOn"] as JsonArray) ?? []).Select(StringOf).OfType<string>()];
             }
         }
 
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var stack = new Stack<string>([source]);
-        while (stack.TryPop(out var id))
-        {
-            if (id == target)
-            {
-                return true;
-            }
-
-            if (!seen.Add(id) || !upstream.TryGetValue(id, out var deps) || deps is null)
-            {
-                continue;
-            }
-
-            foreach (var up in deps.Select(StringOf).OfType<string>())
-            {
-                stack.Push(up);
-            }
-        }
-
-        return false;
+        dependsOn[target] = [.. dependsOn.GetValueOrDefault(target, []), source];
+        return WorkflowGraph.FindCycle(dependsOn) is not null;
     }
 
     private static int InsertionIndex(double? requested, int count) =>

@@ -12,7 +12,7 @@ public sealed record OperationOutcome(JsonObject? Document, string? Refusal)
 
 /// <summary>
 /// The web editor's document operations, applied to the stored JSON exactly as the browser applies them
-/// (frontend/src/features/editor/document/operations.ts), so every collaborator ends with the same document.
+/// (frontend/src/features/document/operations.ts), so every collaborator ends with the same document.
 /// Both implementations run the cases in tests/fixtures/operations.json.
 /// </summary>
 /// <remarks>

@@ -10,7 +10,7 @@ public sealed record NodeLock(string NodeId, Guid UserId, string DisplayName, st
 
 public sealed record JoinResult(Guid WorkflowId, int Version, string Role, JsonElement Document, Participant You, IReadOnlyList<Participant> Participants, IReadOnlyList<NodeLock> Locks);
 
-/// <summary>One editor operation (frontend/src/features/editor/document/operations.ts), idempotent by (ClientId, Seq).</summary>
+/// <summary>One editor operation (frontend/src/features/document/operations.ts), idempotent by (ClientId, Seq).</summary>
 public sealed record OperationRequest(string ClientId, long Seq, int BaseVersion, JsonElement Op);
 
 /// <summary>

@@ -1,6 +1,6 @@
 // "Create from an example": a small pipeline built from whatever the catalog offers.
 import type { JsonSchema, TaskType, WorkflowDocument } from "@/lib/api/types";
-import { emptyDocument } from "@/features/editor/document/operations";
+import { emptyDocument } from "@/features/document/operations";
 
 /** The defaults a task type's config schema declares, as the form would start with them. */
 export function schemaDefaults(schema: JsonSchema): Record<string, unknown> {

@@ -2,7 +2,7 @@
 import { memo, useEffect, useRef, type PointerEvent } from "react";
 import { ViewportPortal, useReactFlow } from "@xyflow/react";
 import { useShallow } from "zustand/react/shallow";
-import { useEditor } from "@/features/editor/store";
+import { useEditor } from "@/features/document/store";
 import { avatars, type Cursor } from "./presence";
 import { useCollab } from "./store";
 

@@ -4,9 +4,9 @@
 "use client";
 import type { HubConnection } from "@microsoft/signalr";
 import { roleRank, type Role } from "@/lib/api/types";
-import { holdWorkflowGroup, onHubStatus, startedHub, type HubStatus } from "@/features/runs/hub";
-import { useEditor } from "@/features/editor/store";
-import type { Operation } from "@/features/editor/document/operations";
+import { holdWorkflowGroup, onHubStatus, startedHub, type HubStatus } from "@/lib/realtime/hub";
+import { useEditor } from "@/features/document/store";
+import type { Operation } from "@/features/document/operations";
 import {
   addLocal,
   createSession,

@@ -1,6 +1,7 @@
 // Who is here, what they selected, which nodes they hold and where their pointers are: the hub's
 // presence payloads turned into what the editor draws. Pure functions; live.ts feeds them.
 import type { Role, WorkflowDocument } from "@/lib/api/types";
+import type { SelectionMarker } from "@/features/document/store";
 
 export interface Participant {
   connectionId: string;
@@ -30,9 +31,6 @@ export interface Cursor { connectionId: string; displayName: string; colour: str
 
 /** A cursor nobody moved for this long is taken away (its owner may have left the canvas or the page). */
 export const CURSOR_SILENCE_MS = 10_000;
-
-/** A coloured outline with initials on a node someone else selected. */
-export interface SelectionMarker { connectionId: string; initials: string; colour: string; displayName: string }
 
 /** One avatar per person (several tabs of one user show once), this user first. */
 export function avatars(participants: readonly Participant[], me: Participant | null): (Participant & { isMe: boolean })[] {

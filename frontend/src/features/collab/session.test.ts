@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { WorkflowDocument } from "@/lib/api/types";
-import { applyOperation, type Operation } from "@/features/editor/document/operations";
-import { pipeline } from "@/features/editor/document/testing";
+import { applyOperation, type Operation } from "@/features/document/operations";
+import { pipeline } from "@/features/document/testing";
 import {
   addLocal,
   createSession,

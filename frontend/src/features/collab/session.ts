@@ -2,7 +2,7 @@
 // value: the confirmed document at a version, this page's operations the server has not confirmed yet,
 // and events that arrived ahead of a gap. The live connection (live.ts) feeds it and sends what it says.
 import type { WorkflowDocument } from "@/lib/api/types";
-import { applyOperation, rebase, type Operation } from "@/features/editor/document/operations";
+import { applyOperation, rebase, type Operation } from "@/features/document/operations";
 
 /** How long a gap in the event versions may stay open before the client joins again. */
 export const GAP_TIMEOUT_MS = 1000;

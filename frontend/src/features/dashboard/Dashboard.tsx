@@ -14,7 +14,7 @@ import { roleRank, type Page, type WorkflowDetail, type WorkflowSummary } from "
 import { useSession } from "@/features/auth/session";
 import { loadTaskTypes } from "@/features/catalog/useTaskTypes";
 import { exampleDocument } from "@/features/catalog/examples";
-import { emptyDocument } from "@/features/editor/document/operations";
+import { emptyDocument } from "@/features/document/operations";
 import { ErrorMessage } from "@/features/shared/ErrorMessage";
 import { Dialog } from "@/features/shared/Dialog";
 import { countOf, formatDateTime } from "@/features/shared/format";

@@ -2,7 +2,7 @@
 import { useMemo } from "react";
 import type { DiffChange, WorkflowDetail, WorkflowDocument } from "@/lib/api/types";
 import { Dialog } from "@/features/shared/Dialog";
-import { diffDocuments } from "./document/diff";
+import { diffDocuments } from "@/features/document/diff";
 
 function describe(c: DiffChange): string {
   const where = c.pointer.replace(/^\/spec\/tasks\//, "step ").replace(/^\/metadata\//, "").replace(/^\/spec\//, "").replace(/^\/layout\/nodes\/([^/]+).*/, "position of $1").replace(/\//g, " › ");

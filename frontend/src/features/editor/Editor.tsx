@@ -17,9 +17,9 @@ import { CollaboratorsDialog } from "@/features/collaborators/CollaboratorsDialo
 import { RunPanel } from "@/features/runs/RunPanel";
 import { useCurrentRun } from "@/features/runs/useCurrentRun";
 import { DeployControl } from "@/features/runs/DeployControl";
-import { useEditor } from "./store";
-import { freeTaskId, rebase, type Operation, type Position } from "./document/operations";
-import { countIssues, mapProblems, mergeIssues, type IssueMap } from "./document/validation";
+import { useEditor } from "@/features/document/store";
+import { freeTaskId, rebase, type Operation, type Position } from "@/features/document/operations";
+import { countIssues, mapProblems, mergeIssues, type IssueMap } from "@/features/document/validation";
 import { schemaIssues } from "./config/schemaIssues";
 import { Canvas } from "./canvas/Canvas";
 import { Palette } from "./palette/Palette";

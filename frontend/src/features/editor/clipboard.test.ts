@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { applyOperation } from "./document/operations";
-import { pipeline } from "./document/testing";
+import { applyOperation } from "@/features/document/operations";
+import { pipeline } from "@/features/document/testing";
 import { copySelection, deleteOperations, pasteOperations } from "./clipboard";
 
 describe("copy, paste and delete of a selection", () => {

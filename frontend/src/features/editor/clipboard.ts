@@ -1,6 +1,6 @@
 // Copy and paste of steps: internal connections survive, ids are made unique, pasted steps are offset.
 import type { WorkflowDocument, WorkflowTask } from "@/lib/api/types";
-import type { Operation, Position } from "./document/operations";
+import type { Operation, Position } from "@/features/document/operations";
 import { pasteOffset } from "./canvas/placement";
 
 export interface Clip { tasks: WorkflowTask[]; positions: Record<string, Position> }

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { initialCollab, useCollab } from "@/features/collab/store";
-import { pipeline } from "./document/testing";
+import { pipeline } from "@/features/document/testing";
 import { forgetParkedDrafts, registerField } from "./fields/draft";
 import { saveNow } from "./save";
-import { useEditor } from "./store";
+import { useEditor } from "@/features/document/store";
 
 describe("Ctrl+S", () => {
   beforeEach(() => {

@@ -1,10 +1,10 @@
 // Saving with the version the edit was based on; a 412 carries the newer version for the conflict dialog.
 import { ApiError, api, request } from "@/lib/api/client";
 import type { WorkflowDetail, WorkflowDocument } from "@/lib/api/types";
-import type { Operation } from "./document/operations";
+import type { Operation } from "@/features/document/operations";
 import { flushDrafts } from "./fields/draft";
 import { useCollab, whenAllSaved } from "@/features/collab/store";
-import { useEditor } from "./store";
+import { useEditor } from "@/features/document/store";
 import { countOf } from "@/features/shared/format";
 
 export type SaveOutcome = { kind: "saved"; detail: WorkflowDetail } | { kind: "conflict"; current: WorkflowDetail };

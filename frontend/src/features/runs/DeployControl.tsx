@@ -4,7 +4,7 @@ import { api } from "@/lib/api/client";
 import type { Deployment } from "@/lib/api/types";
 import { ErrorMessage } from "@/features/shared/ErrorMessage";
 import { DeploymentBadge } from "./DeploymentBadge";
-import { subscribeWorkflow } from "./hub";
+import { subscribeWorkflow } from "@/lib/realtime/hub";
 
 /** Deploys the saved version and follows it until Airflow has parsed it or reported an import error. */
 /** `live`: the editor saves every change itself, so unsaved work is only a change still on its way. */

@@ -6,7 +6,7 @@ import { api } from "@/lib/api/client";
 import type { RunPage, RunSummary, WorkflowDetail } from "@/lib/api/types";
 import { ErrorMessage } from "@/features/shared/ErrorMessage";
 import { durationBetween, formatDateTime, formatDuration } from "@/features/shared/format";
-import { subscribeWorkflow } from "./hub";
+import { subscribeWorkflow } from "@/lib/realtime/hub";
 import { capitalise, starterName, usePeople } from "./people";
 import { RUNS_PER_PAGE, useRunTable } from "./runTable";
 

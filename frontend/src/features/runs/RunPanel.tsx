@@ -4,8 +4,8 @@ import Link from "next/link";
 import { api } from "@/lib/api/client";
 import type { ParamSpec } from "@/lib/api/types";
 import { ErrorMessage } from "@/features/shared/ErrorMessage";
-import { coerceParam } from "@/features/editor/settings/SettingsPanel";
-import { useEditor } from "@/features/editor/store";
+import { coerceParam } from "@/features/document/params";
+import { useEditor } from "@/features/document/store";
 import { ACTIVE_STATES } from "./useRun";
 
 /** The sidebar's Run tab: start a run with its params, cancel it; its tasks and logs show in the bottom panel. */

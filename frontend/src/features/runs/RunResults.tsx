@@ -1,6 +1,6 @@
 "use client";
 import { api } from "@/lib/api/client";
-import { useEditor } from "@/features/editor/store";
+import { useEditor } from "@/features/document/store";
 import { countOf, formatDateTime, formatDuration } from "@/features/shared/format";
 
 /**

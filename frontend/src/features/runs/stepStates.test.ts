@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { RunDetail, StepRun } from "@/lib/api/types";
-import { pipeline, testCatalog } from "@/features/editor/document/testing";
+import { pipeline, testCatalog } from "@/features/document/testing";
 import { buildNodes, type FlowInputs } from "@/features/editor/canvas/flow";
-import { stepsOf } from "@/features/editor/canvas/runStates";
+import { stepsOf } from "@/features/document/runSteps";
 import { isTaskChanged, withTaskChange, type TaskChanged } from "./stepStates";
 
 const GROUP = "extract__to__export";

@@ -2,7 +2,7 @@
 import { useEffect, useState } from "react";
 import { api } from "@/lib/api/client";
 import type { RunPage } from "@/lib/api/types";
-import { useEditor } from "@/features/editor/store";
+import { useEditor } from "@/features/document/store";
 import { useRun } from "./useRun";
 
 /**

@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from "react";
 import { api } from "@/lib/api/client";
 import type { RunDetail } from "@/lib/api/types";
-import { subscribeWorkflow, watchRun } from "./hub";
+import { subscribeWorkflow, watchRun } from "@/lib/realtime/hub";
 import { isTaskChanged, withTaskChange } from "./stepStates";
 
 export const ACTIVE_STATES = new Set(["queued", "running", "scheduled", "restarting", "up_for_retry", "up_for_reschedule", "deferred"]);

@@ -11,10 +11,10 @@ import {
   type NodeChange,
   type IsValidConnection,
 } from "@xyflow/react";
-import { useEditor } from "../store";
-import { connectionProblem } from "../document/graph";
-import type { Operation, Position } from "../document/operations";
-import type { IssueMap } from "../document/validation";
+import { useEditor } from "@/features/document/store";
+import { connectionProblem } from "@/features/document/graph";
+import type { Operation, Position } from "@/features/document/operations";
+import type { IssueMap } from "@/features/document/validation";
 import { buildEdges, buildNodes, type NodeCache } from "./flow";
 import { RemoteCursors, useCursorBroadcast } from "@/features/collab/Presence";
 import { TaskNodeView } from "./TaskNodeView";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { applyOperation } from "../document/operations";
-import { pipeline, testCatalog } from "../document/testing";
+import { applyOperation } from "@/features/document/operations";
+import { pipeline, testCatalog } from "@/features/document/testing";
 import { buildEdges, buildNodes, type FlowInputs, type NodeCache } from "./flow";
 
 function inputs(over: Partial<FlowInputs> = {}): FlowInputs {

@@ -1,9 +1,9 @@
 // Builds React Flow nodes and edges from the document and the view model, reusing unchanged node
 // objects so that a 500-node canvas re-renders only what changed.
 import type { StepRun, TaskType, WorkflowDocument } from "@/lib/api/types";
-import type { Position } from "../document/operations";
-import type { Issue } from "../document/validation";
-import type { SelectionMarker } from "@/features/collab/presence";
+import type { Position } from "@/features/document/operations";
+import type { Issue } from "@/features/document/validation";
+import type { SelectionMarker } from "@/features/document/store";
 import { inputHandleId, type DependencyEdge, type TaskNode } from "./types";
 
 export interface FlowInputs {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { autoLayout } from "./layout";
-import { pipeline } from "../document/testing";
+import { pipeline } from "@/features/document/testing";
 
 describe("auto-layout", () => {
   it("places each task to the right of the tasks it depends on, without overlaps", () => {

@@ -1,7 +1,7 @@
 // Auto-layout: left-to-right layers by dependencies (dagre), returned as positions for moveNode operations.
 import dagre from "@dagrejs/dagre";
 import type { WorkflowTask } from "@/lib/api/types";
-import type { Position } from "../document/operations";
+import type { Position } from "@/features/document/operations";
 import { NODE_HEIGHT, NODE_WIDTH } from "./types";
 
 export function autoLayout(tasks: WorkflowTask[]): Record<string, Position> {

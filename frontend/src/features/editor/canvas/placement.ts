@@ -1,7 +1,7 @@
 // Where new nodes go: a dropped node lies wholly inside the visible canvas, off its overlays (zoom buttons,
 // overview map) and off the steps already there; pasted steps go below the copied ones, where no step is.
 // Pure, in flow coordinates.
-import type { Position } from "../document/operations";
+import type { Position } from "@/features/document/operations";
 import { NODE_HEIGHT, NODE_WIDTH } from "./types";
 
 export interface Rect { x: number; y: number; width: number; height: number }

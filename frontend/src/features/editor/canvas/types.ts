@@ -1,7 +1,7 @@
 import type { Edge, Node } from "@xyflow/react";
 import type { StepRun, TaskType, WorkflowTask } from "@/lib/api/types";
-import type { Issue } from "../document/validation";
-import type { SelectionMarker } from "@/features/collab/presence";
+import type { Issue } from "@/features/document/validation";
+import type { SelectionMarker } from "@/features/document/store";
 
 /** What a task node shows: the saved task plus its view model (type, issues, run state, lock). */
 export type TaskNodeData = {

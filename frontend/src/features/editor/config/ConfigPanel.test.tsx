@@ -1,9 +1,9 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { acting, render, typeInto, type Rendered } from "@/features/shared/testing/render";
-import { pipeline } from "../document/testing";
+import { pipeline } from "@/features/document/testing";
 import { forgetParkedDrafts } from "../fields/draft";
-import { useEditor } from "../store";
+import { useEditor } from "@/features/document/store";
 import { ConfigPanel } from "./ConfigPanel";
 
 let view: Rendered;

@@ -5,12 +5,12 @@ import { useShallow } from "zustand/react/shallow";
 import validator from "@rjsf/validator-ajv8";
 import type { ErrorSchema, RJSFSchema, UiSchema } from "@rjsf/utils";
 import type { TaskType, WorkflowTask } from "@/lib/api/types";
-import { applyOrReason, useEditor } from "../store";
-import type { Operation } from "../document/operations";
+import { applyOrReason, useEditor } from "@/features/document/store";
+import type { Operation } from "@/features/document/operations";
 import { DraftField } from "../fields/DraftField";
 import { DraftBaseInputTemplate, DraftTextareaWidget } from "./DraftWidgets";
 import { parseStepId } from "./fields";
-import type { Issue } from "../document/validation";
+import type { Issue } from "@/features/document/validation";
 import { formSchema, typedFormData } from "./formSchema";
 import { PreviewButton } from "./DataPreview";
 

@@ -2,7 +2,7 @@
 import type { PreviewResult, TaskType } from "@/lib/api/types";
 import { describeError } from "@/lib/api/problem";
 import { countOf } from "@/features/shared/format";
-import { useEditor, type PreviewState } from "../store";
+import { useEditor, type PreviewState } from "@/features/document/store";
 import { columnLabel, fetchPreview, formatCell, PREVIEW_ROWS, previewAvailability, type PreviewAvailability } from "./preview";
 
 let latestRequest = 0;

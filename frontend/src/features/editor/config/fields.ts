@@ -1,6 +1,6 @@
 // What the step panel's text fields accept before they reach the document.
 import { accept, reject, type Parse } from "../fields/draft";
-import { TASK_ID_PATTERN } from "../document/operations";
+import { TASK_ID_PATTERN } from "@/features/document/operations";
 
 /** A new id for step `current`: the task id rule, and not another step's id. */
 export function parseStepId(taken: readonly string[], current: string): Parse<string> {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { TaskType, WorkflowDocument } from "@/lib/api/types";
-import { pipeline, testCatalog } from "../document/testing";
+import { pipeline, testCatalog } from "@/features/document/testing";
 import { columnLabel, fetchPreview, formatCell, previewAvailability, previewedTasks } from "./preview";
 
 const filter = { ...(testCatalog.get("transform.filter") as TaskType), preview: true };

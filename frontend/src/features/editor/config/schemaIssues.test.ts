@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TaskType } from "@/lib/api/types";
-import { pipeline } from "../document/testing";
+import { pipeline } from "@/features/document/testing";
 import { configIssues, schemaIssues } from "./schemaIssues";
 
 const csvSchema = {

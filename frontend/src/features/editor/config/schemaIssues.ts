@@ -1,7 +1,7 @@
 // Client-side checks of each task against its type's config schema, before the server is asked.
 import validator from "@rjsf/validator-ajv8";
 import type { JsonSchema, TaskType, WorkflowDocument, WorkflowTask } from "@/lib/api/types";
-import type { Issue, IssueMap } from "../document/validation";
+import type { Issue, IssueMap } from "@/features/document/validation";
 
 interface AjvError { instancePath?: string; keyword: string; message?: string; params?: Record<string, unknown> }
 

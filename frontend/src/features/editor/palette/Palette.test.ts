@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { testCatalog } from "../document/testing";
+import { testCatalog } from "@/features/document/testing";
 import { groupTaskTypes } from "./Palette";
 
 describe("palette", () => {

@@ -3,7 +3,7 @@ import { ChevronDown, ChevronUp } from "lucide-react";
 import type { TaskType } from "@/lib/api/types";
 import { LogPanel } from "@/features/runs/LogPanel";
 import { RunResults } from "@/features/runs/RunResults";
-import { useEditor, type PanelTab } from "../store";
+import { useEditor, type PanelTab } from "@/features/document/store";
 import { DataPreview } from "../config/DataPreview";
 import { usePanelResize } from "./resize";
 

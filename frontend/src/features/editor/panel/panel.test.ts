@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { PreviewResult } from "@/lib/api/types";
-import { pipeline } from "../document/testing";
-import { useEditor } from "../store";
+import { pipeline } from "@/features/document/testing";
+import { useEditor } from "@/features/document/store";
 import { draggedHeight } from "./resize";
 
 const answers: ((r: PreviewResult) => void)[] = [];

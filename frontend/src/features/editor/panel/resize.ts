@@ -1,7 +1,7 @@
 // Resizing the bottom panel by dragging its top edge or with the arrow keys.
 "use client";
 import { useEffect, useRef, type KeyboardEvent, type PointerEvent } from "react";
-import { PANEL_HEIGHT, useEditor } from "../store";
+import { PANEL_HEIGHT, useEditor } from "@/features/document/store";
 
 const STORAGE_KEY = "wfc.panelHeight";
 const KEY_STEP = 24;

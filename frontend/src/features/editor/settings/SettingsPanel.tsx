@@ -1,9 +1,9 @@
 "use client";
 import { useMemo, useState } from "react";
 import type { ParamSpec, ParamType } from "@/lib/api/types";
-import { applyOrReason, useEditor } from "../store";
-import { readSettings, type WorkflowSettings } from "../document/operations";
-import type { Issue } from "../document/validation";
+import { applyOrReason, useEditor } from "@/features/document/store";
+import { readSettings, type WorkflowSettings } from "@/features/document/operations";
+import type { Issue } from "@/features/document/validation";
 import { DraftField } from "../fields/DraftField";
 import { formatInZone, SCHEDULE_PRESETS, useNextRuns, useTimeZones } from "./cron";
 import {
@@ -193,12 +193,4 @@ export function SettingsPanel({ issues, readOnly }: { issues: Issue[]; readOnly:
       </div>
     </fieldset>
   );
-}
-
-export function coerceParam(type: ParamType, raw: string): unknown {
-  if (raw === "") return undefined;
-  if (type === "integer") return Number.isInteger(Number(raw)) ? Number(raw) : raw;
-  if (type === "number") return Number.isFinite(Number(raw)) ? Number(raw) : raw;
-  if (type === "boolean") return raw === "true" ? true : raw === "false" ? false : raw;
-  return raw;
 }

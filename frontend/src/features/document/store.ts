@@ -3,12 +3,11 @@
 "use client";
 import { create, type StateCreator } from "zustand";
 import type { PreviewResult, RunDetail, StepRun, TaskType, WorkflowDetail, WorkflowDocument } from "@/lib/api/types";
-import { stepsOf } from "./canvas/runStates";
+import { stepsOf } from "./runSteps";
 import type { FriendlyError } from "@/lib/api/problem";
-import { emptyHistory, perform, redo, undo, type History } from "./document/history";
-import type { Operation, Position } from "./document/operations";
-import type { IssueMap } from "./document/validation";
-import type { SelectionMarker } from "@/features/collab/presence";
+import { emptyHistory, perform, redo, undo, type History } from "./history";
+import type { Operation, Position } from "./operations";
+import type { IssueMap } from "./validation";
 
 export interface DocumentSlice {
   workflowId: string | null;
@@ -32,6 +31,9 @@ export interface DocumentSlice {
   /** Shows what the live session computed: the confirmed document with this page's pending operations on top. */
   showLive: (doc: WorkflowDocument, version: number, pending: Operation[], confirmed: WorkflowDocument) => void;
 }
+
+/** A coloured outline with initials on a node someone else selected. */
+export interface SelectionMarker { connectionId: string; initials: string; colour: string; displayName: string }
 
 export interface SelectionSlice {
   selectedNodes: string[];

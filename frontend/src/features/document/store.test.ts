@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { useEditor } from "./store";
-import { pipeline } from "./document/testing";
+import { pipeline } from "./testing";
 
 describe("editor store", () => {
   beforeEach(() => {

@@ -15,7 +15,7 @@ interface Case {
 interface Fixture { documents: Record<string, WorkflowDocument>; cases: Case[] }
 
 const fixture = JSON.parse(
-  readFileSync(new URL("../../../../../tests/fixtures/operations.json", import.meta.url), "utf8"),
+  readFileSync(new URL("../../../../tests/fixtures/operations.json", import.meta.url), "utf8"),
 ) as Fixture;
 
 function resolve(ref: DocumentRef): WorkflowDocument {

@@ -139,6 +139,9 @@ try {
     await typeIn(page.locator("#root_source"), "sales/2024.csv");
     await openNode("file");
     await typeIn(page.locator("#root_path"), "out/positive-sales.csv");
+    // Selecting one step after another shows one form: the selected step's, not stale copies of the others'.
+    assert.equal(await page.getByLabel("Configure file").getByRole("textbox", { name: "Step id" }).count(), 1, "one Step id field");
+    assert.equal(await page.getByRole("textbox", { name: "Step id" }).count(), 1, "no other step's form left behind");
   });
 
   await step("the filter shows a validation error until it has a condition", async () => {

@@ -68,10 +68,14 @@ public sealed class ConvergenceTests
     /// <summary>A client that follows docs/collaboration.md's algorithm with the same operations the server applies.</summary>
     private sealed class SimulatedEditor(TestUser user, Guid workflowId, string clientId, Random random) : IAsyncDisposable
     {
+        /// <summary>How long no event may arrive before the editor treats it as a gap and joins again (the browser's gap timeout).</summary>
+        private static readonly TimeSpan SilenceBeforeRejoin = TimeSpan.FromSeconds(1);
+
         private readonly Lock _gate = new();
         private readonly SortedDictionary<int, JsonElement> _early = new();
         private HubConnection _hub = null!;
         private long _nextSeq;
+        private TaskCompletionSource _changed = NewSignal();
 
         public string ClientId => clientId;
 
@@ -105,6 +109,7 @@ public sealed class ConvergenceTests
 
                 Pending.RemoveAll(p => Acknowledged.Any(a => a.Seq == p.Seq && a.Version <= ConfirmedVersion));
                 Drain();
+                Changed();
             }
         }
 
@@ -112,6 +117,7 @@ public sealed class ConvergenceTests
         {
             for (var i = 0; i < operations; i++)
             {
+                // Random pauses interleave the ten editors differently per seed; nothing waits on them.
                 await Task.Delay(random.Next(0, 25));
                 JsonObject op;
                 lock (_gate)
@@ -138,14 +144,15 @@ public sealed class ConvergenceTests
         public async Task CatchUpAsync(int version)
         {
             await FlushAsync();
-            for (var i = 0; i < 100 && ConfirmedVersion < version; i++)
+            for (var gaps = 0; gaps < 10; gaps++)
             {
-                await Task.Delay(100);
-                if (i % 10 == 9)
+                if (await WaitUntilAsync(() => ConfirmedVersion >= version, SilenceBeforeRejoin))
                 {
-                    // A gap that does not fill: join again, as the browser does.
-                    await JoinAsync();
+                    return;
                 }
+
+                // A gap that does not fill: join again, as the browser does.
+                await JoinAsync();
             }
         }
 
@@ -194,13 +201,12 @@ public sealed class ConvergenceTests
                     {
                         Pending.RemoveAll(p => p.Seq == next.Seq);
                     }
+
+                    Changed();
                 }
 
                 // Wait for our own broadcast before sending the next one, like the browser's single in-flight call.
-                for (var i = 0; i < 50 && StillPending(next.Seq); i++)
-                {
-                    await Task.Delay(20);
-                }
+                await WaitUntilAsync(() => Pending.Count == 0 || Pending[0].Seq != next.Seq, SilenceBeforeRejoin);
 
                 lock (_gate)
                 {
@@ -213,11 +219,39 @@ public sealed class ConvergenceTests
             }
         }
 
-        private bool StillPending(long seq)
+        private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Wakes whoever waits for this editor's confirmed document or pending list to change (called under the gate).</summary>
+        private void Changed()
         {
-            lock (_gate)
+            var done = _changed;
+            _changed = NewSignal();
+            done.TrySetResult();
+        }
+
+        /// <summary>
+        /// Waits for the editor's state to satisfy <paramref name="done"/>, woken by each change; false when
+        /// <paramref name="quiet"/> passes with no change at all (a gap the browser would repair by joining again).
+        /// </summary>
+        private async Task<bool> WaitUntilAsync(Func<bool> done, TimeSpan quiet)
+        {
+            while (true)
             {
-                return Pending.Count > 0 && Pending[0].Seq == seq;
+                Task changed;
+                lock (_gate)
+                {
+                    if (done())
+                    {
+                        return true;
+                    }
+
+                    changed = _changed.Task;
+                }
+
+                if (await Task.WhenAny(changed, Task.Delay(quiet)) != changed)
+                {
+                    return false;
+                }
             }
         }
 
@@ -247,6 +281,8 @@ public sealed class ConvergenceTests
                     Pending.RemoveAll(p => p.Seq == seq);
                 }
             }
+
+            Changed();
         }
 
         /// <summary>What this editor shows: the confirmed document with its own pending operations on top.</summary>

@@ -98,8 +98,9 @@ export function ConfigPanel({ task, type, issues, readOnly, lockedBy, onTakeOver
         </div>
       )}
       <DraftField
-        // One field per step: a draft of one step's id must never show under another's.
-        key={task.id}
+        // One field per step: a draft of one step's id must never show under another's. Keys differ from the
+        // form's below: siblings sharing a key make React keep stale copies when the selected step changes.
+        key={`id:${task.id}`}
         label="Step id"
         value={task.id}
         parse={parseId}
@@ -116,7 +117,7 @@ export function ConfigPanel({ task, type, issues, readOnly, lockedBy, onTakeOver
       )}
       {type ? (
         <Form
-          key={task.id}
+          key={`form:${task.id}`}
           className="rjsf"
           schema={shownSchema as RJSFSchema}
           uiSchema={uiSchema}

@@ -39,7 +39,21 @@ public sealed class DagPaths
     public string Root { get; }
 
     /// <summary>The Airflow dag_id of a workflow: stable across renames because it comes from the UUID alone.</summary>
-    public static string DagId(Guid workflowId) => "wf_" + Underscored(workflowId, nameof(workflowId));
+    public static string DagId(Guid workflowId) => DagIdPrefix + Underscored(workflowId, nameof(workflowId));
+
+    private const string DagIdPrefix = "wf_";
+
+    /// <summary>
+    /// The workflow a dag_id belongs to, or null for DAGs WorkflowControl did not generate: exactly the ids
+    /// <see cref="DagId"/> makes, nothing that merely parses (other case, other GUID formats).
+    /// </summary>
+    public static Guid? WorkflowIdOf(string dagId) =>
+        dagId.StartsWith(DagIdPrefix, StringComparison.Ordinal)
+        && Guid.TryParseExact(dagId[DagIdPrefix.Length..].Replace('_', '-'), "D", out var id)
+        && id != Guid.Empty
+        && DagId(id) == dagId
+            ? id
+            : null;
 
     /// <summary>The file's path relative to the dags root, with forward slashes.</summary>
     public static string RelativePath(Guid ownerId, Guid workflowId) =>

@@ -8,6 +8,7 @@ using WorkflowControl.Airflow.Tracking;
 using WorkflowControl.Api.Features.Runs;
 using WorkflowControl.Api.Features.Workflows;
 using WorkflowControl.Api.Infrastructure.Auth;
+using WorkflowControl.Api.Infrastructure.Realtime;
 using WorkflowControl.Core.Permissions;
 using WorkflowControl.Dags;
 
@@ -27,8 +28,6 @@ public sealed class WorkflowHub(
 
     private static readonly ConcurrentDictionary<string, ConcurrentBag<IDisposable>> Watches = new();
 
-    public static string Group(Guid workflowId) => "workflow:" + workflowId.ToString("N");
-
     public override Task OnConnectedAsync()
     {
         live.Add(Context);
@@ -38,10 +37,10 @@ public sealed class WorkflowHub(
     public async Task Subscribe(Guid workflowId)
     {
         await RequireAsync(workflowId, Role.View);
-        await Groups.AddToGroupAsync(Context.ConnectionId, Group(workflowId));
+        await Groups.AddToGroupAsync(Context.ConnectionId, WorkflowGroups.Of(workflowId));
     }
 
-    public Task Unsubscribe(Guid workflowId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(workflowId));
+    public Task Unsubscribe(Guid workflowId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, WorkflowGroups.Of(workflowId));
 
     /// <summary>Task instances are fetched only for runs someone is looking at; this says this connection is.</summary>
     public async Task WatchRun(Guid workflowId, string runId)
@@ -56,7 +55,7 @@ public sealed class WorkflowHub(
     {
         Throttle();
         var role = await RequireAsync(workflowId, Role.View);
-        await Groups.AddToGroupAsync(Context.ConnectionId, Group(workflowId));
+        await Groups.AddToGroupAsync(Context.ConnectionId, WorkflowGroups.Of(workflowId));
         var you = await store.JoinAsync(workflowId, Context.User!.GetCaller().UserId, Context.ConnectionId);
         Connection.Joined[workflowId] = you;
         await using var connection = await database.OpenConnectionAsync(Context.ConnectionAborted);
@@ -70,7 +69,7 @@ public sealed class WorkflowHub(
     public async Task Leave(Guid workflowId)
     {
         Connection.Joined.TryRemove(workflowId, out _);
-        await Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(workflowId));
+        await Groups.RemoveFromGroupAsync(Context.ConnectionId, WorkflowGroups.Of(workflowId));
         var released = await store.LeaveAsync(Context.ConnectionId, workflowId);
         await CollaborationBroadcasts.LeftAsync(Clients, store, [workflowId], released);
     }
@@ -84,7 +83,7 @@ public sealed class WorkflowHub(
             return;
         }
 
-        await Clients.OthersInGroup(Group(workflowId)).SendAsync("cursorMoved", new
+        await Clients.OthersInGroup(WorkflowGroups.Of(workflowId)).SendAsync("cursorMoved", new
         {
             workflowId, connectionId = Context.ConnectionId, userId = you.UserId, displayName = you.DisplayName, colour = you.Colour, x, y,
         });
@@ -153,7 +152,7 @@ public sealed class WorkflowHub(
 
         if (applied.Announce)
         {
-            await Clients.Group(Group(workflowId)).SendAsync("operationApplied", new
+            await Clients.Group(WorkflowGroups.Of(workflowId)).SendAsync("operationApplied", new
             {
                 workflowId, version = applied.Result.Version, clientId = request.ClientId, seq = request.Seq, userId = caller.UserId, op = request.Op,
             });

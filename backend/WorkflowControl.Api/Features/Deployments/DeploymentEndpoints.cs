@@ -27,12 +27,12 @@ public sealed record RenderedFile(int Version, string Path, string ContentHash, 
 /// </summary>
 public static class DeploymentEndpoints
 {
-    public static RouteGroupBuilder MapDeploymentEndpoints(this RouteGroupBuilder group)
+    public static RouteGroupBuilder MapDeploymentEndpoints(this RouteGroupBuilder workflow)
     {
-        group.MapPost("/{id:guid}/deployments", Deploy).WithName("DeployWorkflow");
-        group.MapGet("/{id:guid}/deployments", List).WithName("ListDeployments");
-        group.MapPost("/{id:guid}/render", Render).WithName("RenderWorkflow");
-        return group;
+        workflow.MapPost("/deployments", Deploy).RequireWorkflowRole(Role.Edit).WithName("DeployWorkflow");
+        workflow.MapGet("/deployments", List).RequireWorkflowRole(Role.View).WithName("ListDeployments");
+        workflow.MapPost("/render", Render).RequireWorkflowRole(Role.View).WithName("RenderWorkflow");
+        return workflow;
     }
 
     public static async Task<Results<Created<Deployment>, ProblemHttpResult>> Deploy(
@@ -40,12 +40,6 @@ public static class DeploymentEndpoints
         ILogger<DagPublisher> logger, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Edit);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
         var pinned = await PinAsync(connection, id, request.Version);
         if (pinned is null)
         {
@@ -98,23 +92,16 @@ public static class DeploymentEndpoints
         return TypedResults.Created($"/workflows/{id}/deployments", (await ReadAsync(connection, id)).First(d => d.Id == deploymentId));
     }
 
-    public static async Task<Results<Ok<List<Deployment>>, ProblemHttpResult>> List(Guid id, ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken ct)
+    public static async Task<Results<Ok<List<Deployment>>, ProblemHttpResult>> List(Guid id, NpgsqlDataSource database, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
-        return denied ?? (Results<Ok<List<Deployment>>, ProblemHttpResult>)TypedResults.Ok(await ReadAsync(connection, id));
+        return TypedResults.Ok(await ReadAsync(connection, id));
     }
 
     public static async Task<Results<Ok<RenderedFile>, ProblemHttpResult>> Render(
-        Guid id, RenderRequest request, ClaimsPrincipal user, NpgsqlDataSource database, DagRenderer renderer, CancellationToken ct)
+        Guid id, RenderRequest request, NpgsqlDataSource database, DagRenderer renderer, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
         var pinned = await PinAsync(connection, id, request.Version);
         if (pinned is null)
         {

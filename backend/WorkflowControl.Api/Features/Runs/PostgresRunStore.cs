@@ -27,7 +27,7 @@ public sealed class PostgresRunStore(NpgsqlDataSource database, TimeProvider tim
 
     public async Task<IReadOnlyDictionary<RunKey, string>> GetKnownStatesAsync(IReadOnlyCollection<RunKey> runs, CancellationToken ct)
     {
-        var keys = runs.Select(r => (Workflow: WorkflowIdOf(r.DagId), r.DagRunId)).Where(k => k.Workflow is not null).ToList();
+        var keys = runs.Select(r => (Workflow: DagPaths.WorkflowIdOf(r.DagId), r.DagRunId)).Where(k => k.Workflow is not null).ToList();
         if (keys.Count == 0)
         {
             return new Dictionary<RunKey, string>();
@@ -52,7 +52,7 @@ public sealed class PostgresRunStore(NpgsqlDataSource database, TimeProvider tim
         await using var transaction = await connection.BeginTransactionAsync(ct);
         foreach (var change in result.Runs)
         {
-            if (WorkflowIdOf(change.Key.DagId) is not { } workflowId)
+            if (DagPaths.WorkflowIdOf(change.Key.DagId) is not { } workflowId)
             {
                 continue;
             }
@@ -83,8 +83,4 @@ public sealed class PostgresRunStore(NpgsqlDataSource database, TimeProvider tim
 
         await transaction.CommitAsync(ct);
     }
-
-    /// <summary>The workflow a DAG id belongs to, or null for DAGs WorkflowControl did not generate.</summary>
-    public static Guid? WorkflowIdOf(string dagId) =>
-        dagId.StartsWith("wf_", StringComparison.Ordinal) && Guid.TryParseExact(dagId[3..].Replace('_', '-'), "D", out var id) ? id : null;
 }

@@ -7,7 +7,6 @@ using Npgsql;
 using WorkflowControl.Airflow;
 using WorkflowControl.Api.Features.Audit;
 using WorkflowControl.Api.Features.Deployments;
-using WorkflowControl.Api.Features.Workflows;
 using WorkflowControl.Api.Infrastructure.Auth;
 using WorkflowControl.Api.Infrastructure.Http;
 using WorkflowControl.Core.Permissions;
@@ -43,16 +42,16 @@ public sealed record PauseRequest(bool Paused);
 /// </summary>
 public static class RunEndpoints
 {
-    public static RouteGroupBuilder MapRunEndpoints(this RouteGroupBuilder group)
+    public static RouteGroupBuilder MapRunEndpoints(this RouteGroupBuilder workflow)
     {
-        group.MapPost("/{id:guid}/runs", Trigger).WithName("TriggerRun");
-        group.MapGet("/{id:guid}/runs", List).WithName("ListRuns");
-        group.MapGet("/{id:guid}/runs/{runId}", Get).WithName("GetRun");
-        group.MapGet("/{id:guid}/runs/{runId}/tasks/{taskId}/logs", Logs).WithName("GetTaskLog");
-        group.MapPost("/{id:guid}/runs/{runId}/cancel", Cancel).WithName("CancelRun");
-        group.MapPost("/{id:guid}/runs/{runId}/tasks/{taskId}/retry", Retry).WithName("RetryTask");
-        group.MapPost("/{id:guid}/pause", Pause).WithName("PauseWorkflow");
-        return group;
+        workflow.MapPost("/runs", Trigger).RequireWorkflowRole(Role.Execute).WithName("TriggerRun");
+        workflow.MapGet("/runs", List).RequireWorkflowRole(Role.View).WithName("ListRuns");
+        workflow.MapGet("/runs/{runId}", Get).RequireWorkflowRole(Role.View).WithName("GetRun");
+        workflow.MapGet("/runs/{runId}/tasks/{taskId}/logs", Logs).RequireWorkflowRole(Role.View).WithName("GetTaskLog");
+        workflow.MapPost("/runs/{runId}/cancel", Cancel).RequireWorkflowRole(Role.Execute).WithName("CancelRun");
+        workflow.MapPost("/runs/{runId}/tasks/{taskId}/retry", Retry).RequireWorkflowRole(Role.Execute).WithName("RetryTask");
+        workflow.MapPost("/pause", Pause).RequireWorkflowRole(Role.Execute).WithName("PauseWorkflow");
+        return workflow;
     }
 
     public static async Task<Results<Accepted<TriggeredRun>, ProblemHttpResult>> Trigger(
@@ -61,12 +60,6 @@ public static class RunEndpoints
         CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Execute);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
         var deployed = await connection.QuerySingleOrDefaultAsync<(int Version, string State, string? Message, string File)?>(
             "SELECT version, state, message, file FROM deployments WHERE workflow_id = @id AND state <> 'superseded' ORDER BY created_at DESC LIMIT 1", new { id });
         if (deployed is not { } deployment)
@@ -159,7 +152,7 @@ public static class RunEndpoints
     }
 
     public static async Task<Results<Ok<RunPage>, ProblemHttpResult>> List(
-        Guid id, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, CancellationToken ct, int offset = 0, int limit = 50)
+        Guid id, NpgsqlDataSource database, IAirflowClient airflow, CancellationToken ct, int offset = 0, int limit = 50)
     {
         if (offset < 0 || limit is < 1 or > 100)
         {
@@ -167,12 +160,6 @@ public static class RunEndpoints
         }
 
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
         AirflowPage<AirflowDagRun> page;
         try
         {
@@ -196,15 +183,9 @@ public static class RunEndpoints
     }
 
     public static async Task<Results<Ok<RunDetail>, ProblemHttpResult>> Get(
-        Guid id, string runId, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, StepRecords records, CancellationToken ct)
+        Guid id, string runId, NpgsqlDataSource database, IAirflowClient airflow, StepRecords records, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
         var dagId = DagPaths.DagId(id);
         var run = await airflow.GetDagRunAsync(dagId, runId, ct);
         if (run is null)
@@ -222,16 +203,10 @@ public static class RunEndpoints
     }
 
     public static async Task<Results<Ok<TaskLog>, ProblemHttpResult>> Logs(
-        Guid id, string runId, string taskId, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, CancellationToken ct,
+        Guid id, string runId, string taskId, NpgsqlDataSource database, IAirflowClient airflow, CancellationToken ct,
         int? @try = null, string? token = null)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
         var dagId = DagPaths.DagId(id);
         var task = await TaskOfAsync(connection, id, runId, taskId);
         var tryNumber = @try ?? (await airflow.ListTaskInstancesAsync(dagId, runId, ct)).FirstOrDefault(t => t.TaskId == task)?.TryNumber ?? 1;
@@ -243,12 +218,6 @@ public static class RunEndpoints
         Guid id, string runId, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Execute);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
         var run = await airflow.MarkDagRunFailedAsync(DagPaths.DagId(id), runId, ct);
         await SetStateAsync(connection, id, runId, run.State, "cancelled", time);
         await AuditLog.WriteAsync(connection, null, user, "run.cancelled", id, new { runId }, time.GetUtcNow());
@@ -259,12 +228,6 @@ public static class RunEndpoints
         Guid id, string runId, string taskId, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Execute);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
         // Retrying a step of a fused group runs the group again: its steps share one Airflow task.
         var task = await TaskOfAsync(connection, id, runId, taskId);
         var cleared = await airflow.ClearTaskAsync(DagPaths.DagId(id), runId, task, ct);
@@ -276,12 +239,6 @@ public static class RunEndpoints
         Guid id, PauseRequest request, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Execute);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
         var dag = await airflow.SetPausedAsync(DagPaths.DagId(id), request.Paused, ct);
         // Remembered on the deployment so the dashboard shows a next run only for workflows Airflow will schedule.
         await connection.ExecuteAsync("UPDATE deployments SET active = @active WHERE workflow_id = @id AND state <> 'superseded'", new { id, active = !dag.IsPaused });

@@ -21,7 +21,13 @@ public sealed record CreatedToken(string Token, TokenInfo Info);
 /// <summary>API tokens for CI pipelines: scoped, expiring, revocable. Managed only by a signed-in user, never by a token.</summary>
 public static class TokenEndpoints
 {
-    public const int MaxLifetimeDays = 366;
+    public const int MaxLifetimeDays = Access.MaxTokenLifetimeDays;
+
+    public static IEndpointRouteBuilder MapTokens(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/tokens").WithTags("Tokens").MapTokenEndpoints();
+        return app;
+    }
 
     public static RouteGroupBuilder MapTokenEndpoints(this RouteGroupBuilder group)
     {
@@ -69,24 +75,9 @@ public static class TokenEndpoints
         }
 
         var maxRole = Roles.Parse(request.MaxRole);
-        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 100)
+        if (Access.NewTokenProblem(request.Name, maxRole, request.ExpiresInDays, request.WorkflowIds?.Count) is { } problem)
         {
-            return Problems.BadRequest("Give the token a name of 1 to 100 characters, e.g. the pipeline that will use it.");
-        }
-
-        if (maxRole is null or Role.Owner)
-        {
-            return Problems.BadRequest("maxRole must be one of view, execute, edit, manage.");
-        }
-
-        if (request.ExpiresInDays is < 1 or > MaxLifetimeDays)
-        {
-            return Problems.BadRequest($"expiresInDays must be between 1 and {MaxLifetimeDays}.");
-        }
-
-        if (request.WorkflowIds is { Count: 0 })
-        {
-            return Problems.BadRequest("workflowIds, when given, must name at least one workflow.");
+            return Problems.BadRequest(problem);
         }
 
         await using var connection = await database.OpenConnectionAsync(ct);
@@ -118,7 +109,7 @@ public static class TokenEndpoints
             """,
             new
             {
-                id, user = caller.UserId, name = request.Name.Trim(), hash, prefix, maxRole = (short)maxRole.Value, org = request.OrganisationId,
+                id, user = caller.UserId, name = request.Name.Trim(), hash, prefix, maxRole = (short)maxRole!.Value, org = request.OrganisationId,
                 workflows = request.WorkflowIds?.Distinct().ToArray(), now = now.UtcDateTime, expires = now.AddDays(request.ExpiresInDays).UtcDateTime,
             },
             transaction);
@@ -152,7 +143,7 @@ public static class TokenEndpoints
     }
 
     private static ProblemHttpResult? TokensCannotManageTokens(ClaimsPrincipal user) =>
-        user.GetTokenId() is null ? null : Problems.Forbidden("API tokens cannot list, create or revoke tokens; sign in as a user.");
+        Access.IsSignedIn(user.GetCaller()) ? null : Problems.Forbidden("API tokens cannot list, create or revoke tokens; sign in as a user.");
 
     private static TokenInfo ToInfo(Row r) => new(
         r.Id, r.Name, r.Prefix, ((Role)r.MaxRole).ToWire(), r.OrganisationId, r.WorkflowIds,

@@ -52,22 +52,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/workflows": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["ListWorkflows"];
-        put?: never;
-        post: operations["CreateWorkflow"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -174,6 +158,22 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["ValidateWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ListWorkflows"];
+        put?: never;
+        post: operations["CreateWorkflow"];
         delete?: never;
         options?: never;
         head?: never;
@@ -640,13 +640,13 @@ export interface components {
              * Format: int32
              * @default 90
              */
-            expiresInDays: number | string;
+            expiresInDays: number;
         };
         Deployment: {
             /** Format: uuid */
             id: string;
             /** Format: int32 */
-            version: number | string;
+            version: number;
             state: string;
             file: string;
             contentHash: string;
@@ -661,15 +661,15 @@ export interface components {
         };
         DeployRequest: {
             /** Format: int32 */
-            version?: null | number | string;
+            version?: null | number;
             /** @default false */
             active: boolean;
         };
         DiffResult: {
             /** Format: int32 */
-            from: number | string;
+            from: number;
             /** Format: int32 */
-            to: number | string;
+            to: number;
             changes: components["schemas"]["WorkflowChange"][];
         };
         HealthAnswer: {
@@ -681,7 +681,7 @@ export interface components {
             status: string;
             description: string;
             /** Format: double */
-            durationMs: number | string;
+            durationMs: number;
         };
         JsonElement: unknown;
         JsonObject: Record<string, never>;
@@ -699,9 +699,9 @@ export interface components {
         };
         NodePosition: {
             /** Format: double */
-            x: number | string;
+            x: number;
             /** Format: double */
-            y: number | string;
+            y: number;
         };
         Organisation: {
             /** Format: uuid */
@@ -719,7 +719,7 @@ export interface components {
         };
         PreviewRequest: {
             /** Format: int32 */
-            limit?: null | number | string;
+            limit?: null | number;
         };
         PreviewResult: {
             rows: Record<string, never>[];
@@ -727,14 +727,14 @@ export interface components {
         };
         RenderedFile: {
             /** Format: int32 */
-            version: number | string;
+            version: number;
             path: string;
             contentHash: string;
             content: string;
         };
         RenderRequest: {
             /** Format: int32 */
-            version?: null | number | string;
+            version?: null | number;
         };
         RunDetail: {
             runId: string;
@@ -743,7 +743,7 @@ export interface components {
             /** Format: uuid */
             triggeredBy: null | string;
             /** Format: int32 */
-            version: null | number | string;
+            version: null | number;
             /** Format: date-time */
             startedAt: null | string;
             /** Format: date-time */
@@ -755,7 +755,7 @@ export interface components {
         RunPage: {
             items: components["schemas"]["RunSummaryItem"][];
             /** Format: int32 */
-            total: number | string;
+            total: number;
         };
         RunSummary: {
             state: string;
@@ -769,7 +769,7 @@ export interface components {
             /** Format: uuid */
             triggeredBy: null | string;
             /** Format: int32 */
-            version: null | number | string;
+            version: null | number;
             /** Format: date-time */
             logicalDate: null | string;
             /** Format: date-time */
@@ -797,20 +797,20 @@ export interface components {
             taskId: string;
             state: null | string;
             /** Format: int32 */
-            tryNumber: number | string;
+            tryNumber: number;
             /** Format: double */
-            durationSeconds: null | number | string;
+            durationSeconds: null | number;
             /** Format: int64 */
-            rows: null | number | string;
+            rows: null | number;
             /** Format: int32 */
-            columns: null | number | string;
+            columns: null | number;
             error: null | string;
         };
         TaskDefaults: {
             /** Format: int32 */
-            retries?: number | string;
+            retries?: number;
             /** Format: int32 */
-            retryDelaySeconds?: number | string;
+            retryDelaySeconds?: number;
         };
         TaskLog: {
             taskId: string;
@@ -832,13 +832,13 @@ export interface components {
             taskId: string;
             state: null | string;
             /** Format: int32 */
-            tryNumber: number | string;
+            tryNumber: number;
             /** Format: date-time */
             startedAt: null | string;
             /** Format: date-time */
             endedAt: null | string;
             /** Format: double */
-            durationSeconds: null | number | string;
+            durationSeconds: null | number;
         };
         TaskType: {
             id: string;
@@ -892,7 +892,7 @@ export interface components {
         };
         VersionDetail: {
             /** Format: int32 */
-            version: number | string;
+            version: number;
             /** Format: date-time */
             createdAt: string;
             /** Format: uuid */
@@ -902,7 +902,7 @@ export interface components {
         };
         VersionSummary: {
             /** Format: int32 */
-            version: number | string;
+            version: number;
             /** Format: date-time */
             createdAt: string;
             /** Format: uuid */
@@ -920,7 +920,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** Format: int32 */
-            version: number | string;
+            version: number;
             role: string;
             /** Format: uuid */
             ownerId: string;
@@ -955,11 +955,11 @@ export interface components {
         WorkflowPage: {
             items: components["schemas"]["WorkflowSummary"][];
             /** Format: int32 */
-            total: number | string;
+            total: number;
             /** Format: int32 */
-            page: number | string;
+            page: number;
             /** Format: int32 */
-            pageSize: number | string;
+            pageSize: number;
         };
         WorkflowParam: {
             type: string;
@@ -971,7 +971,7 @@ export interface components {
             timezone?: string;
             catchup?: boolean;
             /** Format: int32 */
-            maxActiveRuns?: number | string;
+            maxActiveRuns?: number;
             execution?: null | string;
             params?: {
                 [key: string]: components["schemas"]["WorkflowParam"];
@@ -993,7 +993,7 @@ export interface components {
             organisationId: null | string;
             role: string;
             /** Format: int32 */
-            version: number | string;
+            version: number;
             /** Format: date-time */
             updatedAt: string;
             lastRun: null | components["schemas"]["RunSummary"];
@@ -1081,64 +1081,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-        };
-    };
-    ListWorkflows: {
-        parameters: {
-            query?: {
-                search?: string;
-                key?: string;
-                tag?: string;
-                owner?: string;
-                organisation?: string;
-                state?: string;
-                deployment?: string;
-                shared?: boolean;
-                sort?: string;
-                page?: number | string;
-                pageSize?: number | string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WorkflowPage"];
-                };
-            };
-        };
-    };
-    CreateWorkflow: {
-        parameters: {
-            query?: {
-                organisationId?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["WorkflowDocument"];
-            };
-        };
-        responses: {
-            /** @description Created */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WorkflowDetail"];
-                };
             };
         };
     };
@@ -1308,6 +1250,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationReport"];
+                };
+            };
+        };
+    };
+    ListWorkflows: {
+        parameters: {
+            query?: {
+                search?: string;
+                key?: string;
+                tag?: string;
+                owner?: string;
+                organisation?: string;
+                state?: string;
+                deployment?: string;
+                shared?: boolean;
+                sort?: string;
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowPage"];
+                };
+            };
+        };
+    };
+    CreateWorkflow: {
+        parameters: {
+            query?: {
+                organisationId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowDocument"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowDetail"];
                 };
             };
         };
@@ -1519,8 +1519,8 @@ export interface operations {
     DiffWorkflowVersions: {
         parameters: {
             query: {
-                from: number | string;
-                to: number | string;
+                from: number;
+                to: number;
             };
             header?: never;
             path: {
@@ -1716,8 +1716,8 @@ export interface operations {
     ListRuns: {
         parameters: {
             query?: {
-                offset?: number | string;
-                limit?: number | string;
+                offset?: number;
+                limit?: number;
             };
             header?: never;
             path: {
@@ -1790,7 +1790,7 @@ export interface operations {
     GetTaskLog: {
         parameters: {
             query?: {
-                try?: number | string;
+                try?: number;
                 token?: string;
             };
             header?: never;
@@ -1919,7 +1919,7 @@ export interface operations {
             query?: {
                 schedule?: string;
                 timezone?: string;
-                count?: number | string;
+                count?: number;
                 after?: string;
             };
             header?: never;

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.SignalR;
 using Npgsql;
 using WorkflowControl.Airflow;
 using WorkflowControl.Airflow.Tracking;
-using WorkflowControl.Api.Features.Runs;
 using WorkflowControl.Api.Features.Workflows;
 using WorkflowControl.Api.Infrastructure.Auth;
 using WorkflowControl.Api.Infrastructure.Realtime;

@@ -5,8 +5,8 @@ namespace WorkflowControl.Api.Tests.Infrastructure;
 
 /// <summary>
 /// Dependencies point down (docs/architecture.md, "Rooms"): infrastructure never reaches up into a feature, and no
-/// feature uses a feature that uses it back, directly or round a longer loop. Read from the source: `using` lines and
-/// fully qualified names alike.
+/// feature uses a feature that uses it back, directly or round a longer loop. Read from the source: `using` lines,
+/// fully qualified names, and names qualified from a sibling namespace (`History.VersionHistory`) alike.
 /// </summary>
 public sealed partial class FeatureDependencyTests
 {
@@ -15,11 +15,25 @@ public sealed partial class FeatureDependencyTests
     [GeneratedRegex(@"WorkflowControl\.Api\.Features\.(\w+)")]
     private static partial Regex FeatureReference();
 
+    [GeneratedRegex(@"\b(\w+)\.(\w+)\b")]
+    private static partial Regex QualifiedName();
+
+    /// <summary>A type declared at the top of a file (nested types are indented), e.g. "public static class VersionHistory".</summary>
+    [GeneratedRegex(@"^(?:public|internal)\s+(?:(?:static|sealed|abstract|partial|readonly)\s+)*(?:class|record|interface|enum|struct)\s+(\w+)", RegexOptions.Multiline)]
+    private static partial Regex TopLevelType();
+
     /// <summary>Folder (e.g. "Features/Runs" or "Infrastructure/Auth") → the feature folders its files name.</summary>
     private static Dictionary<string, SortedSet<string>> Graph()
     {
+        var files = Directory.EnumerateFiles(ApiRoot, "*.cs", SearchOption.AllDirectories).ToList();
+        // Feature folder name → the types it declares, to recognise "History.VersionHistory" written inside Features.
+        var featureTypes = files
+            .Select(f => (Parts: Path.GetRelativePath(ApiRoot, f).Replace('\\', '/').Split('/'), File: f))
+            .Where(f => f.Parts.Length == 3 && f.Parts[0] == "Features")
+            .SelectMany(f => TopLevelType().Matches(File.ReadAllText(f.File)).Select(m => (Feature: f.Parts[1], Type: m.Groups[1].Value)))
+            .ToHashSet();
         var graph = new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal);
-        foreach (var file in Directory.EnumerateFiles(ApiRoot, "*.cs", SearchOption.AllDirectories))
+        foreach (var file in files)
         {
             var relative = Path.GetRelativePath(ApiRoot, file).Replace('\\', '/');
             var parts = relative.Split('/');
@@ -30,9 +44,12 @@ public sealed partial class FeatureDependencyTests
 
             var room = $"{parts[0]}/{parts[1]}";
             var uses = graph.TryGetValue(room, out var set) ? set : graph[room] = new SortedSet<string>(StringComparer.Ordinal);
-            foreach (Match match in FeatureReference().Matches(File.ReadAllText(file)))
+            var text = File.ReadAllText(file);
+            var named = FeatureReference().Matches(text).Select(m => m.Groups[1].Value)
+                .Concat(QualifiedName().Matches(text).Where(m => featureTypes.Contains((m.Groups[1].Value, m.Groups[2].Value))).Select(m => m.Groups[1].Value));
+            foreach (var feature in named)
             {
-                var used = "Features/" + match.Groups[1].Value;
+                var used = "Features/" + feature;
                 if (used != room)
                 {
                     uses.Add(used);

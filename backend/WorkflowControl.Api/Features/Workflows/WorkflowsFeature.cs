@@ -3,7 +3,7 @@ using WorkflowControl.Core.Workflows;
 
 namespace WorkflowControl.Api.Features.Workflows;
 
-/// <summary>Workflows and their versions: list, create, import, validate, read, update, delete, export, duplicate, history.</summary>
+/// <summary>Workflows: list, create, import, validate, read, update, delete, export, duplicate (their versions: Features/History).</summary>
 public static class WorkflowsFeature
 {
     public static IServiceCollection AddWorkflows(this IServiceCollection services) =>
@@ -14,7 +14,7 @@ public static class WorkflowsFeature
         var workflows = app.MapGroup("/workflows").WithTags("Workflows");
         workflows.MapWorkflowEndpoints();
         workflows.MapGet("/", ListWorkflows.Handle).WithName("ListWorkflows");
-        app.MapWorkflowGroup().MapOneWorkflowEndpoints().MapWorkflowVersionEndpoints();
+        app.MapWorkflowGroup().MapOneWorkflowEndpoints();
         return app;
     }
 }

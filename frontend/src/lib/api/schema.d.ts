@@ -253,7 +253,7 @@ export interface paths {
         };
         get: operations["ListWorkflowVersions"];
         put?: never;
-        post?: never;
+        post: operations["NameWorkflowVersion"];
         delete?: never;
         options?: never;
         head?: never;
@@ -616,6 +616,16 @@ export interface components {
         ChangeRoleRequest: {
             role: string;
         };
+        ChangeSize: {
+            /** Format: int32 */
+            stepsAdded: number;
+            /** Format: int32 */
+            stepsRemoved: number;
+            /** Format: int32 */
+            stepsChanged: number;
+            /** Format: int32 */
+            otherChanges: number;
+        };
         Collaborator: {
             /** Format: uuid */
             userId: string;
@@ -691,6 +701,11 @@ export interface components {
             email: null | string;
             displayName: string;
             role: string;
+        };
+        NameVersionRequest: {
+            name: string;
+            /** Format: int32 */
+            version?: null | number;
         };
         NextRunsResponse: {
             schedule: null | string;
@@ -890,6 +905,17 @@ export interface components {
             valid: boolean;
             problems: components["schemas"]["ValidationProblem"][];
         };
+        VersionDeployment: {
+            /** Format: uuid */
+            id: string;
+            /** Format: int32 */
+            version: number;
+            state: string;
+            active: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            createdByName: string;
+        };
         VersionDetail: {
             /** Format: int32 */
             version: number;
@@ -903,12 +929,25 @@ export interface components {
         VersionSummary: {
             /** Format: int32 */
             version: number;
+            name: null | string;
+            /** Format: int32 */
+            firstRevision: number;
+            /** Format: int32 */
+            edits: number;
+            cut: string;
+            /** Format: int32 */
+            restoredFrom: null | number;
+            /** Format: date-time */
+            startedAt: string;
             /** Format: date-time */
             createdAt: string;
             /** Format: uuid */
             createdBy: string;
-            createdByName: string;
+            author: string;
+            authors: string[];
             contentHash: string;
+            changes: components["schemas"]["ChangeSize"];
+            deployments: components["schemas"]["VersionDeployment"][];
         };
         WorkflowChange: {
             pointer: string;
@@ -1450,7 +1489,10 @@ export interface operations {
     };
     ListWorkflowVersions: {
         parameters: {
-            query?: never;
+            query?: {
+                every?: boolean;
+                limit?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -1466,6 +1508,32 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionSummary"][];
+                };
+            };
+        };
+    };
+    NameWorkflowVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NameVersionRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionSummary"];
                 };
             };
         };

@@ -3,20 +3,20 @@ using System.Text.Json;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using WorkflowControl.Api.Features.Workflows;
 using WorkflowControl.Api.Infrastructure.Auth;
 using WorkflowControl.Api.Infrastructure.Http;
 using WorkflowControl.Api.Infrastructure.Realtime;
 using WorkflowControl.Core.Permissions;
 using WorkflowControl.Core.Workflows;
 
-namespace WorkflowControl.Api.Features.Workflows;
+namespace WorkflowControl.Api.Features.History;
 
-/// <summary>The immutable history of a workflow: list, read, restore as a new version, and compare.</summary>
+/// <summary>The immutable history of a workflow: read, restore as a new version, and compare (listing: <see cref="VersionHistory"/>).</summary>
 public static class WorkflowVersions
 {
     public static RouteGroupBuilder MapWorkflowVersionEndpoints(this RouteGroupBuilder workflow)
     {
-        workflow.MapGet("/versions", List).RequireWorkflowRole(Role.View).WithName("ListWorkflowVersions");
         workflow.MapGet("/versions/{version:int}", Get).RequireWorkflowRole(Role.View).WithName("GetWorkflowVersion");
         workflow.MapPost("/versions/{version:int}/restore", Restore).RequireWorkflowRole(Role.Edit).WithName("RestoreWorkflowVersion");
         workflow.MapGet("/diff", Diff).RequireWorkflowRole(Role.View).WithName("DiffWorkflowVersions");
@@ -24,19 +24,6 @@ public static class WorkflowVersions
     }
 
     private sealed record VersionRow(int Version, DateTime CreatedAt, Guid CreatedBy, string CreatedByName, string ContentHash, string Document);
-
-    public static async Task<Results<Ok<List<VersionSummary>>, ProblemHttpResult>> List(Guid id, NpgsqlDataSource database, CancellationToken ct)
-    {
-        await using var connection = await database.OpenConnectionAsync(ct);
-        var rows = await connection.QueryAsync<VersionRow>(
-            """
-            SELECT v.version, v.created_at, v.created_by, u.display_name AS created_by_name, v.content_hash, '' AS document
-            FROM workflow_versions v JOIN users u ON u.id = v.created_by
-            WHERE v.workflow_id = @id ORDER BY v.version DESC
-            """,
-            new { id });
-        return TypedResults.Ok(rows.Select(r => new VersionSummary(r.Version, WorkflowRows.Utc(r.CreatedAt), r.CreatedBy, r.CreatedByName, r.ContentHash)).ToList());
-    }
 
     public static async Task<Results<Ok<VersionDetail>, ProblemHttpResult>> Get(Guid id, int version, NpgsqlDataSource database, CancellationToken ct)
     {
@@ -65,7 +52,12 @@ public static class WorkflowVersions
             return problem;
         }
 
-        await browsers.DocumentChangedAsync(id, detail!.Version);
+        if (detail!.Version > current)
+        {
+            await VersionHistory.MarkRestoredAsync(connection, id, detail.Version, version, user.GetCaller().UserId, time.GetUtcNow());
+        }
+
+        await browsers.DocumentChangedAsync(id, detail.Version);
         http.Response.Headers.ETag = ETags.For(detail.Version);
         return TypedResults.Ok(detail);
     }

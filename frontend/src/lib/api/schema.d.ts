@@ -1663,7 +1663,9 @@ export interface operations {
     };
     DeployWorkflow: {
         parameters: {
-            query?: never;
+            query?: {
+                force?: boolean;
+            };
             header?: never;
             path: {
                 id: string;

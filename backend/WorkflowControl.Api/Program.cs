@@ -18,6 +18,7 @@ using WorkflowControl.Api.Infrastructure.Database;
 using WorkflowControl.Api.Infrastructure.Http;
 using WorkflowControl.Api.Infrastructure.Logging;
 using WorkflowControl.Api.Infrastructure.RateLimiting;
+using WorkflowControl.Api.Infrastructure.Realtime;
 using WorkflowControl.Api.Infrastructure.Storage;
 using WorkflowControl.Api.Infrastructure.Telemetry;
 using WorkflowControl.Airflow;
@@ -57,8 +58,11 @@ builder.Services.AddWorkflowDatabase(builder.Configuration);
 builder.Services.AddWorkflowAuth(builder.Configuration);
 builder.Services.AddApiRateLimits();
 builder.Services.AddSharedData(builder.Configuration);
+builder.Services.AddRealtime();
 builder.Services.AddDagGeneration(builder.Configuration);
 builder.Services.AddAirflowClient(builder.Configuration);
+// One poller per cluster: the run tracker and the deployment follower run where this lease is held (docs/airflow.md).
+builder.Services.AddLeaderLease();
 
 // Features, one line each.
 builder.Services.AddHealth();

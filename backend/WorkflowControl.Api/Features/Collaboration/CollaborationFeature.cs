@@ -25,10 +25,10 @@ public static class CollaborationFeature
         services.Configure<CollaborationOptions>(configuration.GetSection("Collaboration"));
         services.AddSingleton<LiveConnections>();
         services.AddSingleton<CollaborationStore>();
+        services.AddSingleton<IInstanceRows>(sp => sp.GetRequiredService<CollaborationStore>());
         services.AddSingleton<OperationLog>();
         services.AddSingleton<AccessChanges>();
         services.AddSingleton<IWorkflowChannel, HubWorkflowChannel>();
-        services.AddHostedService<CollaborationSessionsKeeper>();
         return services;
     }
 

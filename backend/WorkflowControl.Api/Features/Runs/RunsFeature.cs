@@ -1,6 +1,7 @@
 using WorkflowControl.Airflow;
 using WorkflowControl.Airflow.Tracking;
 using WorkflowControl.Api.Infrastructure.Auth;
+using WorkflowControl.Api.Infrastructure.Realtime;
 
 namespace WorkflowControl.Api.Features.Runs;
 
@@ -12,13 +13,16 @@ public static class RunsFeature
         services.AddSingleton<StepRecords>();
         services.AddSingleton<IRunStore, PostgresRunStore>();
         services.AddSingleton<IRunNotifier, LiveRunNotifier>();
+        // Watched runs live in PostgreSQL: the instance that polls Airflow may not be the one the browser talks to.
+        services.AddSingleton<PostgresRunWatchList>();
+        services.AddSingleton<IRunWatchList>(sp => sp.GetRequiredService<PostgresRunWatchList>());
+        services.AddSingleton<IInstanceRows>(sp => sp.GetRequiredService<PostgresRunWatchList>());
         if (configuration.GetValue("Airflow:Tracking:Enabled", true))
         {
             services.AddAirflowRunTracking(configuration);
         }
         else
         {
-            services.AddSingleton<IRunWatchList, RunWatchList>();
             services.AddSingleton<IRunTrackerSignal, NoTrackerSignal>();
         }
 

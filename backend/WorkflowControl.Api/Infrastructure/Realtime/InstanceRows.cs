@@ -58,6 +58,10 @@ public sealed class InstanceRowsKeeper(IEnumerable<IInstanceRows> rows, ILogger<
         {
             logger.LogWarning("Could not clear editor presence on shutdown: {Reason}", e.Message);
         }
+        catch (ObjectDisposedException)
+        {
+            // A host that failed to start is torn down with its database already closed; the rows expire on their own.
+        }
 
         await base.StopAsync(cancellationToken);
     }

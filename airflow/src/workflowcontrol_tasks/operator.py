@@ -15,7 +15,7 @@ from .compat import AirflowException, BaseOperator, Param
 from .errors import InputError, TaskError, explain
 from .fused import GroupRun, checked_steps
 from .paths import check_uuid
-from .registry import TaskContext
+from .context import TaskContext
 from .runner import run_task
 
 __all__ = ["AnalyzeStep", "ExtractStep", "FusedSteps", "LoadStep", "Param", "TransformStep", "UtilityStep",

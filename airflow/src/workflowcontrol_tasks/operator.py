@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
 from .compat import AirflowException, BaseOperator, Param
+from .context import TaskContext
 from .errors import InputError, TaskError, explain
 from .fused import GroupRun, checked_steps
 from .paths import check_uuid, run_dir
-from .registry import TaskContext
 from .run_version import check_run_version
 from .runner import run_task
 

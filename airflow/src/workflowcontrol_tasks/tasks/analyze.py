@@ -12,8 +12,9 @@ import pandas as pd
 
 from .. import storage
 from ..config import Config
+from ..context import Inputs, TaskContext, TaskInput
 from ..errors import ConfigError, TaskError
-from ..registry import Inputs, TaskContext, TaskInput, task_type
+from . import task_type
 from .common import distinct, require_columns
 
 log = logging.getLogger(__name__)

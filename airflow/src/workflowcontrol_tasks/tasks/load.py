@@ -14,11 +14,13 @@ import numpy as np
 import pandas as pd
 
 from .. import storage
+from ..clients.postgres import pg_connect, pg_message
 from ..config import Config
+from ..context import Inputs, TaskContext
 from ..errors import ConfigError, InputError, TaskError, UnsafeTargetError
 from ..paths import confined
-from ..registry import Inputs, TaskContext, task_type
-from .common import each_text, pg_connect, pg_message, require_columns
+from . import task_type
+from .common import each_text, require_columns
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,9 @@ import pandas as pd
 
 from .. import storage
 from ..config import Config
+from ..context import Inputs, TaskContext
 from ..errors import ConfigError, TaskError
-from ..registry import Inputs, TaskContext, task_type
+from . import task_type
 from .common import coerce, combined_mask, distinct, each_text, require_columns, stream_map
 
 log = logging.getLogger(__name__)

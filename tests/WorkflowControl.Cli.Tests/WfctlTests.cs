@@ -265,6 +265,29 @@ public sealed class WfctlTests
     }
 
     [Test]
+    public async Task Status_while_Airflow_is_down_shows_the_deployment_and_the_latest_run_the_server_recorded_and_exits_7()
+    {
+        var (user, key, dagId) = await DeployedAsync();
+        CliFixture.StubJson("POST", $"/api/v1/dags/{dagId}/dagRuns", RunBody(dagId, "any", "queued"));
+        var triggered = await user.RunAsync("run", key);
+        CliFixture.StubJson("GET", $"/api/v1/dags/{dagId}/dagRuns", new JsonObject { ["title"] = "Service Unavailable", ["status"] = 503 }, status: 503);
+
+        var status = await user.RunAsync("status", key);
+        var statusJson = await user.RunAsync("status", key, "--output", "json");
+
+        Assert.That(triggered.ExitCode, Is.EqualTo(0), triggered.ToString());
+        Assert.That(status.ExitCode, Is.EqualTo(7), status.ToString());
+        Assert.That(status.Out, Does.Contain("version 1  parsed"), "the deployment, from the database");
+        Assert.That(status.Out, Does.Contain("runs: not available right now").And.Contain("latest run recorded: queued"), "the run as WorkflowControl recorded it when it triggered it");
+        Assert.That(status.Error, Does.StartWith("wfctl: Runs are not available: "), "only the missing part is the error");
+        Assert.That(statusJson.ExitCode, Is.EqualTo(7), statusJson.ToString());
+        var json = JsonDocument.Parse(statusJson.Out).RootElement;
+        Assert.That(json.GetProperty("deployments").GetArrayLength(), Is.EqualTo(1));
+        Assert.That(json.GetProperty("runs").ValueKind, Is.EqualTo(JsonValueKind.Null));
+        Assert.That(json.GetProperty("lastRun").GetProperty("state").GetString(), Is.EqualTo("queued"));
+    }
+
+    [Test]
     public async Task Run_with_params_sends_them_typed_and_without_wait_returns_at_once()
     {
         var (user, key, dagId) = await DeployedAsync();

@@ -1732,7 +1732,9 @@ export interface operations {
     };
     DeployWorkflow: {
         parameters: {
-            query?: never;
+            query?: {
+                force?: boolean;
+            };
             header?: never;
             path: {
                 id: string;

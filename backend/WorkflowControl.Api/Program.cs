@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.Json;
 using WorkflowControl.Api.Features.Auth;
 using WorkflowControl.Api.Features.Catalog;
 using WorkflowControl.Api.Features.Collaboration;
+using WorkflowControl.Api.Features.History;
 using WorkflowControl.Api.Features.Collaborators;
 using WorkflowControl.Api.Features.Deployments;
 using WorkflowControl.Api.Features.Health;
@@ -133,6 +134,7 @@ app.MapGroup("/auth").WithTags("Auth").MapAuthEndpoints();
 app.MapGroup("/workflows").WithTags("Workflows")
     .MapWorkflowEndpoints()
     .MapWorkflowVersionEndpoints()
+    .MapVersionHistoryEndpoints()
     .MapCollaboratorEndpoints()
     .MapDeploymentEndpoints()
     .MapRunEndpoints()

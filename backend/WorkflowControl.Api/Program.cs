@@ -85,6 +85,11 @@ builder.Services.AddSingleton<AccessChanges>();
 builder.Services.AddHostedService<CollaborationSessionsKeeper>();
 builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunStore, PostgresRunStore>();
 builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunNotifier, SignalRRunNotifier>();
+// One poller per cluster: the run tracker and the deployment follower run where this lease is held (docs/airflow.md).
+builder.Services.AddSingleton<LeaderLease>();
+builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IPollingLease>(sp => sp.GetRequiredService<LeaderLease>());
+builder.Services.AddSingleton<PostgresRunWatchList>();
+builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunWatchList>(sp => sp.GetRequiredService<PostgresRunWatchList>());
 if (builder.Configuration.GetValue("Airflow:Deployments:Enabled", true))
 {
     builder.Services.AddHostedService<DeploymentFollower>();
@@ -96,7 +101,6 @@ if (builder.Configuration.GetValue("Airflow:Tracking:Enabled", true))
 }
 else
 {
-    builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunWatchList, WorkflowControl.Airflow.Tracking.RunWatchList>();
     builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunTrackerSignal, NoTrackerSignal>();
 }
 

@@ -37,7 +37,7 @@ public static class DeploymentEndpoints
 
     public static async Task<Results<Created<Deployment>, ProblemHttpResult>> Deploy(
         Guid id, DeployRequest request, ClaimsPrincipal user, NpgsqlDataSource database, DagPublisher publisher, WorkflowValidator validator,
-        ILogger<DagPublisher> logger, TimeProvider time, CancellationToken ct)
+        ILogger<DagPublisher> logger, TimeProvider time, CancellationToken ct, bool force = false)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Edit);
@@ -56,6 +56,14 @@ public static class DeploymentEndpoints
         if (validator.Validate(pinned.Document) is { IsValid: false } validation)
         {
             return Problems.Invalid(validation.Problems);
+        }
+
+        var activeRuns = (await connection.QueryAsync<ActiveRun>(
+            "SELECT dag_run_id AS run_id, state FROM runs WHERE workflow_id = @id AND state IN ('pending', 'queued', 'running') ORDER BY created_at",
+            new { id })).ToList();
+        if (ActiveRunsRefusal(activeRuns, force) is { } refusal)
+        {
+            return refusal;
         }
 
         PublishedDag published;
@@ -130,6 +138,33 @@ public static class DeploymentEndpoints
         {
             return RenderProblem(e);
         }
+    }
+
+    /// <summary>A run of the workflow that has not finished; deploying over it changes the tasks it has not started yet.</summary>
+    public sealed record ActiveRun(string RunId, string State);
+
+    /// <summary>How many active runs a refusal names in its text; the <c>activeRuns</c> member lists them all.</summary>
+    private const int NamedRuns = 5;
+
+    /// <summary>
+    /// Deploying over active runs is refused unless forced: with Airflow's folder delivery a run picks up the new file
+    /// for every task it has not started yet, so it would mix versions. Null when the deployment may go ahead.
+    /// </summary>
+    public static ProblemHttpResult? ActiveRunsRefusal(IReadOnlyList<ActiveRun> activeRuns, bool force)
+    {
+        if (force || activeRuns.Count == 0)
+        {
+            return null;
+        }
+
+        var named = string.Join(", ", activeRuns.Take(NamedRuns).Select(r => $"{r.RunId} ({r.State})"));
+        var more = activeRuns.Count > NamedRuns ? $" and {activeRuns.Count - NamedRuns} more" : "";
+        return TypedResults.Problem(
+            statusCode: 409,
+            title: "The workflow has active runs",
+            detail: $"{activeRuns.Count} run(s) of this workflow have not finished: {named}{more}. Deploying now would run their remaining "
+                + "tasks with the new version. Wait until they finish, or deploy anyway with ?force=true.",
+            extensions: new Dictionary<string, object?> { ["activeRuns"] = activeRuns });
     }
 
     internal sealed record Pinned(DagOwner Owner, int Version, WorkflowDocument Document)

@@ -1746,7 +1746,9 @@ export interface operations {
     };
     DeployWorkflow: {
         parameters: {
-            query?: never;
+            query?: {
+                force?: boolean;
+            };
             header?: never;
             path: {
                 id: string;

@@ -60,6 +60,7 @@ builder.Services.AddApiRateLimits();
 builder.Services.AddSingleton<ITaskCatalog>(EmbeddedTaskCatalog.Instance);
 builder.Services.AddSingleton<WorkflowValidator>();
 builder.Services.AddDagGeneration(builder.Configuration);
+builder.Services.AddGitDeliveryCheck();
 builder.Services.AddAirflowClient(builder.Configuration);
 builder.Services.AddOptions<PreviewOptions>().BindConfiguration(PreviewOptions.Section)
     .PostConfigure(o => o.SharedDataRoot ??= builder.Configuration["SharedData:Root"])

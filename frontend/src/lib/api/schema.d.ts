@@ -683,6 +683,7 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+            commit: null | string;
         };
         DeployRequest: {
             /** Format: int32 */

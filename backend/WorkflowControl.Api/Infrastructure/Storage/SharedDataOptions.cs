@@ -21,6 +21,7 @@ public static class SharedDataSetup
     {
         // The preview's own key wins, as it did when only previews read the root.
         services.AddOptions<SharedDataOptions>().Configure(o => o.Root = configuration["Preview:SharedDataRoot"] ?? configuration[SharedDataOptions.Section + ":Root"]);
+        services.AddSingleton<DataFolders>();
         return services;
     }
 }

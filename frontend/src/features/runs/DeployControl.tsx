@@ -3,6 +3,8 @@ import { useEffect, useState } from "react";
 import { api } from "@/lib/api/client";
 import type { Deployment } from "@/lib/api/types";
 import { ErrorMessage } from "@/features/shared/ErrorMessage";
+import { undeployedText } from "@/features/deploy/deployStatus";
+import { DagCodeDialog } from "@/features/deploy/DagCode";
 import { DeploymentBadge } from "./DeploymentBadge";
 import { subscribeWorkflow } from "./hub";
 
@@ -12,6 +14,7 @@ export function DeployControl({ workflowId, canDeploy, dirty, live, version }: {
   const [latest, setLatest] = useState<Deployment | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const [showCode, setShowCode] = useState(false);
 
   useEffect(() => {
     let live = true;
@@ -49,12 +52,24 @@ export function DeployControl({ workflowId, canDeploy, dirty, live, version }: {
     }
   }
 
+  const behind = undeployedText(version, latest);
   return (
     <div className="row" style={{ position: "relative" }}>
-      <button type="button" onClick={deploy} disabled={!canDeploy || dirty || busy} title={!canDeploy ? "Your role cannot deploy" : dirty ? (live ? "Your latest change is still being saved" : "Save your changes before deploying") : `Deploy version ${version} to Airflow`}>
+      {behind && !busy && (
+        <span className="undeployed" data-testid="undeployed" title="The version in Airflow is older than the one you are editing. Deploy to make Airflow run this one.">
+          {behind}
+        </span>
+      )}
+      <button type="button" className={behind ? "primary" : undefined} onClick={deploy} disabled={!canDeploy || dirty || busy} title={!canDeploy ? "Your role cannot deploy" : dirty ? (live ? "Your latest change is still being saved" : "Save your changes before deploying") : `Deploy version ${version} to Airflow`}>
         {busy ? "Deploying…" : "Deploy"}
       </button>
       {latest && <DeploymentBadge deployment={latest} />}
+      {latest && (
+        <button type="button" className="small" onClick={() => setShowCode(true)} title={`The Python file deployed for version ${latest.version}`}>
+          DAG code
+        </button>
+      )}
+      {latest && <DagCodeDialog workflowId={workflowId} version={latest.version} open={showCode} onClose={() => setShowCode(false)} />}
       {error !== null && (
         <div style={{ position: "absolute", top: "100%", zIndex: 20, width: 360 }}>
           <ErrorMessage error={error} doing="deploy" />

@@ -1,5 +1,5 @@
 "use client";
-import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import Link from "next/link";
 import { api } from "@/lib/api/client";
 import { roleRank, type VersionDetail, type VersionSummary, type WorkflowDetail, type WorkflowDocument } from "@/lib/api/types";
@@ -56,15 +56,21 @@ export function HistoryScreen({ workflowId }: { workflowId: string }) {
   }, [workflowId, load]);
 
   const pair = useMemo(() => (versions ? comparedPair(versions, picked) : null), [versions, picked]);
+  // Stored versions never change, so each is read once.
+  const requested = useRef(new Set<number>());
   useEffect(() => {
     for (const v of pair ?? []) {
-      if (documents[v]) continue;
+      if (requested.current.has(v)) continue;
+      requested.current.add(v);
       api.get<VersionDetail>(`/workflows/${workflowId}/versions/${v}`).then(
         (d) => setDocuments((m) => ({ ...m, [v]: d.document })),
-        setError,
+        (e) => {
+          requested.current.delete(v);
+          setError(e);
+        },
       );
     }
-  }, [pair, documents, workflowId]);
+  }, [pair, workflowId]);
 
   const canEdit = workflow ? (roleRank[workflow.role] ?? 0) >= roleRank.edit : false;
 
@@ -153,7 +159,7 @@ export function HistoryScreen({ workflowId }: { workflowId: string }) {
                       <span className="hint" style={{ display: "block" }}>{v.edits === 1 ? "1 edit" : `${v.edits} edits`}</span>
                     </td>
                     <td title={v.authors.join(", ")}>{v.author}{v.authors.length > 1 ? <span className="hint"> +{v.authors.length - 1}</span> : null}</td>
-                    <td>{formatDateTime(v.createdAt)}</td>
+                    <td className="when">{formatDateTime(v.createdAt)}</td>
                     <td>{sizeText(v.changes)}</td>
                     <td>
                       {v.deployments.length === 0 ? <span className="hint">—</span> : v.deployments.map((d) => (

@@ -60,6 +60,7 @@ builder.Services.AddApiRateLimits();
 builder.Services.AddSingleton<ITaskCatalog>(EmbeddedTaskCatalog.Instance);
 builder.Services.AddSingleton<WorkflowValidator>();
 builder.Services.AddDagGeneration(builder.Configuration);
+builder.Services.AddGitDeliveryCheck();
 builder.Services.AddAirflowClient(builder.Configuration);
 builder.Services.AddOptions<PreviewOptions>().BindConfiguration(PreviewOptions.Section)
     .PostConfigure(o => o.SharedDataRoot ??= builder.Configuration["SharedData:Root"])
@@ -85,6 +86,11 @@ builder.Services.AddSingleton<AccessChanges>();
 builder.Services.AddHostedService<CollaborationSessionsKeeper>();
 builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunStore, PostgresRunStore>();
 builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunNotifier, SignalRRunNotifier>();
+// One poller per cluster: the run tracker and the deployment follower run where this lease is held (docs/airflow.md).
+builder.Services.AddSingleton<LeaderLease>();
+builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IPollingLease>(sp => sp.GetRequiredService<LeaderLease>());
+builder.Services.AddSingleton<PostgresRunWatchList>();
+builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunWatchList>(sp => sp.GetRequiredService<PostgresRunWatchList>());
 if (builder.Configuration.GetValue("Airflow:Deployments:Enabled", true))
 {
     builder.Services.AddHostedService<DeploymentFollower>();
@@ -96,7 +102,6 @@ if (builder.Configuration.GetValue("Airflow:Tracking:Enabled", true))
 }
 else
 {
-    builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunWatchList, WorkflowControl.Airflow.Tracking.RunWatchList>();
     builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunTrackerSignal, NoTrackerSignal>();
 }
 

@@ -229,6 +229,23 @@ public sealed class WfctlTests
     }
 
     [Test]
+    public async Task Deploying_over_an_active_run_exits_9_naming_it_and_force_deploys_anyway()
+    {
+        var (user, key, dagId) = await DeployedAsync();
+        CliFixture.StubJson("POST", $"/api/v1/dags/{dagId}/dagRuns", RunBody(dagId, "any", "queued"));
+        var run = await user.RunAsync("run", key);
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+
+        var refused = await user.RunAsync("deploy", key);
+        var forced = await user.RunAsync("deploy", key, "--force");
+
+        Assert.That(refused.ExitCode, Is.EqualTo(9), refused.ToString());
+        Assert.That(refused.Error, Does.Match(@"has active runs: .*wfc_\S+ \(queued\)"));
+        Assert.That(refused.Error, Does.Contain("--force").Or.Contain("force=true"));
+        Assert.That(forced.ExitCode, Is.EqualTo(0), forced.ToString());
+    }
+
+    [Test]
     public async Task Run_right_after_a_deploy_without_wait_is_a_conflict_to_try_again_shortly()
     {
         var (user, key, _) = await PushedAsync();

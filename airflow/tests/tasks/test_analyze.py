@@ -43,6 +43,15 @@ def test_charts_render_png_and_svg(harness, iris_like, kind: str, config: dict) 
     assert b"<svg" in svg.read_bytes()[:500] and b"&lt;chart&gt;" in svg.read_bytes()
 
 
+def test_a_chart_drawn_twice_gives_the_same_bytes(harness, iris_like) -> None:
+    config = {"kind": "scatter", "x": "width", "y": ["size"], "format": "both"}
+    first = harness.run("analyze.chart", config, [iris_like], task_id="first")["files"]
+    second = harness.run("analyze.chart", config, [iris_like], task_id="second")["files"]
+    for fmt in ("png", "svg"):
+        assert Path(first[fmt]).read_bytes() == Path(second[fmt]).read_bytes(), fmt
+    assert b"<dc:date>" not in Path(first["svg"]).read_bytes()
+
+
 def test_describe_per_column_and_grouped(harness, iris_like) -> None:
     stats = harness.read(harness.run("analyze.describe", {"columns": ["width", "colour"]}, [iris_like]))
     width = stats.set_index("column").loc["width"]

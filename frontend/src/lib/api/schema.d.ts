@@ -668,6 +668,7 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+            commit: null | string;
         };
         DeployRequest: {
             /** Format: int32 */
@@ -1731,7 +1732,9 @@ export interface operations {
     };
     DeployWorkflow: {
         parameters: {
-            query?: never;
+            query?: {
+                force?: boolean;
+            };
             header?: never;
             path: {
                 id: string;

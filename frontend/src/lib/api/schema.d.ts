@@ -539,7 +539,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        get: operations["GetToken"];
         put?: never;
         post?: never;
         delete: operations["RevokeToken"];
@@ -634,8 +634,23 @@ export interface components {
             role: string;
         };
         CreatedToken: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            prefix: string;
+            maxRole: string;
+            /** Format: uuid */
+            organisationId: null | string;
+            workflowIds: null | string[];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: date-time */
+            revokedAt: null | string;
+            /** Format: date-time */
+            lastUsedAt: null | string;
             token: string;
-            info: components["schemas"]["TokenInfo"];
         };
         CreateOrganisationRequest: {
             name: string;
@@ -2070,6 +2085,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CreatedToken"];
+                };
+            };
+        };
+    };
+    GetToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenInfo"];
                 };
             };
         };

@@ -468,6 +468,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/workflows/{id}/runs/{runId}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ListRunResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/runs/{runId}/results/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["DownloadRunResult"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ListWorkflowFiles"];
+        put?: never;
+        post: operations["UploadWorkflowFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/files/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["DownloadWorkflowFile"];
+        put?: never;
+        post?: never;
+        delete: operations["DeleteWorkflowFile"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/workflows/{id}/tasks/{taskId}/preview": {
         parameters: {
             query?: never;
@@ -511,6 +575,38 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ListMyFiles"];
+        put?: never;
+        post: operations["UploadMyFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/files/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["DownloadMyFile"];
+        put?: never;
+        post?: never;
+        delete: operations["DeleteMyFile"];
         options?: never;
         head?: never;
         patch?: never;
@@ -667,6 +763,16 @@ export interface components {
              */
             expiresInDays: number | string;
         };
+        DataFile: {
+            path: string;
+            /** Format: int64 */
+            bytes: number | string;
+            /** Format: date-time */
+            modifiedAt: string;
+        };
+        DataFileList: {
+            items: components["schemas"]["DataFile"][];
+        };
         Deployment: {
             /** Format: uuid */
             id: string;
@@ -767,6 +873,13 @@ export interface components {
             /** Format: int32 */
             version?: null | number | string;
         };
+        ResultFile: {
+            name: string;
+            /** Format: int64 */
+            bytes: number | string;
+            kind: string;
+            location: string;
+        };
         RunDetail: {
             runId: string;
             state: string;
@@ -787,6 +900,10 @@ export interface components {
             items: components["schemas"]["RunSummaryItem"][];
             /** Format: int32 */
             total: number | string;
+        };
+        RunResults: {
+            runId: string;
+            steps: components["schemas"]["StepResult"][];
         };
         RunSummary: {
             state: string;
@@ -822,6 +939,16 @@ export interface components {
             email: string;
             password: string;
             displayName: null | string;
+        };
+        StepResult: {
+            stepId: string;
+            state: null | string;
+            /** Format: int64 */
+            rows: null | number | string;
+            /** Format: int32 */
+            columns: null | number | string;
+            columnNames: null | string[];
+            files: components["schemas"]["ResultFile"][];
         };
         StepRunState: {
             stepId: string;
@@ -1443,7 +1570,9 @@ export interface operations {
     };
     DeleteWorkflow: {
         parameters: {
-            query?: never;
+            query?: {
+                deleteResults?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -1973,6 +2102,140 @@ export interface operations {
             };
         };
     };
+    ListRunResults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunResults"];
+                };
+            };
+        };
+    };
+    DownloadRunResult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                runId: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ListWorkflowFiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataFileList"];
+                };
+            };
+        };
+    };
+    UploadWorkflowFile: {
+        parameters: {
+            query?: {
+                path?: string;
+                overwrite?: boolean;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataFile"];
+                };
+            };
+        };
+    };
+    DownloadWorkflowFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeleteWorkflowFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     PreviewTask: {
         parameters: {
             query?: never;
@@ -2042,6 +2305,89 @@ export interface operations {
                 content: {
                     "application/json": string[];
                 };
+            };
+        };
+    };
+    ListMyFiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataFileList"];
+                };
+            };
+        };
+    };
+    UploadMyFile: {
+        parameters: {
+            query?: {
+                path?: string;
+                overwrite?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataFile"];
+                };
+            };
+        };
+    };
+    DownloadMyFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeleteMyFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -658,6 +658,7 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+            pausedInAirflow?: null | boolean;
         };
         DeployRequest: {
             /** Format: int32 */
@@ -751,6 +752,7 @@ export interface components {
             params: null | components["schemas"]["JsonObject"];
             tasks: components["schemas"]["TaskRunState"][];
             steps: components["schemas"]["StepRunState"][];
+            message?: null | string;
         };
         RunPage: {
             items: components["schemas"]["RunSummaryItem"][];
@@ -776,6 +778,7 @@ export interface components {
             startedAt: null | string;
             /** Format: date-time */
             endedAt: null | string;
+            message?: null | string;
         };
         SessionResponse: {
             token: string;
@@ -872,6 +875,7 @@ export interface components {
         TriggeredRun: {
             runId: string;
             state: string;
+            message?: null | string;
         };
         TriggerRequest: {
             params?: null | Record<string, never>;
@@ -1741,7 +1745,9 @@ export interface operations {
     TriggerRun: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1839,7 +1845,9 @@ export interface operations {
     };
     RetryTask: {
         parameters: {
-            query?: never;
+            query?: {
+                downstream?: boolean;
+            };
             header?: never;
             path: {
                 id: string;

@@ -294,7 +294,9 @@ function EditorInner({ workflowId }: { workflowId: string }) {
         <button type="button" className="small" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)"><HelpCircle size={14} /> Shortcuts</button>
         <button type="button" className="small" onClick={() => setSharing(true)}><Users size={14} /> Share</button>
         <Link href={`/workflows/${workflowId}/runs`} className="small">History</Link>
-        {canEdit && <DeployControl workflowId={workflowId} canDeploy={canEdit} dirty={dirty} live={liveMode} version={s.version} />}
+        {rank >= roleRank.execute && (
+          <DeployControl workflowId={workflowId} canDeploy={canEdit} canExecute={rank >= roleRank.execute} dirty={dirty} live={liveMode} version={s.version} />
+        )}
         {liveMode && canEdit ? (
           <LiveSaveState offline={live.status === "reconnecting"} pending={live.pendingCount} />
         ) : (

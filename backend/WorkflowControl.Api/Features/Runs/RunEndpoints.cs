@@ -261,7 +261,9 @@ public static class RunEndpoints
         // Runs Airflow does not have (pending, or refused for good) come first, newest first, on the first page.
         var (notInAirflow, notInAirflowCount) = await LocalRun.NotInAirflowAsync(connection, id, offset == 0 ? limit : 0);
         var ours = (await LocalRun.ManyAsync(connection, id, page.Items.Select(r => r.DagRunId))).ToDictionary(r => r.DagRunId);
-        var items = notInAirflow.Select(r => r.Summary()).Concat(page.Items.Select(r =>
+        // A run whose trigger reached Airflow but whose answer did not is Airflow's already: listed once, from Airflow.
+        var inAirflow = page.Items.Select(r => r.DagRunId).ToHashSet(StringComparer.Ordinal);
+        var items = notInAirflow.Where(r => !inAirflow.Contains(r.DagRunId)).Select(r => r.Summary()).Concat(page.Items.Select(r =>
         {
             var local = ours.GetValueOrDefault(r.DagRunId);
             return new RunSummaryItem(r.DagRunId, RunStates.Shown(r.State, local?.CancelledAt), r.RunType, local?.TriggeredBy, local?.Version,

@@ -12,7 +12,7 @@ filter="FullyQualifiedName~A_429_is_retried|FullyQualifiedName~LockExpiryTests|F
 for i in $(seq "$runs"); do
   dotnet test tests/WorkflowControl.Airflow.Tests -c Release --no-build --filter "$filter" --logger "console;verbosity=quiet" >/tmp/wfc-timing-$i.log 2>&1 \
     && dotnet test tests/WorkflowControl.Api.Tests -c Release --no-build --filter "$filter" --logger "console;verbosity=quiet" >>/tmp/wfc-timing-$i.log 2>&1 \
-    && (cd airflow && /usr/bin/python3 -m pytest -q tests/tasks/test_extract_network.py -k "slow_response or politely" >>/tmp/wfc-timing-$i.log 2>&1) \
+    && (cd airflow && /usr/bin/python3 -m pytest -q tests/test_netguard.py tests/tasks/test_extract.py -k "slow_response or politely" >>/tmp/wfc-timing-$i.log 2>&1) \
     || { echo "run $i failed; see /tmp/wfc-timing-$i.log"; exit 1; }
   echo "run $i passed"
 done

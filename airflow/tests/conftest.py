@@ -13,7 +13,7 @@ import pytest
 if TYPE_CHECKING:
     import pandas as pd
 
-    from workflowcontrol_tasks.registry import TaskContext
+    from workflowcontrol_tasks.context import TaskContext
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 DOUBLE = Path(__file__).resolve().parents[1]  # holds strict_airflow, the test double of Airflow's authoring interface
@@ -56,7 +56,7 @@ class Harness:
         self.run_id = "manual__2024-05-01T06:00:00+00:00"
 
     def context(self, task_id: str = "task", **kwargs: object) -> "TaskContext":
-        from workflowcontrol_tasks.registry import TaskContext
+        from workflowcontrol_tasks.context import TaskContext
 
         values = {"ds": "2024-05-01", "ts": "2024-05-01T06:00:00+00:00", "run_id": self.run_id, **kwargs}
         return TaskContext(task_id=task_id, task_type="", owner_id=self.owner_id, workflow_id=self.workflow_id,

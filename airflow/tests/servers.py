@@ -1,4 +1,7 @@
-"""Real local servers for the tests: PostgreSQL, HTTP, SFTP, FTP and SMTP, each started by a fixture."""
+"""Real local servers for the tests: PostgreSQL, HTTP, SFTP, FTP and SMTP, each started by a fixture.
+
+HTTP, SFTP, FTP and SMTP are context managers first (`serving_http()`, ...), so a script outside pytest can start them
+too (`source_servers.py`, which serves the golden workflows' sources to the .NET run tests); the fixtures wrap them."""
 from __future__ import annotations
 
 import os
@@ -8,8 +11,8 @@ import socket
 import subprocess
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -88,8 +91,9 @@ class HttpServer:
         return f"http://127.0.0.1:{self.port}{path}"
 
 
-@pytest.fixture()
-def http_server() -> Iterator[HttpServer]:
+@contextmanager
+def serving_http() -> Iterator[HttpServer]:
+    """An HTTP server on a free loopback port answering from `routes` (path without query → handler)."""
     state = HttpServer(0)
 
     class Handler(BaseHTTPRequestHandler):
@@ -117,9 +121,22 @@ def http_server() -> Iterator[HttpServer]:
     state.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture()
+def http_server() -> Iterator[HttpServer]:
+    with serving_http() as state:
+        yield state
+
+
+def _empty_folder(path: Path) -> Path:
+    path.mkdir()
+    return path
 
 
 # ---- SFTP ---------------------------------------------------------------------------------------------------
@@ -144,13 +161,12 @@ class FileServer:
         self.host_key = f"{key.get_name()} {key.get_base64()}"
 
 
-@pytest.fixture()
-def sftp_server(tmp_path: Path) -> Iterator[FileServer]:
+@contextmanager
+def serving_sftp(root: Path, username: str = "analyst", password: str = "s3cret-pw") -> Iterator[FileServer]:
+    """An SFTP server (password login only) serving the files under `root`, with a fresh RSA host key."""
     import paramiko
 
-    root = tmp_path / "sftp_root"
-    root.mkdir()
-    state = FileServer(0, root, "analyst", "s3cret-pw")
+    state = FileServer(0, root, username, password)
     state.replace_host_key()
 
     class Server(paramiko.ServerInterface):
@@ -164,7 +180,7 @@ def sftp_server(tmp_path: Path) -> Iterator[FileServer]:
 
         def check_auth_password(self, username: str, password: str) -> int:
             state.auth_attempts.append("password")
-            ok = username == "analyst" and password == "s3cret-pw"
+            ok = username == state.username and password == state.password
             return paramiko.AUTH_SUCCESSFUL if ok else paramiko.AUTH_FAILED
 
         def get_allowed_auths(self, username: str) -> str:
@@ -225,32 +241,47 @@ def sftp_server(tmp_path: Path) -> Iterator[FileServer]:
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    yield state
-    stop.set()
-    thread.join(timeout=5)
-    listener.close()
+    try:
+        yield state
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+
+
+@pytest.fixture()
+def sftp_server(tmp_path: Path) -> Iterator[FileServer]:
+    with serving_sftp(_empty_folder(tmp_path / "sftp_root")) as state:
+        yield state
 
 
 # ---- FTP ----------------------------------------------------------------------------------------------------
 
-@pytest.fixture()
-def ftp_server(tmp_path: Path) -> Iterator[FileServer]:
+@contextmanager
+def serving_ftp(root: Path, username: str = "analyst", password: str = "ftp-pw") -> Iterator[FileServer]:
+    """An FTP server (read-only login) serving the files under `root`."""
     from pyftpdlib.authorizers import DummyAuthorizer
     from pyftpdlib.handlers import FTPHandler
     from pyftpdlib.servers import ThreadedFTPServer
 
-    root = tmp_path / "ftp_root"
-    root.mkdir()
     authorizer = DummyAuthorizer()
-    authorizer.add_user("analyst", "ftp-pw", str(root), perm="elr")
+    authorizer.add_user(username, password, str(root), perm="elr")
     handler = type("Handler", (FTPHandler,), {"authorizer": authorizer, "log_prefix": ""})
     server = ThreadedFTPServer(("127.0.0.1", 0), handler)
     port = server.socket.getsockname()[1]
     thread = threading.Thread(target=server.serve_forever, kwargs={"timeout": 0.2}, daemon=True)
     thread.start()
-    yield FileServer(port, root, "analyst", "ftp-pw", handler=handler)
-    server.close_all()
-    thread.join(timeout=5)
+    try:
+        yield FileServer(port, root, username, password, handler=handler)
+    finally:
+        server.close_all()
+        thread.join(timeout=5)
+
+
+@pytest.fixture()
+def ftp_server(tmp_path: Path) -> Iterator[FileServer]:
+    with serving_ftp(_empty_folder(tmp_path / "ftp_root")) as state:
+        yield state
 
 
 # ---- SMTP ---------------------------------------------------------------------------------------------------
@@ -261,8 +292,9 @@ class SmtpServer:
     messages: list[Any] = field(default_factory=list)
 
 
-@pytest.fixture()
-def smtp_server() -> Iterator[SmtpServer]:
+@contextmanager
+def serving_smtp() -> Iterator[SmtpServer]:
+    """An SMTP server on a free loopback port keeping (recipients, message) of everything it receives."""
     from aiosmtpd.controller import Controller
 
     state = SmtpServer(free_port())
@@ -275,7 +307,14 @@ def smtp_server() -> Iterator[SmtpServer]:
             return "250 OK"
 
     controller = Controller(Handler(), hostname="127.0.0.1", port=state.port)
-    controller.start()
-    time.sleep(0.05)
-    yield state
-    controller.stop()
+    controller.start()  # returns once the server answers a connection
+    try:
+        yield state
+    finally:
+        controller.stop()
+
+
+@pytest.fixture()
+def smtp_server() -> Iterator[SmtpServer]:
+    with serving_smtp() as state:
+        yield state

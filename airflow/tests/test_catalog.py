@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from workflowcontrol_tasks.catalog import CATALOG_DIR, load_catalog
-from workflowcontrol_tasks.registry import load_implementations
+from workflowcontrol_tasks.tasks import load_implementations
 from workflowcontrol_tasks.tasks import analyze, common, extract, load, transform, utility
 
 ALLOWED_KEYWORDS = {"$schema", "type", "properties", "required", "additionalProperties", "items", "enum", "const",

@@ -2,7 +2,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Telemetry;
 using Refit;
 using WorkflowControl.Airflow.Api;
 using WorkflowControl.Airflow.Http;
@@ -42,7 +46,7 @@ public static class ServiceCollectionExtensions
 
     /// <summary>
     /// Registers the run tracker: <see cref="RunTrackingEngine"/>, the <see cref="RunTracker"/> background service,
-    /// and an in-memory <see cref="IRunWatchList"/>. The host must register <see cref="IRunStore"/> and <see cref="IRunNotifier"/>.
+    /// an in-memory <see cref="IRunWatchList"/> and a <see cref="SoleLease"/> unless the host registered its own. The host must register <see cref="IRunStore"/> and <see cref="IRunNotifier"/>.
     /// </summary>
     public static IServiceCollection AddAirflowRunTracking(this IServiceCollection services, IConfiguration configuration)
     {
@@ -52,6 +56,7 @@ public static class ServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton<IRunWatchList, RunWatchList>();
+        services.TryAddSingleton<IPollingLease, SoleLease>();
         services.TryAddSingleton<RunTrackingEngine>();
         services.TryAddSingleton<RunTracker>();
         services.TryAddSingleton<IRunTrackerSignal>(sp => sp.GetRequiredService<RunTracker>());
@@ -66,9 +71,12 @@ public static class ServiceCollectionExtensions
         return http;
     }
 
-    /// <summary>Measures each request on the wire: innermost, after retries and authentication.</summary>
+    /// <summary>Measures and logs each request on the wire: innermost, after retries and authentication.</summary>
     private static IHttpClientBuilder Measured(IHttpClientBuilder builder) =>
-        builder.AddHttpMessageHandler(sp => new AirflowTelemetryHandler(sp.GetRequiredService<AirflowTelemetry>(), sp.GetRequiredService<TimeProvider>()));
+        builder
+            .AddHttpMessageHandler(sp => new AirflowTelemetryHandler(sp.GetRequiredService<AirflowTelemetry>(), sp.GetRequiredService<TimeProvider>()))
+            .AddHttpMessageHandler(sp => new AirflowRequestLogHandler(
+                sp.GetRequiredService<ILogger<AirflowRequestLogHandler>>(), sp.GetRequiredService<TimeProvider>()));
 
     private static IHttpClientBuilder Resilient(IHttpClientBuilder builder, string client)
     {
@@ -77,13 +85,26 @@ public static class ServiceCollectionExtensions
             .ConfigureHttpClient(http => http.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
-            .RedactLoggedHeaders(_ => true)
-            .AddResilienceHandler("airflow", (pipeline, context) => AirflowResilience.Configure(
-                pipeline,
-                context.ServiceProvider.GetRequiredService<IOptions<AirflowOptions>>().Value,
-                context.ServiceProvider.GetRequiredService<TimeProvider>(),
-                context.ServiceProvider.GetRequiredService<AirflowTelemetry>(),
-                client));
+            // HttpClient's own logging writes about ten Information lines per request; AirflowRequestLogHandler
+            // writes one, by endpoint template, with no headers at all.
+            .RemoveAllLoggers()
+            .AddResilienceHandler("airflow", (pipeline, context) =>
+            {
+                var sp = context.ServiceProvider;
+                AirflowResilience.Configure(
+                    pipeline,
+                    sp.GetRequiredService<IOptions<AirflowOptions>>().Value,
+                    sp.GetRequiredService<TimeProvider>(),
+                    sp.GetRequiredService<AirflowTelemetry>(),
+                    sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AirflowResilience)),
+                    client);
+                // Polly's own log is two to three lines per request; the request log handler and the circuit lines
+                // say what matters. Its metrics stay (same options, no logger).
+                pipeline.ConfigureTelemetry(new TelemetryOptions(sp.GetRequiredService<IOptions<TelemetryOptions>>().Value)
+                {
+                    LoggerFactory = NullLoggerFactory.Instance,
+                });
+            });
         return builder;
     }
 }

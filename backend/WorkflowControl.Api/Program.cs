@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.Json;
 using WorkflowControl.Api.Features.Auth;
 using WorkflowControl.Api.Features.Catalog;
 using WorkflowControl.Api.Features.Collaboration;
+using WorkflowControl.Api.Features.History;
 using WorkflowControl.Api.Features.Collaborators;
 using WorkflowControl.Api.Features.Deployments;
 using WorkflowControl.Api.Features.Health;
@@ -59,6 +60,7 @@ builder.Services.AddApiRateLimits();
 builder.Services.AddSingleton<ITaskCatalog>(EmbeddedTaskCatalog.Instance);
 builder.Services.AddSingleton<WorkflowValidator>();
 builder.Services.AddDagGeneration(builder.Configuration);
+builder.Services.AddGitDeliveryCheck();
 builder.Services.AddAirflowClient(builder.Configuration);
 builder.Services.AddOptions<PreviewOptions>().BindConfiguration(PreviewOptions.Section)
     .PostConfigure(o => o.SharedDataRoot ??= builder.Configuration["SharedData:Root"])
@@ -84,6 +86,11 @@ builder.Services.AddSingleton<AccessChanges>();
 builder.Services.AddHostedService<CollaborationSessionsKeeper>();
 builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunStore, PostgresRunStore>();
 builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunNotifier, SignalRRunNotifier>();
+// One poller per cluster: the run tracker and the deployment follower run where this lease is held (docs/airflow.md).
+builder.Services.AddSingleton<LeaderLease>();
+builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IPollingLease>(sp => sp.GetRequiredService<LeaderLease>());
+builder.Services.AddSingleton<PostgresRunWatchList>();
+builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunWatchList>(sp => sp.GetRequiredService<PostgresRunWatchList>());
 if (builder.Configuration.GetValue("Airflow:Deployments:Enabled", true))
 {
     builder.Services.AddHostedService<DeploymentFollower>();
@@ -95,7 +102,6 @@ if (builder.Configuration.GetValue("Airflow:Tracking:Enabled", true))
 }
 else
 {
-    builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunWatchList, WorkflowControl.Airflow.Tracking.RunWatchList>();
     builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunTrackerSignal, NoTrackerSignal>();
 }
 
@@ -133,6 +139,7 @@ app.MapGroup("/auth").WithTags("Auth").MapAuthEndpoints();
 app.MapGroup("/workflows").WithTags("Workflows")
     .MapWorkflowEndpoints()
     .MapWorkflowVersionEndpoints()
+    .MapVersionHistoryEndpoints()
     .MapCollaboratorEndpoints()
     .MapDeploymentEndpoints()
     .MapRunEndpoints()

@@ -34,16 +34,23 @@ internal sealed class ApiClient(HttpClient http) : IDisposable
     }
 
     /// <summary>The id of the workflow with this metadata.key, or null when none is visible to the token.</summary>
-    public async Task<Guid?> FindByKeyAsync(string key, CancellationToken ct)
+    public async Task<Guid?> FindByKeyAsync(string key, CancellationToken ct) =>
+        await FindSummaryByKeyAsync(key, ct) is { } summary ? summary.GetProperty("id").GetGuid() : null;
+
+    public async Task<Guid> ResolveAsync(string key, CancellationToken ct) =>
+        (await ResolveSummaryAsync(key, ct)).GetProperty("id").GetGuid();
+
+    /// <summary>The workflow's list entry (id, latest run and deployment state, as the server's database has them).</summary>
+    public async Task<JsonElement> ResolveSummaryAsync(string key, CancellationToken ct) =>
+        await FindSummaryByKeyAsync(key, ct)
+        ?? throw new CliException(ExitCodes.ValidationFailed, $"No workflow with key '{key}' is visible to this token. Push it first, or check the key and the token's scope.");
+
+    private async Task<JsonElement?> FindSummaryByKeyAsync(string key, CancellationToken ct)
     {
         var page = await GetAsync($"/workflows?key={Uri.EscapeDataString(key)}", ct);
         var items = page.GetProperty("items");
-        return items.GetArrayLength() == 0 ? null : items[0].GetProperty("id").GetGuid();
+        return items.GetArrayLength() == 0 ? null : items[0];
     }
-
-    public async Task<Guid> ResolveAsync(string key, CancellationToken ct) =>
-        await FindByKeyAsync(key, ct)
-        ?? throw new CliException(ExitCodes.ValidationFailed, $"No workflow with key '{key}' is visible to this token. Push it first, or check the key and the token's scope.");
 
     private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
     {
@@ -101,6 +108,7 @@ internal sealed class ApiClient(HttpClient http) : IDisposable
         var code = response.StatusCode switch
         {
             HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => ExitCodes.Auth,
+            HttpStatusCode.Conflict when problem?["activeRuns"] is JsonArray => ExitCodes.ActiveRuns,
             HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict => ExitCodes.Conflict,
             _ when status >= 500 => ExitCodes.Unavailable,
             _ => ExitCodes.ValidationFailed,

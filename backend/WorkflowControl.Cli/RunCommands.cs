@@ -24,10 +24,11 @@ internal static class RunCommands
         var version = new Option<int?>("--version") { Description = "Version to deploy (default: the latest)" };
         var active = new Option<bool>("--active") { Description = "Unpause the DAG once Airflow has parsed it" };
         var wait = new Option<bool>("--wait") { Description = "Wait until Airflow has parsed the DAG file; exit 0 parsed, 8 import error, 6 timeout" };
+        var force = new Option<bool>("--force") { Description = "Deploy even while runs of the workflow are active (otherwise exit 9 naming them)" };
         var timeout = TimeoutOption(TimeSpan.FromMinutes(5));
         var command = new Command("deploy", "Render the workflow to its DAG file and record the deployment; with --wait follow it until Airflow has parsed it.")
         {
-            key, version, active, wait, timeout,
+            key, version, active, wait, force, timeout,
         };
         command.SetAction(context.Handle(async (parsed, ct) =>
         {
@@ -35,7 +36,8 @@ internal static class RunCommands
             var name = parsed.GetRequiredValue(key);
             var id = await api.ResolveAsync(name, ct);
             var body = new JsonObject { ["version"] = parsed.GetValue(version), ["active"] = parsed.GetValue(active) };
-            var deployment = await api.SendJsonAsync(HttpMethod.Post, $"/workflows/{id}/deployments", body.ToJsonString(), ct);
+            var query = parsed.GetValue(force) ? "?force=true" : "";
+            var deployment = await api.SendJsonAsync(HttpMethod.Post, $"/workflows/{id}/deployments{query}", body.ToJsonString(), ct);
             var number = deployment.GetProperty("version").GetInt32();
             if (!context.IsJson(parsed))
             {
@@ -254,34 +256,70 @@ internal static class RunCommands
         {
             using var api = context.Connect(parsed);
             var name = parsed.GetRequiredValue(key);
-            var id = await api.ResolveAsync(name, ct);
+            var summary = await api.ResolveSummaryAsync(name, ct);
+            var id = summary.GetProperty("id").GetGuid();
             var workflow = await api.GetAsync($"/workflows/{id}", ct);
             var deployments = await api.GetAsync($"/workflows/{id}/deployments", ct);
-            var runs = await api.GetAsync($"/workflows/{id}/runs?limit=10", ct);
+            // The run list comes from Airflow; when Airflow cannot answer, what the server's database knows is still shown.
+            var (runs, runsMissing) = await RunsOrWhyNotAsync(api, id, ct);
+            var lastRun = summary.TryGetProperty("lastRun", out var last) && last.ValueKind == JsonValueKind.Object ? last : (JsonElement?)null;
             if (context.IsJson(parsed))
             {
-                await context.WriteJsonAsync(new { id, key = name, version = workflow.GetProperty("version").GetInt32(), deployments, runs = runs.GetProperty("items") });
-                return ExitCodes.Ok;
+                await context.WriteJsonAsync(new { id, key = name, version = workflow.GetProperty("version").GetInt32(), deployments, runs, lastRun });
             }
-
-            var output = context.Env.Out;
-            await output.WriteLineAsync($"{name} ({id}), version {workflow.GetProperty("version").GetInt32()}");
-            await output.WriteLineAsync("deployments:");
-            foreach (var d in deployments.EnumerateArray())
+            else
             {
-                await output.WriteLineAsync($"  version {d.GetProperty("version").GetInt32()}  {d.GetProperty("state").GetString()}  {d.GetProperty("createdAt").GetDateTimeOffset():u}");
+                await WriteStatusAsync(context.Env.Out, name, id, workflow, deployments, runs, lastRun);
             }
 
-            await output.WriteLineAsync("runs:");
-            foreach (var r in runs.GetProperty("items").EnumerateArray())
-            {
-                await output.WriteLineAsync($"  {r.GetProperty("runId").GetString()}  {r.GetProperty("state").GetString()}  {r.GetProperty("runType").GetString()}");
-            }
-
-            return ExitCodes.Ok;
+            return runsMissing is null
+                ? ExitCodes.Ok
+                : throw new CliException(ExitCodes.Unavailable, $"Runs are not available: {runsMissing.Message}", runsMissing.Details);
         }));
         return command;
     }
+
+    private static async Task<(JsonElement? Runs, CliException? Missing)> RunsOrWhyNotAsync(ApiClient api, Guid id, CancellationToken ct)
+    {
+        try
+        {
+            return ((await api.GetAsync($"/workflows/{id}/runs?limit=10", ct)).GetProperty("items"), null);
+        }
+        catch (CliException e) when (e.ExitCode == ExitCodes.Unavailable)
+        {
+            return (null, e);
+        }
+    }
+
+    private static async Task WriteStatusAsync(
+        TextWriter output, string name, Guid id, JsonElement workflow, JsonElement deployments, JsonElement? runs, JsonElement? lastRun)
+    {
+        await output.WriteLineAsync($"{name} ({id}), version {workflow.GetProperty("version").GetInt32()}");
+        await output.WriteLineAsync("deployments:");
+        foreach (var d in deployments.EnumerateArray())
+        {
+            await output.WriteLineAsync($"  version {d.GetProperty("version").GetInt32()}  {d.GetProperty("state").GetString()}  {d.GetProperty("createdAt").GetDateTimeOffset():u}");
+        }
+
+        if (runs is { } items)
+        {
+            await output.WriteLineAsync("runs:");
+            foreach (var r in items.EnumerateArray())
+            {
+                await output.WriteLineAsync($"  {r.GetProperty("runId").GetString()}  {r.GetProperty("state").GetString()}  {r.GetProperty("runType").GetString()}");
+            }
+        }
+        else
+        {
+            await output.WriteLineAsync("runs: not available right now");
+            await output.WriteLineAsync(lastRun is { } run
+                ? $"  latest run recorded: {run.GetProperty("state").GetString()}{StartedAt(run)}"
+                : "  no run recorded");
+        }
+    }
+
+    private static string StartedAt(JsonElement run) =>
+        run.TryGetProperty("startedAt", out var at) && at.ValueKind == JsonValueKind.String ? $"  {at.GetDateTimeOffset():u}" : "";
 
     private static Command Logs(CliContext context)
     {

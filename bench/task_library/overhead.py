@@ -95,7 +95,7 @@ def plain_pandas(folder: Path, handover: Path | None = None) -> Clock:
 
 
 def _context(owner: str, workflow: str, task_id: str, task_type: str) -> Any:
-    from workflowcontrol_tasks.registry import TaskContext
+    from workflowcontrol_tasks.context import TaskContext
 
     return TaskContext(task_id=task_id, task_type=task_type, owner_id=owner, workflow_id=workflow, run_id="bench")
 

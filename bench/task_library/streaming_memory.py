@@ -25,7 +25,7 @@ CHILD = textwrap.dedent("""
     sys.path.insert(0, sys.argv[1])
     cap = int(sys.argv[2])
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    from workflowcontrol_tasks.registry import TaskContext
+    from workflowcontrol_tasks.context import TaskContext
     from workflowcontrol_tasks.runner import run_task
     ctx = TaskContext(task_id="big", task_type="", owner_id=sys.argv[3], workflow_id=str(uuid.uuid4()),
                       run_id="scheduled__big")

@@ -229,6 +229,23 @@ public sealed class WfctlTests
     }
 
     [Test]
+    public async Task Deploying_over_an_active_run_exits_9_naming_it_and_force_deploys_anyway()
+    {
+        var (user, key, dagId) = await DeployedAsync();
+        CliFixture.StubJson("POST", $"/api/v1/dags/{dagId}/dagRuns", RunBody(dagId, "any", "queued"));
+        var run = await user.RunAsync("run", key);
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+
+        var refused = await user.RunAsync("deploy", key);
+        var forced = await user.RunAsync("deploy", key, "--force");
+
+        Assert.That(refused.ExitCode, Is.EqualTo(9), refused.ToString());
+        Assert.That(refused.Error, Does.Match(@"has active runs: .*wfc_\S+ \(queued\)"));
+        Assert.That(refused.Error, Does.Contain("--force").Or.Contain("force=true"));
+        Assert.That(forced.ExitCode, Is.EqualTo(0), forced.ToString());
+    }
+
+    [Test]
     public async Task Run_right_after_a_deploy_without_wait_is_a_conflict_to_try_again_shortly()
     {
         var (user, key, _) = await PushedAsync();
@@ -262,6 +279,29 @@ public sealed class WfctlTests
         Assert.That(JsonDocument.Parse(statusJson.Out).RootElement.GetProperty("deployments").GetArrayLength(), Is.EqualTo(1));
         Assert.That(logs.ExitCode, Is.EqualTo(0), logs.ToString());
         Assert.That(logs.Out, Does.Contain("Dependencies all met"));
+    }
+
+    [Test]
+    public async Task Status_while_Airflow_is_down_shows_the_deployment_and_the_latest_run_the_server_recorded_and_exits_7()
+    {
+        var (user, key, dagId) = await DeployedAsync();
+        CliFixture.StubJson("POST", $"/api/v1/dags/{dagId}/dagRuns", RunBody(dagId, "any", "queued"));
+        var triggered = await user.RunAsync("run", key);
+        CliFixture.StubJson("GET", $"/api/v1/dags/{dagId}/dagRuns", new JsonObject { ["title"] = "Service Unavailable", ["status"] = 503 }, status: 503);
+
+        var status = await user.RunAsync("status", key);
+        var statusJson = await user.RunAsync("status", key, "--output", "json");
+
+        Assert.That(triggered.ExitCode, Is.EqualTo(0), triggered.ToString());
+        Assert.That(status.ExitCode, Is.EqualTo(7), status.ToString());
+        Assert.That(status.Out, Does.Contain("version 1  parsed"), "the deployment, from the database");
+        Assert.That(status.Out, Does.Contain("runs: not available right now").And.Contain("latest run recorded: queued"), "the run as WorkflowControl recorded it when it triggered it");
+        Assert.That(status.Error, Does.StartWith("wfctl: Runs are not available: "), "only the missing part is the error");
+        Assert.That(statusJson.ExitCode, Is.EqualTo(7), statusJson.ToString());
+        var json = JsonDocument.Parse(statusJson.Out).RootElement;
+        Assert.That(json.GetProperty("deployments").GetArrayLength(), Is.EqualTo(1));
+        Assert.That(json.GetProperty("runs").ValueKind, Is.EqualTo(JsonValueKind.Null));
+        Assert.That(json.GetProperty("lastRun").GetProperty("state").GetString(), Is.EqualTo("queued"));
     }
 
     [Test]

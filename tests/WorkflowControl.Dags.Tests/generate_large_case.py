@@ -2,7 +2,7 @@
 
 Run once with /usr/bin/python3 generate_large_case.py; the output is committed, so the golden file is stable.
 Shape: 40 regional CSV extracts, each cleaned, filtered and loaded to a file (160 tasks), joined pairwise (20),
-pivoted (10), described (5), charted (2), reported (1), notified (1) and loaded to PostgreSQL (1).
+unpivoted (10), described (5), charted (2), reported (1), notified (1) and loaded to PostgreSQL (1).
 """
 from __future__ import annotations
 
@@ -32,11 +32,13 @@ for region in regions:
     filtered.append(keep)
 
 joined = [
-    add(f"join_{i:02d}", "transform.join", {"how": "outer", "left_keys": ["sku"]}, [filtered[2 * i], filtered[2 * i + 1]])
+    add(f"join_{i:02d}", "transform.join", {"how": "outer", "left_keys": ["sku", "month"]}, [filtered[2 * i], filtered[2 * i + 1]])
     for i in range(20)
 ]
 pivots = [
-    add(f"pivot_{i:02d}", "transform.pivot", {"mode": "pivot", "index": ["sku"], "columns": "month", "values": ["amount"]}, [joined[2 * i]])
+    # Two regions side by side (amount_left, amount_right) back to one row per region: what describe and chart read.
+    add(f"pivot_{i:02d}", "transform.pivot", {"mode": "unpivot", "id_columns": ["sku", "month"], "value_columns": ["amount_left", "amount_right"],
+                                             "variable_name": "side", "value_name": "amount"}, [joined[2 * i]])
     for i in range(10)
 ]
 stats = [add(f"describe_{i}", "analyze.describe", {"columns": ["amount"]}, [pivots[2 * i]]) for i in range(5)]

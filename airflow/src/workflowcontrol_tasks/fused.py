@@ -22,8 +22,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from .context import TaskContext
 from .errors import TaskError, explain
-from .registry import TaskContext
 from .runner import run_task
 from .storage import MemoryTable
 

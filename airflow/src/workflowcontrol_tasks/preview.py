@@ -21,8 +21,8 @@ from typing import Any
 
 from . import paths, storage
 from .catalog import load_catalog
+from .context import TaskContext
 from .errors import ConfigError, InputError, TaskError
-from .registry import TaskContext
 from .runner import run_task
 
 DEFAULT_LIMIT = 100

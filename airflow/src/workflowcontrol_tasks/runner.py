@@ -7,10 +7,11 @@ from typing import Any
 
 from .catalog import load_catalog
 from .config import Config
+from .context import Inputs, TaskContext, TaskInput
 from .errors import ConfigError, InputError, TaskError
 from .macros import render
-from .registry import Inputs, TaskContext, TaskInput, load_implementations
 from .storage import MemoryTable
+from .tasks import load_implementations
 
 log = logging.getLogger("workflowcontrol_tasks")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,17 @@ def test_excel_json_and_jsonl_exports(harness, typed) -> None:
     assert records[0]["day"].startswith("2024-01-01") and records[1]["amount"] is None
     harness.run("load.file", {"path": "r", "format": "jsonl"}, [typed])
     assert len((harness.files() / "r.jsonl").read_text().splitlines()) == 3
+
+
+def test_an_excel_export_depends_on_the_data_and_the_runs_logical_time_only(harness, typed) -> None:
+    harness.run("load.file", {"path": "first.xlsx", "format": "excel"}, [typed])
+    harness.run("load.file", {"path": "second.xlsx", "format": "excel"}, [typed], task_id="again")
+    first = harness.files() / "first.xlsx"
+    assert first.read_bytes() == (harness.files() / "second.xlsx").read_bytes()
+    properties = openpyxl.load_workbook(first).properties
+    assert properties.created == properties.modified == dt.datetime(2024, 5, 1, 6, 0)  # the run's ts, not the clock
+    with zipfile.ZipFile(first) as archive:
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
 @pytest.mark.parametrize("path", ["../escape.csv", "/tmp/abs.csv", "a/../../b.csv"])

@@ -24,6 +24,15 @@ def test_clean_trims_cases_fills_dedupes_converts_renames_and_drops(harness) -> 
     assert list(frame.columns) == ["person", "age"]
 
 
+def test_clean_refuses_a_rename_onto_a_name_that_stays_and_allows_a_swap(harness) -> None:
+    source = harness.table(pd.DataFrame({"amt": [1.5], "amount": [2.5], "note": ["x"]}))
+    with pytest.raises(ConfigError) as error:
+        harness.run("transform.clean", {"rename": {"amt": "amount"}}, [source])
+    assert error.value.field == "rename" and "two columns named 'amount'" in error.value.problem
+    swapped = harness.read(harness.run("transform.clean", {"rename": {"amt": "amount", "amount": "amt"}}, [source]))
+    assert list(swapped.columns) == ["amount", "amt", "note"] and swapped["amt"].tolist() == [2.5]
+
+
 def test_clean_drops_rows_with_missing_values_and_reports_bad_types(harness) -> None:
     source = harness.table(pd.DataFrame({"a": [1.0, None, 3.0], "b": ["x", "y", ""]}))
     ref = harness.run("transform.clean", {"null_action": "drop", "empty_strings_as_null": True}, [source])

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
 using Polly;
 
 namespace WorkflowControl.Airflow.Http;
@@ -9,7 +10,7 @@ namespace WorkflowControl.Airflow.Http;
 /// circuit breaker (fails fast while Airflow is down) around a per-attempt time-out. All timing uses the
 /// pipeline's TimeProvider, so tests drive it with fake time.
 /// </summary>
-internal static class AirflowResilience
+internal static partial class AirflowResilience
 {
     /// <summary>Request option set by the Refit interfaces on requests that may be repeated without a second effect.</summary>
     public const string Idempotent = "WorkflowControl.Airflow.Idempotent";
@@ -18,7 +19,7 @@ internal static class AirflowResilience
 
     /// <param name="client">Names the pipeline's circuit in metrics: "api", or "auth" for the token requests.</param>
     public static void Configure(
-        ResiliencePipelineBuilder<HttpResponseMessage> builder, AirflowOptions options, TimeProvider time, AirflowTelemetry telemetry, string client)
+        ResiliencePipelineBuilder<HttpResponseMessage> builder, AirflowOptions options, TimeProvider time, AirflowTelemetry telemetry, ILogger logger, string client)
     {
         builder.TimeProvider = time;
         telemetry.CircuitClosed(client);
@@ -48,8 +49,10 @@ internal static class AirflowResilience
                 ShouldHandle = args => ValueTask.FromResult(
                     args.Outcome.Result?.StatusCode != HttpStatusCode.TooManyRequests
                     && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
-                OnOpened = _ =>
+                OnOpened = args =>
                 {
+                    // Requests fail fast from now on without reaching the request log: this line stands for them.
+                    LogCircuitOpened(logger, client, (long)args.BreakDuration.TotalSeconds);
                     telemetry.CircuitOpened(client);
                     return ValueTask.CompletedTask;
                 },
@@ -60,12 +63,19 @@ internal static class AirflowResilience
                 },
                 OnClosed = _ =>
                 {
+                    LogCircuitClosed(logger, client);
                     telemetry.CircuitClosed(client);
                     return ValueTask.CompletedTask;
                 },
             })
             .AddTimeout(new HttpTimeoutStrategyOptions { Timeout = options.AttemptTimeout });
     }
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Airflow circuit {Client} opened: requests fail fast for {BreakSeconds} s")]
+    private static partial void LogCircuitOpened(ILogger logger, string client, long breakSeconds);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Airflow circuit {Client} closed: Airflow answers again")]
+    private static partial void LogCircuitClosed(ILogger logger, string client);
 
     /// <summary>A retry's cause as a metric label: the status code, or the kind of failure without its message.</summary>
     private static string FailureOf(Outcome<HttpResponseMessage> outcome) => outcome switch

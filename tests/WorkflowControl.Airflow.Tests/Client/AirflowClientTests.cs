@@ -254,13 +254,40 @@ public class AirflowClientTests(AirflowGeneration generation) : AirflowTestBase(
     }
 
     [Test]
-    public async Task Requests_are_logged_without_credentials_or_tokens()
+    public async Task Each_request_is_one_debug_line_by_endpoint_template_and_status_without_credentials()
+    {
+        H.Airflow.AddDag("wf_1");
+        await H.Client.GetDagAsync("wf_1"); // version detection and (3.x) the token, once
+        H.Logs.Lines.Clear();
+
+        await H.Client.GetDagAsync("wf_1");
+
+        var endpoint = (Generation == AirflowGeneration.V1 ? "/api/v1" : "/api/v2") + "/dags/{dagId}";
+        var line = H.Logs.Lines.Single();
+        Assert.That(line, Does.StartWith($"Debug WorkflowControl.Airflow.Http.AirflowRequestLogHandler: Airflow GET {endpoint} answered 200 in 0 ms "),
+            "one line: no HttpClient or Polly lines, no filled URL, no headers");
+        Assert.That(line, Does.Contain($"Endpoint={endpoint}").And.Contain("Status=200").And.Contain("Method=GET").And.Contain("ElapsedMs=0"), "structured");
+        // The base class asserts that neither the password, the Basic header value nor a token appears.
+    }
+
+    [Test]
+    public async Task A_failed_request_is_one_warning_per_attempt_and_an_expected_404_is_not_a_failure()
     {
         H.Airflow.AddDag("wf_1");
         await H.Client.GetDagAsync("wf_1");
+        H.Logs.Lines.Clear();
+        await H.Client.GetDagAsync("wf_missing");
+        var missing = H.Logs.Lines.Where(l => !l.StartsWith("Debug", StringComparison.Ordinal)).ToList();
+        H.Logs.Lines.Clear();
+        H.Airflow.Down = true;
 
-        Assert.That(H.Logs.Lines, Has.Some.Contains("/dags/wf_1"), "HTTP requests are logged (so the check below means something)");
-        Assert.That(H.Logs.Lines, Has.Some.Contains("Authorization"), "headers are logged, redacted");
-        // The base class asserts that neither the password, the Basic header value nor a token appears.
+        await ThrowsDuring<AirflowUnavailableException>(H.Client.GetDagAsync("wf_1"));
+
+        Assert.That(missing, Is.Empty, "404 is an answer the client expects");
+        var warnings = H.Logs.Lines.Where(l => l.StartsWith("Warning WorkflowControl.Airflow.Http.AirflowRequestLogHandler", StringComparison.Ordinal)).ToList();
+        Assert.That(warnings, Is.Not.Empty.And.All.Contains(" failed: 503 after "), "one per attempt (retries, and 3.x's token requests, included)");
+        Assert.That(warnings, Has.Some.Contains("/dags/{dagId} failed: 503"));
+        Assert.That(warnings, Has.None.Contains("wf_1"), "templates, never filled URLs");
+        Assert.That(H.Logs.Lines.Where(l => l.Contains("System.Net.Http.HttpClient", StringComparison.Ordinal)), Is.Empty, "HttpClient's own lines are off");
     }
 }

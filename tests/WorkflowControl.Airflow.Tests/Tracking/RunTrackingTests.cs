@@ -107,7 +107,7 @@ public class RunTrackingTests(AirflowGeneration generation) : AirflowTestBase(ge
         H.Airflow.AddDag("wf_1");
         H.Airflow.AddRun("wf_1", "r1", "running", "manual");
         _store.Add("wf_1", "r1", "running");
-        using var tracker = new RunTracker(_engine, Options.Create(new RunTrackingOptions()), H.Time, NullLogger<RunTracker>.Instance);
+        using var tracker = new RunTracker(_engine, new SoleLease(), Options.Create(new RunTrackingOptions()), H.Time, NullLogger<RunTracker>.Instance);
         var firstCycle = WaitForCycleAsync(tracker);
         await tracker.StartAsync(CancellationToken.None);
         await H.Drive(firstCycle, TimeSpan.FromSeconds(1));
@@ -196,7 +196,7 @@ public class RunTrackingTests(AirflowGeneration generation) : AirflowTestBase(ge
         _store.Add("wf_1", "wfc_pending_1", TrackedRunStates.Pending, new JsonObject { ["region"] = "eu" });
         H.Airflow.Down = true;
         var outageStart = H.Time.GetUtcNow();
-        using var tracker = new RunTracker(_engine, Options.Create(new RunTrackingOptions()), H.Time, NullLogger<RunTracker>.Instance);
+        using var tracker = new RunTracker(_engine, new SoleLease(), Options.Create(new RunTrackingOptions()), H.Time, NullLogger<RunTracker>.Instance);
         await tracker.StartAsync(CancellationToken.None);
 
         while (H.Time.GetUtcNow() - outageStart < TimeSpan.FromMinutes(2))

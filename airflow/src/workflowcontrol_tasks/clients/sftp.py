@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import fnmatch
 import hashlib
 import logging
 import os
+import posixpath
 import socket
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import TaskError, UnsafeTargetError
+from .ftp import Retrieve
 
 log = logging.getLogger(__name__)
 
@@ -158,3 +161,31 @@ def connect(address: str, port: int, username: str, password: str, check: HostKe
     except BaseException:
         transport.close()
         raise
+
+
+def matching_files(address: str, port: int, username: str, password: str, check: HostKeyCheck, directory: str,
+                   pattern: str, timeout: float) -> Iterator[tuple[str, Retrieve]]:
+    """(name, retrieve) per file of `directory` matching `pattern`, sorted, as the FTP client gives them."""
+    import paramiko
+
+    transport = None
+    try:
+        transport = connect(address, port, username, password, check, timeout)
+        sftp = paramiko.SFTPClient.from_transport(transport)
+        assert sftp is not None
+        sftp.get_channel().settimeout(timeout)
+        names = sorted(n for n in sftp.listdir(directory) if fnmatch.fnmatch(n, pattern))
+        for name in names:
+            remote = posixpath.join(directory, name)
+            yield name, lambda sink, remote=remote: _copy(sftp, remote, sink)
+    except (paramiko.SSHException, OSError) as exc:
+        raise TaskError(f"SFTP failed: {type(exc).__name__}: {str(exc)[:200]}", field="host") from None
+    finally:
+        if transport is not None:
+            transport.close()
+
+
+def _copy(sftp: Any, remote: str, sink: Any) -> None:
+    with sftp.open(remote, "rb") as handle:
+        while chunk := handle.read(65536):
+            sink(chunk)

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import csv
-import fnmatch
 import io
 import json
 import logging
-import posixpath
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from typing import Any
 from urllib.parse import urljoin
@@ -16,12 +14,15 @@ from urllib.parse import urljoin
 import pandas as pd
 
 from .. import netguard
+from ..clients import ftp as ftp_client
 from ..clients import sftp as sftp_client
+from ..clients.postgres import pg_connect, pg_message
 from ..config import Config
+from ..context import Inputs, TaskContext
 from ..errors import ConfigError, LimitExceededError, SecretError, TaskError
 from ..paths import confined
-from ..registry import Inputs, TaskContext, task_type
-from .common import coerce, pg_connect, pg_message
+from . import task_type
+from .common import coerce
 
 log = logging.getLogger(__name__)
 
@@ -311,50 +312,6 @@ def extract_web(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, Any]
 
 # ---- FTP and SFTP -------------------------------------------------------------------------------------------
 
-def _list_and_fetch_ftp(cfg: Config, address: str, password: str) -> Iterator[tuple[str, Any]]:
-    import ftplib
-
-    ftp = ftplib.FTP(timeout=float(cfg["timeout_seconds"]))
-    # Passive data connections go to the checked control address, never to one the server's reply names.
-    ftp.trust_server_pasv_ipv4_address = False
-    try:
-        ftp.connect(address, int(cfg["port"] or 21))
-        ftp.login(cfg["username"] or "anonymous", password)
-        ftp.cwd(cfg["directory"])
-        names = [posixpath.basename(n) for n in ftp.nlst()]
-        for name in sorted(n for n in names if fnmatch.fnmatch(n, cfg["pattern"])):
-            yield name, lambda sink, name=name: ftp.retrbinary(f"RETR {name}", sink)
-    except ftplib.all_errors as exc:
-        raise TaskError(f"FTP failed: {str(exc).splitlines()[0][:200]}", field="host") from None
-    finally:
-        try:
-            ftp.quit()
-        except Exception:  # already closed or never opened
-            ftp.close()
-
-
-def _list_and_fetch_sftp(cfg: Config, address: str, password: str,
-                         check: sftp_client.HostKeyCheck) -> Iterator[tuple[str, Any]]:
-    import paramiko
-
-    timeout = float(cfg["timeout_seconds"])
-    transport = None
-    try:
-        transport = sftp_client.connect(address, int(cfg["port"] or 22), cfg["username"], password, check, timeout)
-        sftp = paramiko.SFTPClient.from_transport(transport)
-        assert sftp is not None
-        sftp.get_channel().settimeout(timeout)
-        names = sorted(n for n in sftp.listdir(cfg["directory"]) if fnmatch.fnmatch(n, cfg["pattern"]))
-        for name in names:
-            remote = posixpath.join(cfg["directory"], name)
-            yield name, lambda sink, remote=remote: _sftp_copy(sftp, remote, sink)
-    except (paramiko.SSHException, OSError) as exc:
-        raise TaskError(f"SFTP failed: {type(exc).__name__}: {str(exc)[:200]}", field="host") from None
-    finally:
-        if transport is not None:
-            transport.close()
-
-
 def _host_key_check(ctx: TaskContext, cfg: Config, address: str) -> sftp_client.HostKeyCheck:
     """The step's pinned key, else the owner's known_hosts secret, else (when enabled) keys learned on first use."""
     try:
@@ -366,21 +323,19 @@ def _host_key_check(ctx: TaskContext, cfg: Config, address: str) -> sftp_client.
                                     cfg["host_key"] or "", known_hosts, learned)
 
 
-def _sftp_copy(sftp: Any, remote: str, sink: Any) -> None:
-    with sftp.open(remote, "rb") as handle:
-        while chunk := handle.read(65536):
-            sink(chunk)
-
-
 @task_type("extract.ftp")
 def extract_ftp(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, Any]:
-    default_port = 21 if cfg["protocol"] == "ftp" else 22
-    address = netguard.resolve_allowed(cfg["host"], int(cfg["port"] or default_port), "host")
+    port = int(cfg["port"] or (21 if cfg["protocol"] == "ftp" else 22))
+    address = netguard.resolve_allowed(cfg["host"], port, "host")
     password = ctx.secret(cfg["password_secret"], "password_secret") if cfg["password_secret"] else ""
+    username, directory, pattern = cfg["username"], cfg["directory"], cfg["pattern"]
+    timeout = float(cfg["timeout_seconds"])
     if cfg["protocol"] == "ftp":
-        listing = _list_and_fetch_ftp(cfg, address, password)
+        listing = ftp_client.matching_files(address, port, username or "anonymous", password, directory, pattern,
+                                            timeout)
     else:
-        listing = _list_and_fetch_sftp(cfg, address, password, _host_key_check(ctx, cfg, address))
+        listing = sftp_client.matching_files(address, port, username, password, _host_key_check(ctx, cfg, address),
+                                             directory, pattern, timeout)
     folder = ctx.output_path("d", "_files").with_suffix("")
     folder.mkdir(parents=True, exist_ok=True)
     budget = int(cfg["max_download_mb"]) * 1024 * 1024

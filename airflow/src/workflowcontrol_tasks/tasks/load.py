@@ -6,7 +6,9 @@ import json
 import logging
 import math
 import os
+import zipfile
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from typing import Any
 
@@ -14,11 +16,13 @@ import numpy as np
 import pandas as pd
 
 from .. import storage
+from ..clients.postgres import pg_connect, pg_message
 from ..config import Config
+from ..context import Inputs, TaskContext
 from ..errors import ConfigError, InputError, TaskError, UnsafeTargetError
 from ..paths import confined
-from ..registry import Inputs, TaskContext, task_type
-from .common import each_text, pg_connect, pg_message, require_columns
+from . import task_type
+from .common import each_text, require_columns
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +49,33 @@ def _plain_dates(frame: pd.DataFrame) -> pd.DataFrame:
         if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
             frame[column] = frame[column].dt.tz_convert("UTC").dt.tz_localize(None)
     return frame
+
+
+# The oldest time a zip entry can carry: entries stamped with it make a workbook's bytes depend on its data only.
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def _logical_time(ctx: TaskContext) -> dt.datetime:
+    """The run's logical time (naive UTC, as Excel stores it), so the same run writes the same workbook."""
+    if not ctx.ts:
+        return dt.datetime(*_ZIP_EPOCH)
+    stamp = dt.datetime.fromisoformat(ctx.ts)
+    return stamp.astimezone(dt.timezone.utc).replace(tzinfo=None) if stamp.tzinfo else stamp
+
+
+def write_excel(frame: pd.DataFrame, path: Path, stamp: dt.datetime) -> None:
+    """An .xlsx whose bytes depend on the data and `stamp` only: created and modified are `stamp` (openpyxl would
+    write the clock) and every zip entry carries one fixed time, so re-running a step gives the same file."""
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        frame.to_excel(writer, index=False)
+        writer.book.properties.created = writer.book.properties.modified = stamp
+    with zipfile.ZipFile(path) as archive:
+        entries = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w") as archive:
+        for info, data in entries:
+            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_EPOCH)
+            fixed.compress_type, fixed.external_attr = info.compress_type, info.external_attr
+            archive.writestr(fixed, data)
 
 
 @task_type("load.file")
@@ -78,7 +109,7 @@ def load_file(ctx: TaskContext, cfg: Config, inputs: Inputs) -> dict[str, Any]:
             if fmt == "json":
                 frame.to_json(temporary, orient="records", date_format="iso", force_ascii=False, indent=1)
             elif fmt == "excel":
-                _plain_dates(escape_formulas(frame)).to_excel(temporary, index=False, engine="openpyxl")
+                write_excel(_plain_dates(escape_formulas(frame)), temporary, _logical_time(ctx))
             else:
                 storage.write_table(frame, temporary, "parquet")
         if target.is_symlink():

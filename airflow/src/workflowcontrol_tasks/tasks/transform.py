@@ -9,8 +9,9 @@ import pandas as pd
 
 from .. import storage
 from ..config import Config
+from ..context import Inputs, TaskContext
 from ..errors import ConfigError, TaskError
-from ..registry import Inputs, TaskContext, task_type
+from . import task_type
 from .common import coerce, combined_mask, distinct, each_text, require_columns, stream_map
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,11 @@ def _clean(frame: pd.DataFrame, cfg: Config) -> pd.DataFrame:
         frame = frame.drop_duplicates(subset=subset, keep="first")
     rename = dict(cfg["rename"] or {})
     require_columns(frame, list(rename), "rename")
+    names = [rename.get(column, column) for column in frame.columns]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:  # two columns of one name would fail later, far from the cause
+        raise ConfigError(f"renaming gives two columns named '{twice[0]}'; drop or rename the existing one too",
+                          field="rename")
     return frame.rename(columns=rename)
 
 

@@ -3,20 +3,19 @@ from __future__ import annotations
 
 import logging
 import re
-import smtplib
-import ssl
 from collections.abc import Sequence
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import pandas as pd
 
-from .. import netguard, paths, storage
+from .. import paths, storage
+from ..clients import smtp, webhook
 from ..config import Config
+from ..context import Inputs, TaskContext
 from ..errors import ConfigError, TaskError
-from ..registry import Inputs, TaskContext, task_type
+from . import task_type
 from .common import combined_mask, distinct, require_columns, stream_map
 
 log = logging.getLogger(__name__)
@@ -69,26 +68,13 @@ def _send_email(ctx: TaskContext, cfg: Config, subject: str, body: str) -> None:
     if not cfg["smtp_secret"] or not cfg["to"]:
         raise ConfigError("e-mail needs the SMTP secret and at least one recipient", field="smtp_secret"
                           if not cfg["smtp_secret"] else "to")
-    uri = urlsplit(ctx.secret(cfg["smtp_secret"], "smtp_secret"))
-    if uri.scheme not in ("smtp", "smtps"):
-        raise TaskError("the SMTP secret must be an smtp:// or smtps:// address", field="smtp_secret")
-    options = parse_qs(uri.query)
+    server = ctx.secret(cfg["smtp_secret"], "smtp_secret")
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = cfg["sender"]
     message["To"] = ", ".join(cfg["to"])
     message.set_content(body)
-    timeout = float(cfg["timeout_seconds"])
-    try:
-        smtp_class = smtplib.SMTP_SSL if uri.scheme == "smtps" else smtplib.SMTP
-        with smtp_class(uri.hostname or "", uri.port or (465 if uri.scheme == "smtps" else 25), timeout=timeout) as smtp:
-            if options.get("starttls", ["false"])[0] == "true":
-                smtp.starttls(context=ssl.create_default_context())
-            if uri.username:
-                smtp.login(unquote(uri.username), unquote(uri.password or ""))
-            smtp.send_message(message)
-    except (smtplib.SMTPException, OSError) as exc:
-        raise TaskError(f"sending e-mail failed: {type(exc).__name__}", field="smtp_secret") from None
+    smtp.send(server, message, float(cfg["timeout_seconds"]), "smtp_secret")
     log.info("E-mail sent to %d recipient(s)", len(cfg["to"]))
 
 
@@ -98,12 +84,7 @@ def _post_webhook(ctx: TaskContext, cfg: Config, subject: str, body: str) -> Non
     url = ctx.secret(cfg["webhook_secret"], "webhook_secret")
     payload = {"text": f"*{subject}*\n{body}"} if cfg["channel"] == "slack" else \
         {"subject": subject, "message": body, "run_id": ctx.run_id, "task_id": ctx.task_id}
-    limits = netguard.Limits(max_bytes=1024 * 1024, timeout_seconds=float(cfg["timeout_seconds"]))
-    try:
-        netguard.fetch(netguard.new_session(), "POST", url, field="webhook_secret", limits=limits, json=payload)
-    except TaskError as error:
-        # The webhook address is a secret (Slack puts the token in the path): never echo it.
-        raise type(error)(error.problem.replace(url, "the webhook address"), field="webhook_secret") from None
+    webhook.post(url, payload, float(cfg["timeout_seconds"]), "webhook_secret")
     log.info("Webhook (%s) delivered", cfg["channel"])
 
 

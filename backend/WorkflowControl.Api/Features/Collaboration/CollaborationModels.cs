@@ -36,6 +36,11 @@ public sealed class CollaborationOptions
 
     /// <summary>Joins, selections and lock calls together, per connection (operations are paced by SignalR itself).</summary>
     public int CallsPerSecond { get; set; } = 50;
+
+    /// <summary>A pause in edits this long ends a version (Features/History/VersionBursts.cs).</summary>
+    public int VersionGapSeconds { get; set; } = 30;
+
+    public TimeSpan VersionGap => TimeSpan.FromSeconds(Math.Max(0, VersionGapSeconds));
 }
 
 /// <summary>Small decisions of presence, kept pure.</summary>

@@ -1,9 +1,14 @@
 using Npgsql;
+using WorkflowControl.Api.Features.Runs;
 
 namespace WorkflowControl.Api.Features.Collaboration;
 
-/// <summary>Keeps this instance's presence rows fresh, forgets those of instances that stopped, and its own on shutdown.</summary>
-public sealed class CollaborationSessionsKeeper(CollaborationStore store, ILogger<CollaborationSessionsKeeper> logger) : BackgroundService
+/// <summary>
+/// Keeps this instance's presence rows and run watches fresh, forgets those of instances that stopped, and its own on
+/// shutdown.
+/// </summary>
+public sealed class CollaborationSessionsKeeper(CollaborationStore store, PostgresRunWatchList watches, ILogger<CollaborationSessionsKeeper> logger)
+    : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(20);
 
@@ -15,10 +20,11 @@ public sealed class CollaborationSessionsKeeper(CollaborationStore store, ILogge
             try
             {
                 await store.RefreshAsync(stoppingToken);
+                await watches.RenewAsync(stoppingToken);
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException)
             {
-                logger.LogWarning("Could not refresh editor presence: {Reason}", e.Message);
+                logger.LogWarning("Could not refresh editor presence and run watches: {Reason}", e.Message);
             }
         }
     }
@@ -28,6 +34,7 @@ public sealed class CollaborationSessionsKeeper(CollaborationStore store, ILogge
         try
         {
             await store.ForgetInstanceAsync(cancellationToken);
+            await watches.ForgetInstanceAsync(cancellationToken);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or OperationCanceledException)
         {

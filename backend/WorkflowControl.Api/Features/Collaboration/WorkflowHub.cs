@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.SignalR;
@@ -25,8 +24,6 @@ public sealed class WorkflowHub(
     public const string NotFound = "No workflow with that id exists, or you do not have access to it.";
     public const int MaxNodeIdLength = 64;
 
-    private static readonly ConcurrentDictionary<string, ConcurrentBag<IDisposable>> Watches = new();
-
     public static string Group(Guid workflowId) => "workflow:" + workflowId.ToString("N");
 
     public override Task OnConnectedAsync()
@@ -47,7 +44,8 @@ public sealed class WorkflowHub(
     public async Task WatchRun(Guid workflowId, string runId)
     {
         await RequireAsync(workflowId, Role.View);
-        Watches.GetOrAdd(Context.ConnectionId, _ => []).Add(watchList.Watch(new RunKey(DagPaths.DagId(workflowId), runId)));
+        // In PostgreSQL: the instance that polls Airflow may not be this one.
+        await watchList.WatchAsync(Context.ConnectionId, new RunKey(DagPaths.DagId(workflowId), runId), Context.ConnectionAborted);
         tracker.PollSoon();
     }
 
@@ -164,18 +162,11 @@ public sealed class WorkflowHub(
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
-        if (Watches.TryRemove(Context.ConnectionId, out var watches))
-        {
-            foreach (var watch in watches)
-            {
-                watch.Dispose();
-            }
-        }
-
         var joined = live.Find(Context.ConnectionId)?.Joined.Keys.ToList() ?? [];
         live.Remove(Context.ConnectionId);
         try
         {
+            await watchList.ForgetAsync(Context.ConnectionId);
             var released = await store.LeaveAsync(Context.ConnectionId, workflowId: null);
             await CollaborationBroadcasts.LeftAsync(Clients, store, joined, released);
         }

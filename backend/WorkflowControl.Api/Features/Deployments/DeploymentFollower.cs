@@ -1,6 +1,7 @@
 using Dapper;
 using Npgsql;
 using WorkflowControl.Airflow;
+using WorkflowControl.Airflow.Tracking;
 using WorkflowControl.Api.Infrastructure.Telemetry;
 using WorkflowControl.Dags;
 
@@ -9,9 +10,11 @@ namespace WorkflowControl.Api.Features.Deployments;
 /// <summary>
 /// Follows written deployments until Airflow has parsed them (or reports an import error naming the file), asks
 /// Airflow 3 to re-parse files it already knows, and unpauses DAGs deployed as active. Timing is on TimeProvider.
+/// Only the instance holding the polling lease follows (the run tracker's lease): one poller per cluster.
 /// </summary>
 public sealed class DeploymentFollower(
-    NpgsqlDataSource database, IAirflowClient airflow, TimeProvider time, IConfiguration configuration, ILogger<DeploymentFollower> logger, ApiTelemetry telemetry)
+    NpgsqlDataSource database, IAirflowClient airflow, IPollingLease lease, TimeProvider time, IConfiguration configuration,
+    ILogger<DeploymentFollower> logger, ApiTelemetry telemetry)
     : BackgroundService
 {
     private readonly HashSet<Guid> _reparseRequested = [];
@@ -28,7 +31,10 @@ public sealed class DeploymentFollower(
         {
             try
             {
-                await FollowOnceAsync(stoppingToken);
+                if (await lease.HoldAsync(stoppingToken))
+                {
+                    await FollowOnceAsync(stoppingToken);
+                }
             }
             catch (Exception e) when (e is AirflowException or NpgsqlException or HttpRequestException)
             {

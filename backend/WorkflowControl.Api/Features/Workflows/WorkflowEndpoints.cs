@@ -197,6 +197,7 @@ public static class WorkflowEndpoints
             return denied;
         }
 
+        var deleter = await WorkflowControl.Api.Features.Deployments.GitDelivery.ReadAsync(connection, user, id);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var (name, owner) = await connection.QuerySingleAsync<(string Name, Guid Owner)>("DELETE FROM workflows WHERE id = @id RETURNING name, owner_id", new { id }, transaction);
         await AuditLog.WriteAsync(connection, transaction, user, "workflow.deleted", id, new { name }, time.GetUtcNow());
@@ -204,7 +205,12 @@ public static class WorkflowEndpoints
         // Only after the commit: a failed delete must not leave Airflow without the DAG of a workflow that still exists.
         try
         {
-            dags.Remove(owner, id);
+            dags.Remove(owner, id, WorkflowControl.Api.Features.Deployments.GitDelivery.DeletionChange(user, deleter.Name, deleter.Email, name, id));
+        }
+        catch (WorkflowControl.Dags.DagRepositoryException e)
+        {
+            // The workflow is gone; its file stays in the repository until the next change there succeeds.
+            logger.LogWarning("Deleted workflow {WorkflowId}, but could not commit the removal of its DAG file: {Reason}", id, e.Message);
         }
         catch (WorkflowControl.Dags.DagPathException e)
         {

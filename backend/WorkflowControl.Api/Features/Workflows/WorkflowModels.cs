@@ -35,8 +35,6 @@ public sealed record RunSummary(string State, DateTimeOffset? StartedAt);
 
 public sealed record WorkflowPage(IReadOnlyList<WorkflowSummary> Items, int Total, int Page, int PageSize);
 
-public sealed record VersionSummary(int Version, DateTimeOffset CreatedAt, Guid CreatedBy, string CreatedByName, string ContentHash);
-
 public sealed record VersionDetail(int Version, DateTimeOffset CreatedAt, Guid CreatedBy, string ContentHash, JsonElement Document);
 
 public sealed record ValidationReport(bool Valid, IReadOnlyList<Core.Workflows.ValidationProblem> Problems);

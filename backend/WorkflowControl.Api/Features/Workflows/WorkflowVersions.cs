@@ -5,18 +5,18 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.SignalR;
 using WorkflowControl.Api.Features.Collaboration;
 using Npgsql;
+using WorkflowControl.Api.Infrastructure.Auth;
 using WorkflowControl.Api.Infrastructure.Http;
 using WorkflowControl.Core.Permissions;
 using WorkflowControl.Core.Workflows;
 
 namespace WorkflowControl.Api.Features.Workflows;
 
-/// <summary>The immutable history of a workflow: list, read, restore as a new version, and compare.</summary>
+/// <summary>The immutable history of a workflow: read, restore as a new version, and compare (listing: Features/History).</summary>
 public static class WorkflowVersions
 {
     public static RouteGroupBuilder MapWorkflowVersionEndpoints(this RouteGroupBuilder group)
     {
-        group.MapGet("/{id:guid}/versions", List).WithName("ListWorkflowVersions");
         group.MapGet("/{id:guid}/versions/{version:int}", Get).WithName("GetWorkflowVersion");
         group.MapPost("/{id:guid}/versions/{version:int}/restore", Restore).WithName("RestoreWorkflowVersion");
         group.MapGet("/{id:guid}/diff", Diff).WithName("DiffWorkflowVersions");
@@ -24,25 +24,6 @@ public static class WorkflowVersions
     }
 
     private sealed record VersionRow(int Version, DateTime CreatedAt, Guid CreatedBy, string CreatedByName, string ContentHash, string Document);
-
-    public static async Task<Results<Ok<List<VersionSummary>>, ProblemHttpResult>> List(Guid id, ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken ct)
-    {
-        await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
-        var rows = await connection.QueryAsync<VersionRow>(
-            """
-            SELECT v.version, v.created_at, v.created_by, u.display_name AS created_by_name, v.content_hash, '' AS document
-            FROM workflow_versions v JOIN users u ON u.id = v.created_by
-            WHERE v.workflow_id = @id ORDER BY v.version DESC
-            """,
-            new { id });
-        return TypedResults.Ok(rows.Select(r => new VersionSummary(r.Version, WorkflowRows.Utc(r.CreatedAt), r.CreatedBy, r.CreatedByName, r.ContentHash)).ToList());
-    }
 
     public static async Task<Results<Ok<VersionDetail>, ProblemHttpResult>> Get(Guid id, int version, ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken ct)
     {
@@ -83,7 +64,12 @@ public static class WorkflowVersions
             return problem;
         }
 
-        await CollaborationBroadcasts.DocumentChangedAsync(hub.Clients, id, detail!.Version);
+        if (detail!.Version > current)
+        {
+            await History.VersionHistory.MarkRestoredAsync(connection, id, detail.Version, version, user.GetCaller().UserId, time.GetUtcNow());
+        }
+
+        await CollaborationBroadcasts.DocumentChangedAsync(hub.Clients, id, detail.Version);
         http.Response.Headers.ETag = ETags.For(detail.Version);
         return TypedResults.Ok(detail);
     }

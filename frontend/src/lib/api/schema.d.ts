@@ -244,22 +244,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/workflows/{id}/versions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["ListWorkflowVersions"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/workflows/{id}/versions/{version}": {
         parameters: {
             query?: never;
@@ -302,6 +286,22 @@ export interface paths {
         get: operations["DiffWorkflowVersions"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ListWorkflowVersions"];
+        put?: never;
+        post: operations["NameWorkflowVersion"];
         delete?: never;
         options?: never;
         head?: never;
@@ -616,6 +616,16 @@ export interface components {
         ChangeRoleRequest: {
             role: string;
         };
+        ChangeSize: {
+            /** Format: int32 */
+            stepsAdded: number | string;
+            /** Format: int32 */
+            stepsRemoved: number | string;
+            /** Format: int32 */
+            stepsChanged: number | string;
+            /** Format: int32 */
+            otherChanges: number | string;
+        };
         Collaborator: {
             /** Format: uuid */
             userId: string;
@@ -658,6 +668,7 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+            commit: null | string;
             pausedInAirflow?: null | boolean;
         };
         DeployRequest: {
@@ -692,6 +703,11 @@ export interface components {
             email: null | string;
             displayName: string;
             role: string;
+        };
+        NameVersionRequest: {
+            name: string;
+            /** Format: int32 */
+            version?: null | number | string;
         };
         NextRunsResponse: {
             schedule: null | string;
@@ -894,6 +910,17 @@ export interface components {
             valid: boolean;
             problems: components["schemas"]["ValidationProblem"][];
         };
+        VersionDeployment: {
+            /** Format: uuid */
+            id: string;
+            /** Format: int32 */
+            version: number | string;
+            state: string;
+            active: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            createdByName: string;
+        };
         VersionDetail: {
             /** Format: int32 */
             version: number | string;
@@ -907,12 +934,25 @@ export interface components {
         VersionSummary: {
             /** Format: int32 */
             version: number | string;
+            name: null | string;
+            /** Format: int32 */
+            firstRevision: number | string;
+            /** Format: int32 */
+            edits: number | string;
+            cut: string;
+            /** Format: int32 */
+            restoredFrom: null | number | string;
+            /** Format: date-time */
+            startedAt: string;
             /** Format: date-time */
             createdAt: string;
             /** Format: uuid */
             createdBy: string;
-            createdByName: string;
+            author: string;
+            authors: string[];
             contentHash: string;
+            changes: components["schemas"]["ChangeSize"];
+            deployments: components["schemas"]["VersionDeployment"][];
         };
         WorkflowChange: {
             pointer: string;
@@ -1452,28 +1492,6 @@ export interface operations {
             };
         };
     };
-    ListWorkflowVersions: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["VersionSummary"][];
-                };
-            };
-        };
-    };
     GetWorkflowVersion: {
         parameters: {
             query?: never;
@@ -1541,6 +1559,57 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DiffResult"];
+                };
+            };
+        };
+    };
+    ListWorkflowVersions: {
+        parameters: {
+            query?: {
+                every?: boolean;
+                limit?: number | string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionSummary"][];
+                };
+            };
+        };
+    };
+    NameWorkflowVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NameVersionRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionSummary"];
                 };
             };
         };
@@ -1667,7 +1736,9 @@ export interface operations {
     };
     DeployWorkflow: {
         parameters: {
-            query?: never;
+            query?: {
+                force?: boolean;
+            };
             header?: never;
             path: {
                 id: string;

@@ -110,7 +110,22 @@ export interface Collaborator { userId: string; email: string; displayName: stri
 
 export type ApiTokenInfo = Wire["TokenInfo"];
 export type CreatedApiToken = Wire["CreatedToken"];
-export type VersionSummary = Wire["VersionSummary"];
+export interface VersionDeployment { id: string; version: number; state: DeploymentState; active: boolean; createdAt: string; createdByName: string }
+/**
+ * A version: the state after one burst of edits. `version` is its last stored revision (what deployments pin and
+ * restores read); `cut` says what ended it ("editing" while it is still open).
+ */
+export interface VersionSummary {
+  version: number; name: string | null; firstRevision: number; edits: number;
+  cut: "pause" | "named" | "deployed" | "restored" | "restore" | "editing";
+  restoredFrom: number | null; startedAt: string; createdAt: string; createdBy: string;
+  author: string; authors: string[]; contentHash: string;
+  changes: { stepsAdded: number; stepsRemoved: number; stepsChanged: number; otherChanges: number };
+  deployments: VersionDeployment[];
+}
+export const versionSummaryMatchesWire: OnlyWireKeys<VersionSummary, Wire["VersionSummary"]> = true;
+export interface VersionDetail { version: number; createdAt: string; createdBy: string; contentHash: string; document: WorkflowDocument }
+export interface RenderedFile { version: number; path: string; contentHash: string; content: string }
 
 export interface Deployment {
   id: string; version: number; state: DeploymentState; file: string; contentHash: string;

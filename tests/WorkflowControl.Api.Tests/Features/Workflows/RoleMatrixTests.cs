@@ -24,6 +24,7 @@ public sealed class RoleMatrixTests
         new("collaborators", HttpMethod.Get, "/workflows/{id}/collaborators", "view", _ => null),
         new("duplicate", HttpMethod.Post, "/workflows/{id}/duplicate", "view", _ => null),
         new("update", HttpMethod.Put, "/workflows/{id}", "edit", _ => TestUser.Json(Documents.Simple("Changed by the matrix"))),
+        new("name version", HttpMethod.Post, "/workflows/{id}/versions", "edit", _ => JsonContent.Create(new { name = "Reviewed" })),
         new("restore", HttpMethod.Post, "/workflows/{id}/versions/1/restore", "edit", _ => null),
         new("grant", HttpMethod.Put, "/workflows/{id}/collaborators/{target}", "manage", _ => JsonContent.Create(new { role = "view" })),
         new("delete", HttpMethod.Delete, "/workflows/{id}", "manage", _ => null),

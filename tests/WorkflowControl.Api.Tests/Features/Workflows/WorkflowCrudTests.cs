@@ -90,7 +90,7 @@ public sealed class WorkflowCrudTests
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
         Assert.That(response.Headers.ETag?.Tag, Is.EqualTo("\"2\""));
-        var versions = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/versions");
+        var versions = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/versions?every=true");
         Assert.That(versions.GetArrayLength(), Is.EqualTo(2));
     }
 
@@ -146,7 +146,7 @@ public sealed class WorkflowCrudTests
         Assert.That(responses.Count(r => r.StatusCode == HttpStatusCode.OK), Is.EqualTo(1), statuses);
         Assert.That(responses.Count(r => r.StatusCode == HttpStatusCode.PreconditionFailed), Is.EqualTo(19), statuses);
         var winner = await responses.Single(r => r.IsSuccessStatusCode).Content.ReadFromJsonAsync<JsonElement>();
-        var versions = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/versions");
+        var versions = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/versions?every=true");
         Assert.That(versions.GetArrayLength(), Is.EqualTo(2), "exactly one new version");
         var current = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}");
         Assert.That(current.GetProperty("document").GetProperty("metadata").GetProperty("name").GetString(),
@@ -175,7 +175,7 @@ public sealed class WorkflowCrudTests
             }
         }));
 
-        var versions = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/versions");
+        var versions = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/versions?every=true");
         var numbers = versions.EnumerateArray().Select(v => v.GetProperty("version").GetInt32()).OrderBy(v => v).ToList();
         Assert.That(numbers, Is.EqualTo(Enumerable.Range(1, accepted + 1).ToList()), "versions must be 1..n without gaps");
         Assert.That(accepted, Is.EqualTo(20));

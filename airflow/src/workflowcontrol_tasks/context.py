@@ -1,4 +1,4 @@
-"""Task implementations register here by catalog id; the runner looks them up."""
+"""What a task implementation works with: its context (ids, output location, secrets) and its upstream inputs."""
 from __future__ import annotations
 
 import logging
@@ -160,22 +160,3 @@ class TaskContext:
 
 
 TaskFunction = Callable[[TaskContext, Config, Inputs], dict[str, Any]]
-REGISTRY: dict[str, TaskFunction] = {}
-
-
-def task_type(type_id: str) -> Callable[[TaskFunction], TaskFunction]:
-    """Register the implementation of one catalog task type."""
-
-    def register(function: TaskFunction) -> TaskFunction:
-        if type_id in REGISTRY:
-            raise ValueError(f"task type {type_id} registered twice")
-        REGISTRY[type_id] = function
-        return function
-
-    return register
-
-
-def load_implementations() -> dict[str, TaskFunction]:
-    from .tasks import analyze, extract, load, transform, utility  # noqa: F401  (registration side effect)
-
-    return REGISTRY

@@ -15,7 +15,7 @@ from .compat import AirflowException, BaseOperator, Param
 from .context import TaskContext
 from .errors import InputError, TaskError, explain
 from .fused import GroupRun, checked_steps
-from .paths import check_uuid, run_dir
+from .paths import check_uuid, run_dir, share_with_group
 from .run_version import check_run_version
 from .runner import run_task
 
@@ -55,6 +55,7 @@ class _LibraryOperator(BaseOperator):
         self.rendered_version = workflow_version
 
     def _check_version(self, context: Mapping[str, Any]) -> None:
+        share_with_group()
         if self.rendered_version is not None:
             check_run_version(run_dir(self.owner_uuid, self.workflow_uuid, str(context["run_id"])),
                               self.rendered_version)

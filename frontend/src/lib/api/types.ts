@@ -192,3 +192,10 @@ export const contractChecks: [
   OnlyWireKeys<PreviewResult, Wire["PreviewResult"]>,
   OnlyWireKeys<PreviewColumn, Wire["PreviewColumn"]>,
 ] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+
+/** A file in a data folder (the owner's, which CSV steps read and exports write); path relative, with '/'. */
+export interface DataFile { path: string; bytes: number; modifiedAt: string }
+/** A file a step of a run produced: in the run's folder ("run") or exported into the data folder ("files"). */
+export interface ResultFile { name: string; bytes: number; kind: "table" | "image" | "report" | "data" | "model" | "other" | string; location: "run" | "files" | string }
+export interface StepResult { stepId: string; state: string | null; rows: number | null; columns: number | null; columnNames: string[] | null; files: ResultFile[] }
+export interface RunResults { runId: string; steps: StepResult[] }

@@ -19,8 +19,9 @@ public sealed record DeployRequest(int? Version = null, bool Active = false);
 public sealed record RenderRequest(int? Version = null);
 
 /// <param name="Commit">With git delivery (Dags:Delivery = GitBundle), the commit of the DAG repository holding this version; Airflow 3 runs it as the bundle version. Null with folder delivery.</param>
+/// <param name="PausedInAirflow">What Airflow last said about the DAG's pause switch (null until asked): a paused DAG's runs wait for ever.</param>
 public sealed record Deployment(Guid Id, int Version, string State, string File, string ContentHash, bool Active, string? Message,
-    Guid CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? Commit);
+    Guid CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? Commit, bool? PausedInAirflow = null);
 
 public sealed record RenderedFile(int Version, string Path, string ContentHash, string Content);
 
@@ -115,10 +116,27 @@ public static class DeploymentEndpoints
         return TypedResults.Created($"/workflows/{id}/deployments", (await ReadAsync(connection, id)).First(d => d.Id == deploymentId));
     }
 
-    public static async Task<Results<Ok<List<Deployment>>, ProblemHttpResult>> List(Guid id, NpgsqlDataSource database, CancellationToken ct)
+    /// <summary>The deployments, newest first; the current one's pause switch is read from Airflow (a pause in Airflow's UI shows here).</summary>
+    public static async Task<Results<Ok<List<Deployment>>, ProblemHttpResult>> List(
+        Guid id, NpgsqlDataSource database, IAirflowClient airflow, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        return TypedResults.Ok(await ReadAsync(connection, id));
+        var deployments = await ReadAsync(connection, id);
+        if (deployments.FirstOrDefault() is { State: "parsed" })
+        {
+            try
+            {
+                var dag = await airflow.GetDagAsync(DagPaths.DagId(id), ct);
+                await RecordPausedInAirflowAsync(connection, id, dag?.IsPaused);
+                deployments = await ReadAsync(connection, id);
+            }
+            catch (AirflowException)
+            {
+                // Airflow is away or refuses: what it said last stands.
+            }
+        }
+
+        return TypedResults.Ok(deployments);
     }
 
     public static async Task<Results<Ok<RenderedFile>, ProblemHttpResult>> Render(
@@ -205,12 +223,21 @@ public static class DeploymentEndpoints
         public DateTime CreatedAt { get; init; }
         public DateTime UpdatedAt { get; init; }
         public string? GitCommit { get; init; }
+        public bool? PausedInAirflow { get; init; }
     }
+
+    /// <summary>Remembers Airflow's pause switch on the current deployment; null (Airflow does not know the DAG) changes nothing.</summary>
+    public static Task RecordPausedInAirflowAsync(NpgsqlConnection connection, Guid id, bool? paused) =>
+        paused is null
+            ? Task.CompletedTask
+            : connection.ExecuteAsync(
+                "UPDATE deployments SET paused_in_airflow = @paused WHERE workflow_id = @id AND state <> 'superseded' AND paused_in_airflow IS DISTINCT FROM @paused",
+                new { id, paused });
 
     private static async Task<List<Deployment>> ReadAsync(NpgsqlConnection connection, Guid id) =>
         (await connection.QueryAsync<Row>(
-            "SELECT id, version, state, file, content_hash, active, message, created_by, created_at, updated_at, git_commit FROM deployments WHERE workflow_id = @id ORDER BY created_at DESC, id",
+            "SELECT id, version, state, file, content_hash, active, message, created_by, created_at, updated_at, git_commit, paused_in_airflow FROM deployments WHERE workflow_id = @id ORDER BY created_at DESC, id",
             new { id }))
-        .Select(r => new Deployment(r.Id, r.Version, r.State, r.File, r.ContentHash, r.Active, DeploymentStates.ShownMessage(r.State, r.Message, r.File), r.CreatedBy, WorkflowRows.Utc(r.CreatedAt), WorkflowRows.Utc(r.UpdatedAt), r.GitCommit))
+        .Select(r => new Deployment(r.Id, r.Version, r.State, r.File, r.ContentHash, r.Active, DeploymentStates.ShownMessage(r.State, r.Message, r.File), r.CreatedBy, WorkflowRows.Utc(r.CreatedAt), WorkflowRows.Utc(r.UpdatedAt), r.GitCommit, r.PausedInAirflow))
         .ToList();
 }

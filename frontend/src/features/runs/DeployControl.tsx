@@ -3,15 +3,21 @@ import { useEffect, useState } from "react";
 import { api } from "@/lib/api/client";
 import type { Deployment } from "@/lib/api/types";
 import { ErrorMessage } from "@/features/shared/ErrorMessage";
+import { undeployedText } from "@/features/deploy/deployStatus";
+import { DagCodeDialog } from "@/features/deploy/DagCode";
 import { DeploymentBadge } from "./DeploymentBadge";
 import { subscribeWorkflow } from "./hub";
 
 /** Deploys the saved version and follows it until Airflow has parsed it or reported an import error. */
 /** `live`: the editor saves every change itself, so unsaved work is only a change still on its way. */
-export function DeployControl({ workflowId, canDeploy, dirty, live, version }: { workflowId: string; canDeploy: boolean; dirty: boolean; live: boolean; version: number }) {
+/** `canExecute`: may unpause a DAG that is paused in Airflow (the same right as starting a run). */
+export function DeployControl({ workflowId, canDeploy, canExecute, dirty, live, version }: {
+  workflowId: string; canDeploy: boolean; canExecute: boolean; dirty: boolean; live: boolean; version: number;
+}) {
   const [latest, setLatest] = useState<Deployment | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const [showCode, setShowCode] = useState(false);
 
   useEffect(() => {
     let live = true;
@@ -49,15 +55,41 @@ export function DeployControl({ workflowId, canDeploy, dirty, live, version }: {
     }
   }
 
+  const behind = undeployedText(version, latest);
+
+  async function unpause() {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post(`/workflows/${workflowId}/pause`, { paused: false });
+    } catch (e) {
+      setError(e);
+    } finally {
+      // Reloads the deployments (the effect depends on busy), which now say whether Airflow took it.
+      setBusy(false);
+    }
+  }
+
   return (
     <div className="row" style={{ position: "relative" }}>
-      <button type="button" onClick={deploy} disabled={!canDeploy || dirty || busy} title={!canDeploy ? "Your role cannot deploy" : dirty ? (live ? "Your latest change is still being saved" : "Save your changes before deploying") : `Deploy version ${version} to Airflow`}>
+      {behind && !busy && (
+        <span className="undeployed" data-testid="undeployed" title="The version in Airflow is older than the one you are editing. Deploy to make Airflow run this one.">
+          {behind}
+        </span>
+      )}
+      <button type="button" className={behind ? "primary" : undefined} onClick={deploy} disabled={!canDeploy || dirty || busy} title={!canDeploy ? "Your role cannot deploy" : dirty ? (live ? "Your latest change is still being saved" : "Save your changes before deploying") : `Deploy version ${version} to Airflow`}>
         {busy ? "Deploying…" : "Deploy"}
       </button>
-      {latest && <DeploymentBadge deployment={latest} />}
+      {latest && <DeploymentBadge deployment={latest} onUnpause={canExecute && !busy ? () => void unpause() : undefined} />}
+      {latest && (
+        <button type="button" className="small" onClick={() => setShowCode(true)} title={`The Python file deployed for version ${latest.version}`}>
+          DAG code
+        </button>
+      )}
+      {latest && <DagCodeDialog workflowId={workflowId} version={latest.version} open={showCode} onClose={() => setShowCode(false)} />}
       {error !== null && (
         <div style={{ position: "absolute", top: "100%", zIndex: 20, width: 360 }}>
-          <ErrorMessage error={error} doing="deploy" />
+          <ErrorMessage error={error} doing="deploy or unpause" />
         </div>
       )}
     </div>

@@ -790,6 +790,7 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
             commit: null | string;
+            pausedInAirflow?: null | boolean;
         };
         DeployRequest: {
             /** Format: int32 */
@@ -895,6 +896,7 @@ export interface components {
             params: null | components["schemas"]["JsonObject"];
             tasks: components["schemas"]["TaskRunState"][];
             steps: components["schemas"]["StepRunState"][];
+            message?: null | string;
         };
         RunPage: {
             items: components["schemas"]["RunSummaryItem"][];
@@ -924,6 +926,7 @@ export interface components {
             startedAt: null | string;
             /** Format: date-time */
             endedAt: null | string;
+            message?: null | string;
         };
         SessionResponse: {
             token: string;
@@ -1030,6 +1033,7 @@ export interface components {
         TriggeredRun: {
             runId: string;
             state: string;
+            message?: null | string;
         };
         TriggerRequest: {
             params?: null | Record<string, never>;
@@ -1956,7 +1960,9 @@ export interface operations {
     TriggerRun: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2054,7 +2060,9 @@ export interface operations {
     };
     RetryTask: {
         parameters: {
-            query?: never;
+            query?: {
+                downstream?: boolean;
+            };
             header?: never;
             path: {
                 id: string;

@@ -114,6 +114,8 @@ public sealed class FusedRunTests
     {
         var workflow = await DeployedAsync();
         const string runId = "wfc_fused_retry";
+        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(workflow.DagId)}/{runId}/taskInstances", 200,
+            AirflowStub.TaskInstances(workflow.DagId, runId, TryStarted, (Group, "failed"), ("report", "upstream_failed")));
         AirflowStub.Json("POST", $"/api/v1/dags/{workflow.DagId}/clearTaskInstances", 200, AirflowStub.Recorded("31-clear-task-instances.json", workflow.DagId, runId));
 
         var response = await workflow.User.Client.PostAsync($"/workflows/{workflow.Id}/runs/{runId}/tasks/clean/retry", null);
@@ -211,7 +213,7 @@ public sealed class FusedRunTests
             Documents.Task("tidy", "test.step", new JsonObject(), "clean"),
             report);
         var id = await user.CreateWorkflowIdAsync(document);
-        var deployed = await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { });
+        var deployed = await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { active = true });
         Assert.That(deployed.StatusCode, Is.EqualTo(HttpStatusCode.Created), await deployed.Content.ReadAsStringAsync());
         var workflow = new DeployedWorkflow(user, id, "wf_" + id.ToString().Replace('-', '_'));
         await _api.FollowDeploymentsAsync();

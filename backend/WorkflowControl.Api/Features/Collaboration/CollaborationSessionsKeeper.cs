@@ -36,7 +36,8 @@ public sealed class CollaborationSessionsKeeper(CollaborationStore store, Postgr
             await store.ForgetInstanceAsync(cancellationToken);
             await watches.ForgetInstanceAsync(cancellationToken);
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or OperationCanceledException)
+        // ObjectDisposedException: the host disposed the database pool first; the rows expire by themselves.
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or OperationCanceledException or ObjectDisposedException)
         {
             logger.LogWarning("Could not clear editor presence on shutdown: {Reason}", e.Message);
         }

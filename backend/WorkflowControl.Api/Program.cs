@@ -6,6 +6,7 @@ using WorkflowControl.Api.Features.Collaboration;
 using WorkflowControl.Api.Features.History;
 using WorkflowControl.Api.Features.Collaborators;
 using WorkflowControl.Api.Features.Deployments;
+using WorkflowControl.Api.Features.Files;
 using WorkflowControl.Api.Features.Health;
 using WorkflowControl.Api.Features.Organisations;
 using WorkflowControl.Api.Features.Preview;
@@ -60,12 +61,17 @@ builder.Services.AddApiRateLimits();
 builder.Services.AddSingleton<ITaskCatalog>(EmbeddedTaskCatalog.Instance);
 builder.Services.AddSingleton<WorkflowValidator>();
 builder.Services.AddDagGeneration(builder.Configuration);
+builder.Services.AddGitDeliveryCheck();
 builder.Services.AddAirflowClient(builder.Configuration);
 builder.Services.AddOptions<PreviewOptions>().BindConfiguration(PreviewOptions.Section)
     .PostConfigure(o => o.SharedDataRoot ??= builder.Configuration["SharedData:Root"])
     .ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddSingleton<PreviewRunner>();
 builder.Services.AddSingleton<StepRecords>();
+builder.Services.AddOptions<FilesOptions>().BindConfiguration(FilesOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddSingleton<DataFolders>();
+builder.Services.AddSingleton<ResultRetention>();
+builder.Services.AddHostedService(s => s.GetRequiredService<ResultRetention>());
 var signalR = builder.Services.AddSignalR(o =>
 {
     o.MaximumReceiveMessageSize = 64 * 1024;
@@ -142,11 +148,14 @@ app.MapGroup("/workflows").WithTags("Workflows")
     .MapCollaboratorEndpoints()
     .MapDeploymentEndpoints()
     .MapRunEndpoints()
+    .MapRunResultEndpoints()
+    .MapWorkflowFileEndpoints()
     .MapPreviewEndpoints();
 app.MapGet("/workflows", ListWorkflows.Handle).WithTags("Workflows").WithName("ListWorkflows");
 // The hub limits its calls itself (Collaboration:CallsPerSecond); long polling would spend the reads budget.
 app.MapHub<WorkflowHub>(WorkflowHub.Path).DisableRateLimiting();
 app.MapGroup("/schedules").WithTags("Schedules").MapScheduleEndpoints();
+app.MapGroup("/files").WithTags("Files").MapFileEndpoints();
 app.MapGroup("/tokens").WithTags("Tokens").MapTokenEndpoints();
 app.MapGroup("/organisations").WithTags("Organisations").MapOrganisationEndpoints();
 

@@ -3,10 +3,23 @@ using Microsoft.Extensions.Options;
 
 namespace WorkflowControl.Dags;
 
+/// <summary>How DAG files reach Airflow (Dags:Delivery).</summary>
+public enum DagDelivery
+{
+    /// <summary>Files written in place in Airflow's dags folder (Airflow 2.10 and 3.x).</summary>
+    Folder,
+
+    /// <summary>Files committed to a git repository at Dags:Root, read by Airflow 3 as a GitDagBundle.</summary>
+    GitBundle,
+}
+
 /// <summary>Configuration section "Dags": where Airflow's DAG processor reads the generated files.</summary>
 public sealed class DagsOptions
 {
     public const string Section = "Dags";
+
+    /// <summary>Folder (default) or GitBundle (Airflow 3 only; Dags:Root is then the repository's work tree).</summary>
+    public DagDelivery Delivery { get; set; } = DagDelivery.Folder;
 
     /// <summary>Absolute path of Airflow's dags folder (Dags__Root), e.g. /opt/airflow/dags.</summary>
     [Required(ErrorMessage = "Dags:Root (env Dags__Root) must name Airflow's dags folder.")]

@@ -180,7 +180,7 @@ public sealed class WfctlTests
         var airflowParses = new SteppingTime(CliFixture.FollowDeploymentsAsync);
         CliFixture.StubJson("POST", $"/api/v1/dags/{dagId}/dagRuns", RunBody(dagId, "any", "queued"));
 
-        var deployed = await user.RunAsync(airflowParses, "deploy", key, "--wait");
+        var deployed = await user.RunAsync(airflowParses, "deploy", key, "--active", "--wait");
         var run = await user.RunAsync("run", key);
 
         Assert.That(deployed.ExitCode, Is.EqualTo(0), deployed.ToString());

@@ -102,6 +102,35 @@ public class RunTrackingTests(AirflowGeneration generation) : AirflowTestBase(ge
     }
 
     [Test]
+    public async Task The_tracker_carries_on_by_itself_after_Airflow_restarts_with_another_signing_key()
+    {
+        H.Airflow.AddDag("wf_1");
+        H.Airflow.AddRun("wf_1", "r1", "running", "manual");
+        _store.Add("wf_1", "r1", "running");
+        using var tracker = new RunTracker(_engine, new SoleLease(), Options.Create(new RunTrackingOptions()), H.Time, NullLogger<RunTracker>.Instance);
+        var firstCycle = WaitForCycleAsync(tracker);
+        await tracker.StartAsync(CancellationToken.None);
+        await H.Drive(firstCycle, TimeSpan.FromSeconds(1));
+
+        // 3.x now answers 403 "Invalid JWT token" to the token the tracker holds (2.10 has no tokens: nothing changes).
+        var changed = _store.Changed.Task;
+        H.Airflow.RestartWithNewSigningKey();
+        H.Airflow.SetRunState("wf_1", "r1", "success");
+        await H.Drive(changed, TimeSpan.FromSeconds(1));
+        await tracker.StopAsync(CancellationToken.None);
+
+        Assert.That(_store.StateOf("wf_1", "r1"), Is.EqualTo("success"), "the change arrived without restarting anything");
+        Assert.That(tracker.LastFailure, Is.Null, "no cycle failed: the token was renewed inside the request");
+    }
+
+    private static Task WaitForCycleAsync(RunTracker tracker)
+    {
+        var cycle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        tracker.CycleCompleted += (_, _) => cycle.TrySetResult();
+        return cycle.Task;
+    }
+
+    [Test]
     public async Task A_run_deleted_in_Airflow_is_reported_once_as_deleted()
     {
         H.Airflow.AddDag("wf_1");

@@ -77,14 +77,15 @@ public sealed class DeploymentFollower(
                 _reparseRequested.Add(deployment.Id);
             }
 
+            var paused = dag?.IsPaused;
             if (observed.State == "parsed" && deployment.Active && dag!.IsPaused)
             {
-                await airflow.SetPausedAsync(dagId, paused: false, ct);
+                paused = (await airflow.SetPausedAsync(dagId, paused: false, ct)).IsPaused;
             }
 
             await connection.ExecuteAsync(
-                "UPDATE deployments SET state = @state, message = @message, updated_at = @now WHERE id = @id AND state = 'written'",
-                new { id = deployment.Id, state = observed.State, message = observed.Message, now = time.GetUtcNow().UtcDateTime });
+                "UPDATE deployments SET state = @state, message = @message, paused_in_airflow = coalesce(@paused, paused_in_airflow), updated_at = @now WHERE id = @id AND state = 'written'",
+                new { id = deployment.Id, state = observed.State, message = observed.Message, paused, now = time.GetUtcNow().UtcDateTime });
             if (observed.State != "written")
             {
                 telemetry.DeploymentObserved(observed.State, time.GetUtcNow() - writtenAt);

@@ -12,21 +12,33 @@ namespace WorkflowControl.Api.Features.Tokens;
 
 public sealed record CreateTokenRequest(string Name, string MaxRole, Guid? OrganisationId, IReadOnlyList<Guid>? WorkflowIds, int ExpiresInDays = 90);
 
+/// <summary>An API token as <c>GET /tokens/{id}</c> shows it: everything but the secret.</summary>
 public sealed record TokenInfo(Guid Id, string Name, string Prefix, string MaxRole, Guid? OrganisationId, IReadOnlyList<Guid>? WorkflowIds,
     DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt);
 
-/// <summary>The token itself appears in this response only; the database keeps its hash.</summary>
-public sealed record CreatedToken(string Token, TokenInfo Info);
+/// <summary>
+/// The created token resource, as every create answers its resource, plus the secret <see cref="Token"/>: shown in
+/// this response only, the database keeps its hash. Flat and positional so the OpenAPI document requires every field.
+/// </summary>
+public sealed record CreatedToken(Guid Id, string Name, string Prefix, string MaxRole, Guid? OrganisationId, IReadOnlyList<Guid>? WorkflowIds,
+    DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, string Token)
+{
+    public static CreatedToken Of(TokenInfo info, string token) =>
+        new(info.Id, info.Name, info.Prefix, info.MaxRole, info.OrganisationId, info.WorkflowIds, info.CreatedAt, info.ExpiresAt, info.RevokedAt, info.LastUsedAt, token);
+}
 
 /// <summary>API tokens for CI pipelines: scoped, expiring, revocable. Managed only by a signed-in user, never by a token.</summary>
 public static class TokenEndpoints
 {
     public const int MaxLifetimeDays = 366;
 
+    private const string Columns = "id, name, prefix, max_role, organisation_id, workflow_ids, created_at, expires_at, revoked_at, last_used_at";
+
     public static RouteGroupBuilder MapTokenEndpoints(this RouteGroupBuilder group)
     {
         group.MapGet("/", List).WithName("ListTokens");
         group.MapPost("/", Create).WithName("CreateToken").CarriesTokens();
+        group.MapGet("/{id:guid}", Get).WithName("GetToken");
         group.MapDelete("/{id:guid}", Revoke).WithName("RevokeToken");
         return group;
     }
@@ -55,9 +67,23 @@ public static class TokenEndpoints
 
         await using var connection = await database.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<Row>(
-            "SELECT id, name, prefix, max_role, organisation_id, workflow_ids, created_at, expires_at, revoked_at, last_used_at FROM api_tokens WHERE user_id = @user ORDER BY created_at DESC",
+            $"SELECT {Columns} FROM api_tokens WHERE user_id = @user ORDER BY created_at DESC",
             new { user = user.GetCaller().UserId });
         return TypedResults.Ok(rows.Select(ToInfo).ToList());
+    }
+
+    public static async Task<Results<Ok<TokenInfo>, ProblemHttpResult>> Get(Guid id, ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken ct)
+    {
+        if (TokensCannotManageTokens(user) is { } denied)
+        {
+            return denied;
+        }
+
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(
+            $"SELECT {Columns} FROM api_tokens WHERE id = @id AND user_id = @user",
+            new { id, user = user.GetCaller().UserId });
+        return row is null ? Problems.NotFound("token") : TypedResults.Ok(ToInfo(row));
     }
 
     public static async Task<Results<Created<CreatedToken>, ProblemHttpResult>> Create(
@@ -111,10 +137,10 @@ public static class TokenEndpoints
         var id = Guid.NewGuid();
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var row = await connection.QuerySingleAsync<Row>(
-            """
+            $"""
             INSERT INTO api_tokens (id, user_id, name, token_hash, prefix, max_role, organisation_id, workflow_ids, created_at, expires_at)
             VALUES (@id, @user, @name, @hash, @prefix, @maxRole, @org, @workflows, @now, @expires)
-            RETURNING id, name, prefix, max_role, organisation_id, workflow_ids, created_at, expires_at, revoked_at, last_used_at
+            RETURNING {Columns}
             """,
             new
             {
@@ -124,7 +150,7 @@ public static class TokenEndpoints
             transaction);
         await AuditLog.WriteAsync(connection, transaction, user, "token.created", null, new { tokenId = id, name = request.Name, maxRole = maxRole.Value.ToWire() }, now);
         await transaction.CommitAsync(ct);
-        return TypedResults.Created($"/tokens/{id}", new CreatedToken(token, ToInfo(row)));
+        return TypedResults.Created($"/tokens/{id}", CreatedToken.Of(ToInfo(row), token));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Revoke(Guid id, ClaimsPrincipal user, NpgsqlDataSource database, TimeProvider time, CancellationToken ct)

@@ -188,7 +188,7 @@ public static class WorkflowEndpoints
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Delete(
         Guid id, ClaimsPrincipal user, NpgsqlDataSource database, WorkflowControl.Dags.DagPublisher dags, WorkflowControl.Airflow.IAirflowClient airflow,
-        ILogger<WorkflowDocument> logger, TimeProvider time, CancellationToken ct)
+        WorkflowControl.Api.Features.Files.DataFolders folders, ILogger<WorkflowDocument> logger, TimeProvider time, CancellationToken ct, bool deleteResults = false)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Manage);
@@ -197,14 +197,20 @@ public static class WorkflowEndpoints
             return denied;
         }
 
+        var deleter = await WorkflowControl.Api.Features.Deployments.GitDelivery.ReadAsync(connection, user, id);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var (name, owner) = await connection.QuerySingleAsync<(string Name, Guid Owner)>("DELETE FROM workflows WHERE id = @id RETURNING name, owner_id", new { id }, transaction);
-        await AuditLog.WriteAsync(connection, transaction, user, "workflow.deleted", id, new { name }, time.GetUtcNow());
+        await AuditLog.WriteAsync(connection, transaction, user, "workflow.deleted", id, new { name, deleteResults }, time.GetUtcNow());
         await transaction.CommitAsync(ct);
         // Only after the commit: a failed delete must not leave Airflow without the DAG of a workflow that still exists.
         try
         {
-            dags.Remove(owner, id);
+            dags.Remove(owner, id, WorkflowControl.Api.Features.Deployments.GitDelivery.DeletionChange(user, deleter.Name, deleter.Email, name, id));
+        }
+        catch (WorkflowControl.Dags.DagRepositoryException e)
+        {
+            // The workflow is gone; its file stays in the repository until the next change there succeeds.
+            logger.LogWarning("Deleted workflow {WorkflowId}, but could not commit the removal of its DAG file: {Reason}", id, e.Message);
         }
         catch (WorkflowControl.Dags.DagPathException e)
         {
@@ -222,6 +228,12 @@ public static class WorkflowEndpoints
             // The workflow is gone either way; without its file Airflow marks the DAG inactive by itself.
             logger.LogWarning("Deleted workflow {WorkflowId}, but Airflow kept its DAG's history: {Reason}", id, e.Message);
         }
+        if (deleteResults && folders.WorkflowFolder(owner, id) is { } results && Directory.Exists(results) && new DirectoryInfo(results).LinkTarget is null)
+        {
+            // The runs' files (<owner>/<workflow>/...); the owner's data folder, where exports went, stays.
+            Directory.Delete(results, recursive: true);
+        }
+
         return TypedResults.NoContent();
     }
 

@@ -35,6 +35,7 @@ export function Dashboard() {
   const [error, setError] = useState<unknown>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [confirmDelete, setConfirmDelete] = useState<WorkflowSummary | null>(null);
+  const [deleteResults, setDeleteResults] = useState(false);
   const [busy, setBusy] = useState(false);
 
   const load = useCallback(async () => {
@@ -278,6 +279,10 @@ export function Dashboard() {
           “{confirmDelete?.name}” and its versions will be deleted, and its DAG is removed from Airflow. Run history
           stays in Airflow. This cannot be undone.
         </p>
+        <label className="inline">
+          <input type="checkbox" checked={deleteResults} onChange={(e) => setDeleteResults(e.target.checked)} />
+          Also delete its run results (tables, charts and reports its runs wrote); files exported to the data folder stay
+        </label>
         <div className="row">
           <button
             type="button"
@@ -285,7 +290,7 @@ export function Dashboard() {
             onClick={() => {
               const w = confirmDelete;
               setConfirmDelete(null);
-              if (w) void act("Delete", async () => { await api.delete(`/workflows/${w.id}`); return `Deleted “${w.name}”.`; });
+              if (w) void act("Delete", async () => { await api.delete(`/workflows/${w.id}${deleteResults ? "?deleteResults=true" : ""}`); return `Deleted “${w.name}”${deleteResults ? " and its run results" : ""}.`; });
             }}
           >
             Delete

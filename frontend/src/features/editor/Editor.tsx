@@ -34,6 +34,8 @@ import { forgetParkedDrafts, unsavedDrafts } from "./fields/draft";
 import { startLive } from "@/features/collab/live";
 import { useCollab } from "@/features/collab/store";
 import { Avatars, useNodeLock } from "@/features/collab/Presence";
+import { useFileDrop } from "@/features/files/useFileDrop";
+import { useFiles } from "@/features/files/store";
 
 type Tab = "step" | "settings" | "run";
 
@@ -128,6 +130,11 @@ function EditorInner({ workflowId }: { workflowId: string }) {
   const rank = roleRank[s.role] ?? 0;
   const canEdit = rank >= roleRank.edit;
   const dirty = s.unsaved.length > 0;
+  const fileDrop = useFileDrop(workflowId, canEdit);
+  // The data folder's files are offered in CSV steps, so they are known before the Files tab is opened.
+  useEffect(() => {
+    void useFiles.getState().load(workflowId);
+  }, [workflowId]);
 
   // Others see which step this user selected, and the open configuration holds the step's edit lock.
   const selected = s.selectedNodes.length === 1 ? s.doc?.spec.tasks.find((t) => t.id === s.selectedNodes[0]) : undefined;
@@ -275,7 +282,7 @@ function EditorInner({ workflowId }: { workflowId: string }) {
   const total = countIssues(issues);
 
   return (
-    <div className="editor">
+    <div className={`editor${fileDrop.over ? " dropping-files" : ""}`} {...fileDrop.handlers}>
       <header className="editor-head">
         <Link href="/" aria-label="Back to workflows">←</Link>
         <h1 title={s.doc.metadata.name}>{s.doc.metadata.name}</h1>
@@ -294,7 +301,9 @@ function EditorInner({ workflowId }: { workflowId: string }) {
         <button type="button" className="small" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)"><HelpCircle size={14} /> Shortcuts</button>
         <button type="button" className="small" onClick={() => setSharing(true)}><Users size={14} /> Share</button>
         <Link href={`/workflows/${workflowId}/runs`} className="small">History</Link>
-        {canEdit && <DeployControl workflowId={workflowId} canDeploy={canEdit} dirty={dirty} live={liveMode} version={s.version} />}
+        {rank >= roleRank.execute && (
+          <DeployControl workflowId={workflowId} canDeploy={canEdit} canExecute={rank >= roleRank.execute} dirty={dirty} live={liveMode} version={s.version} />
+        )}
         {liveMode && canEdit ? (
           <LiveSaveState offline={live.status === "reconnecting"} pending={live.pendingCount} />
         ) : (
@@ -386,6 +395,7 @@ function EditorInner({ workflowId }: { workflowId: string }) {
         selectedTask={selected?.id ?? null}
         selectedType={selected ? s.catalog.get(selected.type) : undefined}
         canExecute={rank >= roleRank.execute}
+        canEdit={canEdit}
         refreshRun={currentRun.refresh}
         onError={setRunError}
       />

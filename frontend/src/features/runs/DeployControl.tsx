@@ -9,7 +9,10 @@ import { subscribeWorkflow } from "./hub";
 
 /** Deploys the saved version and follows it until Airflow has parsed it or reported an import error. */
 /** `live`: the editor saves every change itself, so unsaved work is only a change still on its way. */
-export function DeployControl({ workflowId, canDeploy, dirty, live, version }: { workflowId: string; canDeploy: boolean; dirty: boolean; live: boolean; version: number }) {
+/** `canExecute`: may unpause a DAG that is paused in Airflow (the same right as starting a run). */
+export function DeployControl({ workflowId, canDeploy, canExecute, dirty, live, version }: {
+  workflowId: string; canDeploy: boolean; canExecute: boolean; dirty: boolean; live: boolean; version: number;
+}) {
   const [latest, setLatest] = useState<Deployment | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -55,12 +58,25 @@ export function DeployControl({ workflowId, canDeploy, dirty, live, version }: {
     }
   }
 
+  async function unpause() {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post(`/workflows/${workflowId}/pause`, { paused: false });
+    } catch (e) {
+      setError(e);
+    } finally {
+      // Reloads the deployments (the effect depends on busy), which now say whether Airflow took it.
+      setBusy(false);
+    }
+  }
+
   return (
     <div className="row" style={{ position: "relative" }}>
       <button type="button" onClick={() => void deploy()} disabled={!canDeploy || dirty || busy} title={!canDeploy ? "Your role cannot deploy" : dirty ? (live ? "Your latest change is still being saved" : "Save your changes before deploying") : `Deploy version ${version} to Airflow`}>
         {busy ? "Deploying…" : "Deploy"}
       </button>
-      {latest && <DeploymentBadge deployment={latest} />}
+      {latest && <DeploymentBadge deployment={latest} onUnpause={canExecute && !busy ? () => void unpause() : undefined} />}
       {activeRuns && (
         <div role="alertdialog" aria-label="Deploy over active runs" className="panel" style={{ position: "absolute", top: "100%", zIndex: 20, width: 360 }}>
           <p>{deployOverRunsQuestion(activeRuns, version)}</p>
@@ -72,7 +88,7 @@ export function DeployControl({ workflowId, canDeploy, dirty, live, version }: {
       )}
       {error !== null && (
         <div style={{ position: "absolute", top: "100%", zIndex: 20, width: 360 }}>
-          <ErrorMessage error={error} doing="deploy" />
+          <ErrorMessage error={error} doing="deploy or unpause" />
         </div>
       )}
     </div>

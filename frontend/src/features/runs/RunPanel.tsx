@@ -95,6 +95,7 @@ export function RunPanel({ workflowId, params, canExecute, dirty, onStarted, ref
           <button type="button" className="small" onClick={() => openPanel("results")}>Show its tasks</button>
         </div>
       )}
+      {run?.message && <p className="hint" data-testid="run-message">{run.message}</p>}
       <p className="hint">Click a step on the canvas to read its log from this run.</p>
     </div>
   );

@@ -468,6 +468,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/workflows/{id}/runs/{runId}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ListRunResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/runs/{runId}/results/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["DownloadRunResult"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ListWorkflowFiles"];
+        put?: never;
+        post: operations["UploadWorkflowFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/files/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["DownloadWorkflowFile"];
+        put?: never;
+        post?: never;
+        delete: operations["DeleteWorkflowFile"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/workflows/{id}/tasks/{taskId}/preview": {
         parameters: {
             query?: never;
@@ -516,6 +580,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ListMyFiles"];
+        put?: never;
+        post: operations["UploadMyFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/files/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["DownloadMyFile"];
+        put?: never;
+        post?: never;
+        delete: operations["DeleteMyFile"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tokens": {
         parameters: {
             query?: never;
@@ -539,7 +635,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        get: operations["GetToken"];
         put?: never;
         post?: never;
         delete: operations["RevokeToken"];
@@ -634,8 +730,23 @@ export interface components {
             role: string;
         };
         CreatedToken: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            prefix: string;
+            maxRole: string;
+            /** Format: uuid */
+            organisationId: null | string;
+            workflowIds: null | string[];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: date-time */
+            revokedAt: null | string;
+            /** Format: date-time */
+            lastUsedAt: null | string;
             token: string;
-            info: components["schemas"]["TokenInfo"];
         };
         CreateOrganisationRequest: {
             name: string;
@@ -651,6 +762,16 @@ export interface components {
              * @default 90
              */
             expiresInDays: number | string;
+        };
+        DataFile: {
+            path: string;
+            /** Format: int64 */
+            bytes: number | string;
+            /** Format: date-time */
+            modifiedAt: string;
+        };
+        DataFileList: {
+            items: components["schemas"]["DataFile"][];
         };
         Deployment: {
             /** Format: uuid */
@@ -668,6 +789,8 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+            commit: null | string;
+            pausedInAirflow?: null | boolean;
         };
         DeployRequest: {
             /** Format: int32 */
@@ -751,6 +874,13 @@ export interface components {
             /** Format: int32 */
             version?: null | number | string;
         };
+        ResultFile: {
+            name: string;
+            /** Format: int64 */
+            bytes: number | string;
+            kind: string;
+            location: string;
+        };
         RunDetail: {
             runId: string;
             state: string;
@@ -766,11 +896,16 @@ export interface components {
             params: null | components["schemas"]["JsonObject"];
             tasks: components["schemas"]["TaskRunState"][];
             steps: components["schemas"]["StepRunState"][];
+            message?: null | string;
         };
         RunPage: {
             items: components["schemas"]["RunSummaryItem"][];
             /** Format: int32 */
             total: number | string;
+        };
+        RunResults: {
+            runId: string;
+            steps: components["schemas"]["StepResult"][];
         };
         RunSummary: {
             state: string;
@@ -791,6 +926,7 @@ export interface components {
             startedAt: null | string;
             /** Format: date-time */
             endedAt: null | string;
+            message?: null | string;
         };
         SessionResponse: {
             token: string;
@@ -806,6 +942,16 @@ export interface components {
             email: string;
             password: string;
             displayName: null | string;
+        };
+        StepResult: {
+            stepId: string;
+            state: null | string;
+            /** Format: int64 */
+            rows: null | number | string;
+            /** Format: int32 */
+            columns: null | number | string;
+            columnNames: null | string[];
+            files: components["schemas"]["ResultFile"][];
         };
         StepRunState: {
             stepId: string;
@@ -887,6 +1033,7 @@ export interface components {
         TriggeredRun: {
             runId: string;
             state: string;
+            message?: null | string;
         };
         TriggerRequest: {
             params?: null | Record<string, never>;
@@ -1427,7 +1574,9 @@ export interface operations {
     };
     DeleteWorkflow: {
         parameters: {
-            query?: never;
+            query?: {
+                deleteResults?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -1811,7 +1960,9 @@ export interface operations {
     TriggerRun: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1909,7 +2060,9 @@ export interface operations {
     };
     RetryTask: {
         parameters: {
-            query?: never;
+            query?: {
+                downstream?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -1954,6 +2107,140 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PauseRequest"];
                 };
+            };
+        };
+    };
+    ListRunResults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunResults"];
+                };
+            };
+        };
+    };
+    DownloadRunResult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                runId: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ListWorkflowFiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataFileList"];
+                };
+            };
+        };
+    };
+    UploadWorkflowFile: {
+        parameters: {
+            query?: {
+                path?: string;
+                overwrite?: boolean;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataFile"];
+                };
+            };
+        };
+    };
+    DownloadWorkflowFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeleteWorkflowFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -2029,6 +2316,89 @@ export interface operations {
             };
         };
     };
+    ListMyFiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataFileList"];
+                };
+            };
+        };
+    };
+    UploadMyFile: {
+        parameters: {
+            query?: {
+                path?: string;
+                overwrite?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataFile"];
+                };
+            };
+        };
+    };
+    DownloadMyFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeleteMyFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     ListTokens: {
         parameters: {
             query?: never;
@@ -2069,6 +2439,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CreatedToken"];
+                };
+            };
+        };
+    };
+    GetToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenInfo"];
                 };
             };
         };

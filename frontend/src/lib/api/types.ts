@@ -87,7 +87,7 @@ export interface ValidationProblem { pointer: string; message: string }
 export interface ValidationResult { valid: boolean; problems: ValidationProblem[] }
 
 export type DeploymentState = "written" | "parsed" | "import_error" | "superseded";
-export type RunState = "queued" | "running" | "success" | "failed" | "upstream_failed" | "skipped" | "cancelled" | string;
+export type RunState = "pending" | "queued" | "running" | "success" | "failed" | "upstream_failed" | "skipped" | "cancelled" | string;
 
 export interface WorkflowSummary {
   id: string; key: string; name: string; description: string; tags: string[];
@@ -130,6 +130,8 @@ export interface RenderedFile { version: number; path: string; contentHash: stri
 export interface Deployment {
   id: string; version: number; state: DeploymentState; file: string; contentHash: string;
   createdAt: string; createdBy: string; message: string | null;
+  /** What Airflow last said about the DAG's pause switch; null until asked. A paused DAG runs nothing. */
+  pausedInAirflow?: boolean | null;
 }
 
 export interface TaskRun {
@@ -140,6 +142,8 @@ export interface TaskRun {
 export interface RunSummary {
   runId: string; state: RunState; runType?: string; startedAt: string | null; endedAt: string | null;
   triggeredBy: string | null; version: number | null; source?: string | null;
+  /** Why a pending run waits, why a run failed before Airflow had it, or that Airflow is away and this is the last state seen. */
+  message?: string | null;
 }
 /** GET /workflows/{id}/runs: one page of runs, newest first, including runs Airflow's scheduler started. */
 export interface RunPage { items: RunSummary[]; total: number }
@@ -188,3 +192,10 @@ export const contractChecks: [
   OnlyWireKeys<PreviewResult, Wire["PreviewResult"]>,
   OnlyWireKeys<PreviewColumn, Wire["PreviewColumn"]>,
 ] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+
+/** A file in a data folder (the owner's, which CSV steps read and exports write); path relative, with '/'. */
+export interface DataFile { path: string; bytes: number; modifiedAt: string }
+/** A file a step of a run produced: in the run's folder ("run") or exported into the data folder ("files"). */
+export interface ResultFile { name: string; bytes: number; kind: "table" | "image" | "report" | "data" | "model" | "other" | string; location: "run" | "files" | string }
+export interface StepResult { stepId: string; state: string | null; rows: number | null; columns: number | null; columnNames: string[] | null; files: ResultFile[] }
+export interface RunResults { runId: string; steps: StepResult[] }

@@ -73,7 +73,7 @@ public sealed class SeveralInstancesTests
 
         var user = await TestUser.SignUpAsync(runner);
         var id = await user.CreateWorkflowIdAsync();
-        await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { });
+        await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { active = true });
         await runner.FollowDeploymentsAsync();
         var dagId = "wf_" + id.ToString().Replace('-', '_');
         AirflowStub.Json("POST", AirflowStub.RunsPath(dagId), 200, AirflowStub.DagRun(dagId, "any", "queued"));

@@ -300,7 +300,8 @@ function EditorInner({ workflowId }: { workflowId: string }) {
         <button type="button" className="small" onClick={layout} disabled={!canEdit} title="Arrange automatically (Shift+L)"><LayoutGrid size={14} /> Arrange</button>
         <button type="button" className="small" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)"><HelpCircle size={14} /> Shortcuts</button>
         <button type="button" className="small" onClick={() => setSharing(true)}><Users size={14} /> Share</button>
-        <Link href={`/workflows/${workflowId}/runs`} className="small">History</Link>
+        <Link href={`/workflows/${workflowId}/runs`} className="small" title="Runs of this workflow: who started them, their state and results">Runs</Link>
+        <Link href={`/workflows/${workflowId}/history`} className="small" title="Versions of this workflow: who changed what, compare and restore">History</Link>
         {rank >= roleRank.execute && (
           <DeployControl workflowId={workflowId} canDeploy={canEdit} canExecute={rank >= roleRank.execute} dirty={dirty} live={liveMode} version={s.version} />
         )}

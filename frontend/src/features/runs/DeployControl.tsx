@@ -3,6 +3,8 @@ import { useEffect, useState } from "react";
 import { api } from "@/lib/api/client";
 import type { Deployment } from "@/lib/api/types";
 import { ErrorMessage } from "@/features/shared/ErrorMessage";
+import { undeployedText } from "@/features/deploy/deployStatus";
+import { DagCodeDialog } from "@/features/deploy/DagCode";
 import { DeploymentBadge } from "./DeploymentBadge";
 import { activeRunsOf, deployOverRunsQuestion, type ActiveRun } from "./deployOverRuns";
 import { subscribeWorkflow } from "./hub";
@@ -17,6 +19,7 @@ export function DeployControl({ workflowId, canDeploy, canExecute, dirty, live, 
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [activeRuns, setActiveRuns] = useState<ActiveRun[] | null>(null);
+  const [showCode, setShowCode] = useState(false);
 
   useEffect(() => {
     let live = true;
@@ -58,6 +61,8 @@ export function DeployControl({ workflowId, canDeploy, canExecute, dirty, live, 
     }
   }
 
+  const behind = undeployedText(version, latest);
+
   async function unpause() {
     setBusy(true);
     setError(null);
@@ -73,10 +78,21 @@ export function DeployControl({ workflowId, canDeploy, canExecute, dirty, live, 
 
   return (
     <div className="row" style={{ position: "relative" }}>
-      <button type="button" onClick={() => void deploy()} disabled={!canDeploy || dirty || busy} title={!canDeploy ? "Your role cannot deploy" : dirty ? (live ? "Your latest change is still being saved" : "Save your changes before deploying") : `Deploy version ${version} to Airflow`}>
+      {behind && !busy && (
+        <span className="undeployed" data-testid="undeployed" title="The version in Airflow is older than the one you are editing. Deploy to make Airflow run this one.">
+          {behind}
+        </span>
+      )}
+      <button type="button" className={behind ? "primary" : undefined} onClick={() => void deploy()} disabled={!canDeploy || dirty || busy} title={!canDeploy ? "Your role cannot deploy" : dirty ? (live ? "Your latest change is still being saved" : "Save your changes before deploying") : `Deploy version ${version} to Airflow`}>
         {busy ? "Deploying…" : "Deploy"}
       </button>
       {latest && <DeploymentBadge deployment={latest} onUnpause={canExecute && !busy ? () => void unpause() : undefined} />}
+      {latest && (
+        <button type="button" className="small" onClick={() => setShowCode(true)} title={`The Python file deployed for version ${latest.version}`}>
+          DAG code
+        </button>
+      )}
+      {latest && <DagCodeDialog workflowId={workflowId} version={latest.version} open={showCode} onClose={() => setShowCode(false)} />}
       {activeRuns && (
         <div role="alertdialog" aria-label="Deploy over active runs" className="panel" style={{ position: "absolute", top: "100%", zIndex: 20, width: 360 }}>
           <p>{deployOverRunsQuestion(activeRuns, version)}</p>

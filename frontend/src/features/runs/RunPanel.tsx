@@ -85,7 +85,7 @@ export function RunPanel({ workflowId, params, canExecute, dirty, onStarted, ref
             Cancel run
           </button>
         )}
-        <Link href={`/workflows/${workflowId}/runs`}>History</Link>
+        <Link href={`/workflows/${workflowId}/runs`}>All runs</Link>
       </div>
       {error !== null && <ErrorMessage error={error} doing="start the run" />}
       {run && (

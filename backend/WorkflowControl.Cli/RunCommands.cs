@@ -37,7 +37,16 @@ internal static class RunCommands
             var id = await api.ResolveAsync(name, ct);
             var body = new JsonObject { ["version"] = parsed.GetValue(version), ["active"] = parsed.GetValue(active) };
             var query = parsed.GetValue(force) ? "?force=true" : "";
-            var deployment = await api.SendJsonAsync(HttpMethod.Post, $"/workflows/{id}/deployments{query}", body.ToJsonString(), ct);
+            JsonElement deployment;
+            try
+            {
+                deployment = await api.SendJsonAsync(HttpMethod.Post, $"/workflows/{id}/deployments{query}", body.ToJsonString(), ct);
+            }
+            catch (CliException e) when (e.ExitCode == ExitCodes.ActiveRuns)
+            {
+                throw new CliException(e.ExitCode, e.Message.Replace("?force=true", "--force", StringComparison.Ordinal), e.Details, e.Status);
+            }
+
             var number = deployment.GetProperty("version").GetInt32();
             if (!context.IsJson(parsed))
             {

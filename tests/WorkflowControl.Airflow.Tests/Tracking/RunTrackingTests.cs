@@ -217,6 +217,36 @@ public class RunTrackingTests(AirflowGeneration generation) : AirflowTestBase(ge
     }
 
     [Test]
+    public async Task A_tracker_standing_by_asks_Airflow_nothing_and_polls_within_one_interval_of_getting_the_lease()
+    {
+        H.Airflow.AddDag("wf_1");
+        H.Airflow.AddRun("wf_1", "run_1", "success", "manual");
+        _store.Add("wf_1", "run_1", "running");
+        await H.Client.GetServerInfoAsync();
+        H.Airflow.ResetCounts();
+        var options = new RunTrackingOptions();
+        var lease = new SwitchedLease();
+        using var tracker = new RunTracker(_engine, lease, Options.Create(options), H.Time, NullLogger<RunTracker>.Instance);
+        var standbys = 0;
+        tracker.StoodBy += (_, _) => Interlocked.Increment(ref standbys);
+        await tracker.StartAsync(CancellationToken.None);
+
+        await H.Drive(Task.Delay(options.PollInterval * 5, H.Time), TimeSpan.FromMilliseconds(500));
+        var requestsWhileStandingBy = H.Airflow.AllRequests.Count;
+        var stoodBy = tracker.StandingBy;
+        lease.Held = true;
+        var tookOver = await H.Drive(_store.Changed.Task, TimeSpan.FromMilliseconds(500));
+        await tracker.StopAsync(CancellationToken.None);
+
+        Assert.That(requestsWhileStandingBy, Is.Zero, "another process polls: this one leaves Airflow alone");
+        Assert.That(stoodBy, Is.True);
+        Assert.That(standbys, Is.GreaterThanOrEqualTo(5), "it asked for the lease every interval");
+        Assert.That(tookOver, Is.LessThanOrEqualTo(options.PollInterval), "within one poll interval of the lease being free");
+        Assert.That(_store.StateOf("wf_1", "run_1"), Is.EqualTo("success"), "what happened meanwhile is caught up from the store");
+        Assert.That(tracker.StandingBy, Is.False);
+    }
+
+    [Test]
     public async Task A_trigger_Airflow_refuses_for_good_fails_the_run_with_a_reason()
     {
         H.Airflow.AddDag("wf_1").HasImportErrors = true;
@@ -245,5 +275,13 @@ public class RunTrackingTests(AirflowGeneration generation) : AirflowTestBase(ge
 
         Assert.That(provider.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<RunTracker>().Count(), Is.EqualTo(1));
         Assert.That(provider.GetRequiredService<IRunTrackerSignal>(), Is.SameAs(provider.GetRequiredService<RunTracker>()));
+    }
+
+    /// <summary>A lease the test hands over: held elsewhere until <see cref="Held"/> is set.</summary>
+    private sealed class SwitchedLease : IPollingLease
+    {
+        public volatile bool Held;
+
+        public Task<bool> HoldAsync(CancellationToken ct) => Task.FromResult(Held);
     }
 }

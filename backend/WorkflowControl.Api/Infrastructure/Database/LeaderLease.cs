@@ -22,7 +22,10 @@ public sealed partial class LeaderLease : IPollingLease, IAsyncDisposable
     private readonly long _key;
     private readonly ILogger<LeaderLease> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private NpgsqlConnection? _held;
+
+    // One session for asking and holding: a standing-by instance does not open a connection per ask.
+    private NpgsqlConnection? _session;
+    private bool _held;
     private int _disposed;
 
     public LeaderLease(IConfiguration configuration, ILogger<LeaderLease> logger)
@@ -39,28 +42,30 @@ public sealed partial class LeaderLease : IPollingLease, IAsyncDisposable
     }
 
     /// <summary>Whether this process held the lease at its last check.</summary>
-    public bool IsHeld => _held is not null;
+    public bool IsHeld => _held;
 
     /// <summary>The PostgreSQL backend process of the holding session (tests end it to simulate a crash); null when not held.</summary>
-    public int? SessionProcessId => _held?.ProcessID;
+    public int? SessionProcessId => _held ? _session?.ProcessID : null;
 
     public async Task<bool> HoldAsync(CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
         try
         {
-            if (_held is not null)
+            var wasHeld = _held;
+            if (!await AskAsync(ct) && wasHeld)
             {
-                if (await AliveAsync(_held, ct))
-                {
-                    return true;
-                }
-
                 LogLost();
-                await DropAsync();
+                // On a new session the lock may be free at once (the database restarted, say).
+                await AskAsync(ct);
             }
 
-            return await TryTakeAsync(ct);
+            if (_held && !wasHeld)
+            {
+                LogTaken(_key);
+            }
+
+            return _held;
         }
         finally
         {
@@ -90,53 +95,36 @@ public sealed partial class LeaderLease : IPollingLease, IAsyncDisposable
         _gate.Dispose();
     }
 
-    private async Task<bool> TryTakeAsync(CancellationToken ct)
-    {
-        NpgsqlConnection? connection = null;
-        try
-        {
-            connection = await _sessions.OpenConnectionAsync(ct);
-            await using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", connection);
-            take.Parameters.AddWithValue("key", _key);
-            if (await take.ExecuteScalarAsync(ct) is true)
-            {
-                _held = connection;
-                LogTaken(_key);
-                return true;
-            }
-        }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException)
-        {
-            LogUnavailable(e.Message);
-        }
-
-        if (connection is not null)
-        {
-            await connection.DisposeAsync();
-        }
-
-        return false;
-    }
-
-    private static async Task<bool> AliveAsync(NpgsqlConnection connection, CancellationToken ct)
+    /// <summary>Holding: the session being alive is the lock being ours. Otherwise: asks for the lock.</summary>
+    private async Task<bool> AskAsync(CancellationToken ct)
     {
         try
         {
-            await using var ping = new NpgsqlCommand("SELECT 1", connection);
-            await ping.ExecuteScalarAsync(ct);
-            return true;
+            _session ??= await _sessions.OpenConnectionAsync(ct);
+            await using var command = _held
+                ? new NpgsqlCommand("SELECT true", _session)
+                : new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", _session) { Parameters = { new("key", _key) } };
+            _held = await command.ExecuteScalarAsync(ct) is true;
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
         {
-            return false;
+            var lost = _held;
+            await DropAsync();
+            if (!lost)
+            {
+                LogUnavailable(e.Message);
+            }
         }
+
+        return _held;
     }
 
     private async Task DropAsync()
     {
-        if (_held is { } connection)
+        _held = false;
+        if (_session is { } connection)
         {
-            _held = null;
+            _session = null;
             await connection.DisposeAsync();
         }
     }

@@ -6,6 +6,7 @@ import { ErrorMessage } from "@/features/shared/ErrorMessage";
 import { undeployedText } from "@/features/deploy/deployStatus";
 import { DagCodeDialog } from "@/features/deploy/DagCode";
 import { DeploymentBadge } from "./DeploymentBadge";
+import { activeRunsOf, deployOverRunsQuestion, type ActiveRun } from "./deployOverRuns";
 import { subscribeWorkflow } from "./hub";
 
 /** Deploys the saved version and follows it until Airflow has parsed it or reported an import error. */
@@ -17,6 +18,7 @@ export function DeployControl({ workflowId, canDeploy, canExecute, dirty, live, 
   const [latest, setLatest] = useState<Deployment | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const [activeRuns, setActiveRuns] = useState<ActiveRun[] | null>(null);
   const [showCode, setShowCode] = useState(false);
 
   useEffect(() => {
@@ -43,13 +45,17 @@ export function DeployControl({ workflowId, canDeploy, canExecute, dirty, live, 
     };
   }, [workflowId, busy]);
 
-  async function deploy() {
+  /** `force`: the user confirmed deploying over the active runs the API named. */
+  async function deploy(force = false) {
     setBusy(true);
     setError(null);
+    setActiveRuns(null);
     try {
-      setLatest(await api.post<Deployment>(`/workflows/${workflowId}/deployments`, { version, active: true }));
+      setLatest(await api.post<Deployment>(`/workflows/${workflowId}/deployments${force ? "?force=true" : ""}`, { version, active: true }));
     } catch (e) {
-      setError(e);
+      const runs = activeRunsOf(e);
+      if (runs) setActiveRuns(runs);
+      else setError(e);
     } finally {
       setBusy(false);
     }
@@ -77,7 +83,7 @@ export function DeployControl({ workflowId, canDeploy, canExecute, dirty, live, 
           {behind}
         </span>
       )}
-      <button type="button" className={behind ? "primary" : undefined} onClick={deploy} disabled={!canDeploy || dirty || busy} title={!canDeploy ? "Your role cannot deploy" : dirty ? (live ? "Your latest change is still being saved" : "Save your changes before deploying") : `Deploy version ${version} to Airflow`}>
+      <button type="button" className={behind ? "primary" : undefined} onClick={() => void deploy()} disabled={!canDeploy || dirty || busy} title={!canDeploy ? "Your role cannot deploy" : dirty ? (live ? "Your latest change is still being saved" : "Save your changes before deploying") : `Deploy version ${version} to Airflow`}>
         {busy ? "Deploying…" : "Deploy"}
       </button>
       {latest && <DeploymentBadge deployment={latest} onUnpause={canExecute && !busy ? () => void unpause() : undefined} />}
@@ -87,6 +93,15 @@ export function DeployControl({ workflowId, canDeploy, canExecute, dirty, live, 
         </button>
       )}
       {latest && <DagCodeDialog workflowId={workflowId} version={latest.version} open={showCode} onClose={() => setShowCode(false)} />}
+      {activeRuns && (
+        <div role="alertdialog" aria-label="Deploy over active runs" className="panel" style={{ position: "absolute", top: "100%", zIndex: 20, width: 360 }}>
+          <p>{deployOverRunsQuestion(activeRuns, version)}</p>
+          <div className="row">
+            <button type="button" onClick={() => void deploy(true)}>Deploy anyway</button>
+            <button type="button" onClick={() => setActiveRuns(null)}>Cancel</button>
+          </div>
+        </div>
+      )}
       {error !== null && (
         <div style={{ position: "absolute", top: "100%", zIndex: 20, width: 360 }}>
           <ErrorMessage error={error} doing="deploy or unpause" />

@@ -42,6 +42,7 @@ public sealed class SeveralInstancesTests
             ["SignalR:Redis"] = _redis.ConnectionString,
             ["Airflow:Tracking:Enabled"] = "true",
             ["Airflow:Tracking:PollInterval"] = Poll.ToString(),
+            ["Airflow:Leadership:LockKey"] = "7",
         };
         for (var i = 0; i < 3; i++)
         {

@@ -37,11 +37,16 @@ rerender-dags: ## Re-render the deployed version of every workflow after a templ
 bench-api: ## Load-test GET, list and update of workflows (needs wrk)
 	bash bench/api_load/run.sh
 
-compose-config: ## Check docker-compose.yaml (both Airflow generations, with and without the observability profile)
+compose-config: ## Check docker-compose.yaml (both Airflow generations; observability and celery profiles, git-bundle override)
 	docker-compose -f docker-compose.yaml config -q
 	AIRFLOW_IMAGE=apache/airflow:2.10.4-python3.12 docker-compose -f docker-compose.yaml config -q
 	docker-compose -f docker-compose.yaml --profile observability config -q
 	AIRFLOW_IMAGE=apache/airflow:2.10.4-python3.12 docker-compose -f docker-compose.yaml --profile observability config -q
+	AIRFLOW_EXECUTOR=CeleryExecutor docker-compose -f docker-compose.yaml --profile celery config -q
+	AIRFLOW_EXECUTOR=CeleryExecutor AIRFLOW_IMAGE=apache/airflow:2.10.4-python3.12 docker-compose -f docker-compose.yaml --profile celery config -q
+	docker-compose -f docker-compose.yaml -f docker-compose.git-bundle.yaml config -q
+	$(PYTHON) tests/compose/check_scaling.py
+	AIRFLOW_IMAGE=apache/airflow:2.10.4-python3.12 $(PYTHON) tests/compose/check_scaling.py
 
 test-web: ## Web editor: lint, type check, Vitest, and the end-to-end scenario in headless Chromium against the real API
 	cd frontend && npm run lint && npm run type-check && npm test && npm run e2e

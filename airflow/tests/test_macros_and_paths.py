@@ -8,7 +8,7 @@ import pytest
 
 from workflowcontrol_tasks.errors import UnsafeTargetError
 from workflowcontrol_tasks.macros import render
-from workflowcontrol_tasks.paths import check_uuid, safe_run_id
+from workflowcontrol_tasks.paths import check_uuid, confined, safe_run_id
 
 VALUES = {"ds": "2024-05-01", "ts": "2024-05-01T06:00:00+00:00", "run_id": "manual__1", "params": {"region": "eu"}}
 
@@ -47,3 +47,16 @@ def test_owner_ids_must_be_uuids() -> None:
 
 def test_a_parameter_without_a_value_renders_as_nothing_not_as_none() -> None:
     assert render({"label": "batch {{ params.label }}!"}, {**VALUES, "params": {"label": None}}) == {"label": "batch !"}
+
+
+STEP_RULES = json.loads((Path(__file__).parents[2] / "tests" / "fixtures" / "step-rules.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", STEP_RULES["paths"], ids=lambda case: repr(case["path"]))
+def test_paths_the_editor_and_the_api_refuse_are_the_paths_the_library_refuses(case: dict[str, str | None],
+                                                                               tmp_path: Path) -> None:
+    if case["problem"] is None:
+        assert confined(tmp_path, case["path"], "source").is_relative_to(tmp_path)
+    else:
+        with pytest.raises(UnsafeTargetError):
+            confined(tmp_path, case["path"], "source")

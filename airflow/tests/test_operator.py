@@ -79,7 +79,7 @@ STEP_ARGUMENTS = {"step_type": "transform.clean", "inputs": ["a"], "config": {"c
 FUSED_ARGUMENTS = {"task_display_name": "a → b", "external": {"x": "x__to__y"}, "steps": [
     {"id": "a", "type": "transform.clean", "inputs": ["x"], "config": {"case": "lower"}, "keep": True},
     {"id": "b", "type": "load.file", "inputs": ["a"], "config": {"path": "b.csv"}, "keep": False}]}
-OWN_STATE = {"workflow_uuid", "owner_uuid", "external_tasks"}
+OWN_STATE = {"workflow_uuid", "owner_uuid", "external_tasks", "rendered_version"}
 
 
 @pytest.mark.parametrize(("class_name", "arguments", "own_names"), [

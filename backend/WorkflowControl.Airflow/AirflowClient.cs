@@ -10,8 +10,8 @@ using WorkflowControl.Airflow.Http;
 namespace WorkflowControl.Airflow;
 
 /// <summary>
-/// <see cref="IAirflowClient"/> for both generations: detects the generation once (GET /api/v2/version, then
-/// /api/v1/version; 3.x answers 404 on /api/v1) unless Airflow:ApiVersion sets it, then speaks that dialect.
+/// <see cref="IAirflowClient"/> for both generations: detects the generation once (GET /api/v1/version, then
+/// /api/v2/version; 3.x answers 404 on /api/v1) unless Airflow:ApiVersion sets it, then speaks that dialect.
 /// </summary>
 internal sealed partial class AirflowClient : IAirflowClient, IDisposable
 {
@@ -256,12 +256,14 @@ internal sealed partial class AirflowClient : IAirflowClient, IDisposable
         return AirflowErrors.Content(response, "The run " + dagRunId).ToDomain();
     }
 
-    public async Task<IReadOnlyList<string>> ClearTaskAsync(string dagId, string dagRunId, string taskId, CancellationToken ct = default)
+    public async Task<IReadOnlyList<string>> ClearTaskAsync(
+        string dagId, string dagRunId, string taskId, bool includeDownstream = false, CancellationToken ct = default)
     {
         var apis = await ApisAsync(ct).ConfigureAwait(false);
-        // dry_run defaults to true in both generations: without false nothing happens.
+        // dry_run defaults to true in both generations: without false nothing happens. only_failed defaults to true,
+        // which would skip the named task when it succeeded and clear only failed downstream tasks: the wrong ones.
         var body = new ClearTaskInstancesBody(
-            DryRun: false, TaskIds: [taskId], DagRunId: dagRunId, OnlyFailed: true, IncludeDownstream: true, ResetDagRuns: true);
+            DryRun: false, TaskIds: [taskId], DagRunId: dagRunId, OnlyFailed: false, IncludeDownstream: includeDownstream, ResetDagRuns: true);
         var response = await Send(() => apis.TaskInstances.ClearAsync(dagId, body, ct), ct).ConfigureAwait(false);
         return [.. AirflowErrors.Content(response, "The task " + taskId).TaskInstances.Select(t => t.TaskId)];
     }
@@ -270,22 +272,23 @@ internal sealed partial class AirflowClient : IAirflowClient, IDisposable
 
     private async Task<AirflowServerInfo> DetectAsync(CancellationToken ct)
     {
-        if (_options.ApiVersion != AirflowApiVersion.V1)
+        // /api/v1 first: a 2.10 server (which has no /api/v2) then logs no 404 on every start; 3.x answers 404 on /api/v1.
+        if (_options.ApiVersion != AirflowApiVersion.V2)
         {
-            var v2 = await Send(() => _v2.Monitor.GetVersionAsync(ct), ct).ConfigureAwait(false);
-            if (v2.IsSuccessful || _options.ApiVersion == AirflowApiVersion.V2)
+            var v1 = await Send(() => _v1.Monitor.GetVersionAsync(ct), ct).ConfigureAwait(false);
+            if (v1.IsSuccessful || _options.ApiVersion == AirflowApiVersion.V1)
             {
-                return Detected(AirflowErrors.Content(v2, "Airflow's /api/v2/version"), AirflowGeneration.V2);
+                return Detected(AirflowErrors.Content(v1, "Airflow's /api/v1/version"), AirflowGeneration.V1);
             }
 
-            if (v2.StatusCode != HttpStatusCode.NotFound)
+            if (v1.StatusCode != HttpStatusCode.NotFound)
             {
-                AirflowErrors.EnsureSuccess(v2, "Airflow's /api/v2/version");
+                AirflowErrors.EnsureSuccess(v1, "Airflow's /api/v1/version");
             }
         }
 
-        var v1 = await Send(() => _v1.Monitor.GetVersionAsync(ct), ct).ConfigureAwait(false);
-        return Detected(AirflowErrors.Content(v1, "Airflow's /api/v1/version"), AirflowGeneration.V1);
+        var v2 = await Send(() => _v2.Monitor.GetVersionAsync(ct), ct).ConfigureAwait(false);
+        return Detected(AirflowErrors.Content(v2, "Airflow's /api/v2/version"), AirflowGeneration.V2);
     }
 
     private AirflowServerInfo Detected(VersionDto version, AirflowGeneration generation)

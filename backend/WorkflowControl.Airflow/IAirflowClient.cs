@@ -53,8 +53,11 @@ public interface IAirflowClient
     /// <summary>Cancels a run by marking it failed.</summary>
     Task<AirflowDagRun> MarkDagRunFailedAsync(string dagId, string dagRunId, CancellationToken ct = default);
 
-    /// <summary>Clears a failed task and its failed downstream tasks (dry_run false) so they run again. Returns the cleared task ids.</summary>
-    Task<IReadOnlyList<string>> ClearTaskAsync(string dagId, string dagRunId, string taskId, CancellationToken ct = default);
+    /// <summary>
+    /// Clears the named task whatever its state (only_failed false, dry_run false) so it runs again, and with
+    /// <paramref name="includeDownstream"/> every task downstream of it. Returns the cleared task ids.
+    /// </summary>
+    Task<IReadOnlyList<string>> ClearTaskAsync(string dagId, string dagRunId, string taskId, bool includeDownstream = false, CancellationToken ct = default);
 }
 
 /// <summary>Filter of a batched run list. Empty <see cref="DagIds"/> is refused: WorkflowControl lists only its own DAGs.</summary>

@@ -46,7 +46,7 @@ public static class ServiceCollectionExtensions
 
     /// <summary>
     /// Registers the run tracker: <see cref="RunTrackingEngine"/>, the <see cref="RunTracker"/> background service,
-    /// and an in-memory <see cref="IRunWatchList"/>. The host must register <see cref="IRunStore"/> and <see cref="IRunNotifier"/>.
+    /// an in-memory <see cref="IRunWatchList"/> and a <see cref="SoleLease"/> unless the host registered its own. The host must register <see cref="IRunStore"/> and <see cref="IRunNotifier"/>.
     /// </summary>
     public static IServiceCollection AddAirflowRunTracking(this IServiceCollection services, IConfiguration configuration)
     {
@@ -56,6 +56,7 @@ public static class ServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton<IRunWatchList, RunWatchList>();
+        services.TryAddSingleton<IPollingLease, SoleLease>();
         services.TryAddSingleton<RunTrackingEngine>();
         services.TryAddSingleton<RunTracker>();
         services.TryAddSingleton<IRunTrackerSignal>(sp => sp.GetRequiredService<RunTracker>());

@@ -6,6 +6,7 @@ using WorkflowControl.Api.Features.Collaboration;
 using WorkflowControl.Api.Features.History;
 using WorkflowControl.Api.Features.Collaborators;
 using WorkflowControl.Api.Features.Deployments;
+using WorkflowControl.Api.Features.Files;
 using WorkflowControl.Api.Features.Health;
 using WorkflowControl.Api.Features.Organisations;
 using WorkflowControl.Api.Features.Preview;
@@ -15,17 +16,20 @@ using WorkflowControl.Api.Features.Tokens;
 using WorkflowControl.Api.Features.Workflows;
 using WorkflowControl.Api.Infrastructure.Auth;
 using WorkflowControl.Api.Infrastructure.Database;
+using WorkflowControl.Api.Infrastructure.Delivery;
 using WorkflowControl.Api.Infrastructure.Http;
 using WorkflowControl.Api.Infrastructure.Logging;
 using WorkflowControl.Api.Infrastructure.RateLimiting;
+using WorkflowControl.Api.Infrastructure.Realtime;
+using WorkflowControl.Api.Infrastructure.Storage;
 using WorkflowControl.Api.Infrastructure.Telemetry;
 using WorkflowControl.Airflow;
-using WorkflowControl.Core.Catalog;
 using WorkflowControl.Core.Workflows;
 using WorkflowControl.Dags;
 
 var builder = WebApplication.CreateBuilder(args);
 
+// Infrastructure every feature stands on (docs/architecture.md, "Rooms").
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 4 * 1024 * 1024);
 // Hub URLs carry the browser's token (?access_token=): the request-start log that prints whole URLs stays off at
 // any configured level, so a token never reaches a log.
@@ -40,6 +44,9 @@ builder.Services.Configure<JsonOptions>(o =>
     // Unknown fields are refused: no mass assignment through extra properties.
     o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
     o.SerializerOptions.MaxDepth = WorkflowJson.MaxDepth;
+    // Numbers are JSON numbers: the web defaults also read "3" as 3, which made the OpenAPI document type every
+    // integer as integer | string.
+    o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
 });
 builder.Services.AddCors(o => o.AddDefaultPolicy(p => p
     .WithOrigins((builder.Configuration["Cors:Origins"] ?? "http://localhost:3000,http://127.0.0.1:3000").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -49,56 +56,27 @@ builder.Services.AddCors(o => o.AddDefaultPolicy(p => p
     .WithExposedHeaders("ETag", "Location", "Retry-After", RequestIds.Header)));
 builder.Services.AddOpenApi();
 builder.Services.AddWorkflowTelemetry(builder.Configuration);
-builder.Services.AddHealth();
-
 builder.Services.AddWorkflowDatabase(builder.Configuration);
 builder.Services.AddWorkflowAuth(builder.Configuration);
-builder.Services.AddOptions<AuthThrottleOptions>().BindConfiguration(AuthThrottleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-builder.Services.AddSingleton<AuthThrottle>();
-builder.Services.AddRateLimiter(o => o.AddPolicy<string, AuthAddressPolicy>(AuthThrottle.PolicyName));
 builder.Services.AddApiRateLimits();
-builder.Services.AddSingleton<ITaskCatalog>(EmbeddedTaskCatalog.Instance);
-builder.Services.AddSingleton<WorkflowValidator>();
+builder.Services.AddSharedData(builder.Configuration);
+builder.Services.AddRealtime();
 builder.Services.AddDagGeneration(builder.Configuration);
+builder.Services.AddGitDeliveryCheck();
 builder.Services.AddAirflowClient(builder.Configuration);
-builder.Services.AddOptions<PreviewOptions>().BindConfiguration(PreviewOptions.Section)
-    .PostConfigure(o => o.SharedDataRoot ??= builder.Configuration["SharedData:Root"])
-    .ValidateDataAnnotations().ValidateOnStart();
-builder.Services.AddSingleton<PreviewRunner>();
-builder.Services.AddSingleton<StepRecords>();
-var signalR = builder.Services.AddSignalR(o =>
-{
-    o.MaximumReceiveMessageSize = 64 * 1024;
-    o.AddHubTelemetry();
-});
-if (builder.Configuration["SignalR:Redis"] is { Length: > 0 } redis)
-{
-    // Several API instances: hub messages and group membership travel through Redis (docs/collaboration.md).
-    signalR.AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal("workflowcontrol"));
-}
+// One poller per cluster: the run tracker and the deployment follower run where this lease is held (docs/airflow.md).
+builder.Services.AddLeaderLease();
 
-builder.Services.Configure<CollaborationOptions>(builder.Configuration.GetSection("Collaboration"));
-builder.Services.AddSingleton<LiveConnections>();
-builder.Services.AddSingleton<CollaborationStore>();
-builder.Services.AddSingleton<OperationLog>();
-builder.Services.AddSingleton<AccessChanges>();
-builder.Services.AddHostedService<CollaborationSessionsKeeper>();
-builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunStore, PostgresRunStore>();
-builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunNotifier, SignalRRunNotifier>();
-if (builder.Configuration.GetValue("Airflow:Deployments:Enabled", true))
-{
-    builder.Services.AddHostedService<DeploymentFollower>();
-}
-
-if (builder.Configuration.GetValue("Airflow:Tracking:Enabled", true))
-{
-    builder.Services.AddAirflowRunTracking(builder.Configuration);
-}
-else
-{
-    builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunWatchList, WorkflowControl.Airflow.Tracking.RunWatchList>();
-    builder.Services.AddSingleton<WorkflowControl.Airflow.Tracking.IRunTrackerSignal, NoTrackerSignal>();
-}
+// Features, one line each.
+builder.Services.AddHealth();
+builder.Services.AddAuth();
+builder.Services.AddCatalog();
+builder.Services.AddWorkflows();
+builder.Services.AddCollaboration(builder.Configuration);
+builder.Services.AddDeployments(builder.Configuration);
+builder.Services.AddRuns(builder.Configuration);
+builder.Services.AddPreview();
+builder.Services.AddFiles();
 
 var app = builder.Build();
 
@@ -128,23 +106,20 @@ app.UseAuthorization();
 
 app.MapOpenApi().AllowAnonymous().DisableRateLimiting();
 app.MapWorkflowTelemetry();
-app.MapHealthEndpoints();
-app.MapCatalogEndpoints();
-app.MapGroup("/auth").WithTags("Auth").MapAuthEndpoints();
-app.MapGroup("/workflows").WithTags("Workflows")
-    .MapWorkflowEndpoints()
-    .MapWorkflowVersionEndpoints()
-    .MapVersionHistoryEndpoints()
-    .MapCollaboratorEndpoints()
-    .MapDeploymentEndpoints()
-    .MapRunEndpoints()
-    .MapPreviewEndpoints();
-app.MapGet("/workflows", ListWorkflows.Handle).WithTags("Workflows").WithName("ListWorkflows");
-// The hub limits its calls itself (Collaboration:CallsPerSecond); long polling would spend the reads budget.
-app.MapHub<WorkflowHub>(WorkflowHub.Path).DisableRateLimiting();
-app.MapGroup("/schedules").WithTags("Schedules").MapScheduleEndpoints();
-app.MapGroup("/tokens").WithTags("Tokens").MapTokenEndpoints();
-app.MapGroup("/organisations").WithTags("Organisations").MapOrganisationEndpoints();
+app.MapHealth();
+app.MapCatalog();
+app.MapAuth();
+app.MapWorkflows();
+app.MapHistory();
+app.MapCollaborators();
+app.MapDeployments();
+app.MapRuns();
+app.MapPreview();
+app.MapFiles();
+app.MapCollaboration();
+app.MapScheduling();
+app.MapTokens();
+app.MapOrganisations();
 
 await app.RunAsync();
 return 0;

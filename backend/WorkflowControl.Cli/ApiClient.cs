@@ -108,6 +108,7 @@ internal sealed class ApiClient(HttpClient http) : IDisposable
         var code = response.StatusCode switch
         {
             HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => ExitCodes.Auth,
+            HttpStatusCode.Conflict when problem?["activeRuns"] is JsonArray => ExitCodes.ActiveRuns,
             HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict => ExitCodes.Conflict,
             _ when status >= 500 => ExitCodes.Unavailable,
             _ => ExitCodes.ValidationFailed,

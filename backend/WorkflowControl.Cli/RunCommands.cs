@@ -24,10 +24,11 @@ internal static class RunCommands
         var version = new Option<int?>("--version") { Description = "Version to deploy (default: the latest)" };
         var active = new Option<bool>("--active") { Description = "Unpause the DAG once Airflow has parsed it" };
         var wait = new Option<bool>("--wait") { Description = "Wait until Airflow has parsed the DAG file; exit 0 parsed, 8 import error, 6 timeout" };
+        var force = new Option<bool>("--force") { Description = "Deploy even while runs of the workflow are active (otherwise exit 9 naming them)" };
         var timeout = TimeoutOption(TimeSpan.FromMinutes(5));
         var command = new Command("deploy", "Render the workflow to its DAG file and record the deployment; with --wait follow it until Airflow has parsed it.")
         {
-            key, version, active, wait, timeout,
+            key, version, active, wait, force, timeout,
         };
         command.SetAction(context.Handle(async (parsed, ct) =>
         {
@@ -35,7 +36,17 @@ internal static class RunCommands
             var name = parsed.GetRequiredValue(key);
             var id = await api.ResolveAsync(name, ct);
             var body = new JsonObject { ["version"] = parsed.GetValue(version), ["active"] = parsed.GetValue(active) };
-            var deployment = await api.SendJsonAsync(HttpMethod.Post, $"/workflows/{id}/deployments", body.ToJsonString(), ct);
+            var query = parsed.GetValue(force) ? "?force=true" : "";
+            JsonElement deployment;
+            try
+            {
+                deployment = await api.SendJsonAsync(HttpMethod.Post, $"/workflows/{id}/deployments{query}", body.ToJsonString(), ct);
+            }
+            catch (CliException e) when (e.ExitCode == ExitCodes.ActiveRuns)
+            {
+                throw new CliException(e.ExitCode, e.Message.Replace("?force=true", "--force", StringComparison.Ordinal), e.Details, e.Status);
+            }
+
             var number = deployment.GetProperty("version").GetInt32();
             if (!context.IsJson(parsed))
             {

@@ -3,10 +3,23 @@ using Microsoft.Extensions.Options;
 
 namespace WorkflowControl.Dags;
 
+/// <summary>How DAG files reach Airflow (Dags:Delivery).</summary>
+public enum DagDelivery
+{
+    /// <summary>Files written in place in Airflow's dags folder (Airflow 2.10 and 3.x).</summary>
+    Folder,
+
+    /// <summary>Files committed to a git repository at Dags:Root, read by Airflow 3 as a GitDagBundle.</summary>
+    GitBundle,
+}
+
 /// <summary>Configuration section "Dags": where Airflow's DAG processor reads the generated files.</summary>
 public sealed class DagsOptions
 {
     public const string Section = "Dags";
+
+    /// <summary>Folder (default) or GitBundle (Airflow 3 only; Dags:Root is then the repository's work tree).</summary>
+    public DagDelivery Delivery { get; set; } = DagDelivery.Folder;
 
     /// <summary>Absolute path of Airflow's dags folder (Dags__Root), e.g. /opt/airflow/dags.</summary>
     [Required(ErrorMessage = "Dags:Root (env Dags__Root) must name Airflow's dags folder.")]
@@ -39,7 +52,21 @@ public sealed class DagPaths
     public string Root { get; }
 
     /// <summary>The Airflow dag_id of a workflow: stable across renames because it comes from the UUID alone.</summary>
-    public static string DagId(Guid workflowId) => "wf_" + Underscored(workflowId, nameof(workflowId));
+    public static string DagId(Guid workflowId) => DagIdPrefix + Underscored(workflowId, nameof(workflowId));
+
+    private const string DagIdPrefix = "wf_";
+
+    /// <summary>
+    /// The workflow a dag_id belongs to, or null for DAGs WorkflowControl did not generate: exactly the ids
+    /// <see cref="DagId"/> makes, nothing that merely parses (other case, other GUID formats).
+    /// </summary>
+    public static Guid? WorkflowIdOf(string dagId) =>
+        dagId.StartsWith(DagIdPrefix, StringComparison.Ordinal)
+        && Guid.TryParseExact(dagId[DagIdPrefix.Length..].Replace('_', '-'), "D", out var id)
+        && id != Guid.Empty
+        && DagId(id) == dagId
+            ? id
+            : null;
 
     /// <summary>The file's path relative to the dags root, with forward slashes.</summary>
     public static string RelativePath(Guid ownerId, Guid workflowId) =>

@@ -56,7 +56,7 @@ public sealed class FleetRerender(DagPublisher publisher)
                     Interlocked.Increment(ref _changed);
                 }
             }
-            catch (Exception e) when (e is DagRenderException or IOException or UnauthorizedAccessException or ArgumentException)
+            catch (Exception e) when (e is DagRenderException or DagRepositoryException or IOException or UnauthorizedAccessException or ArgumentException)
             {
                 if (Interlocked.Increment(ref _failed) <= MaxListedFailures)
                 {

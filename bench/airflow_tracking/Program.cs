@@ -56,7 +56,7 @@ try
     var watch = provider.GetRequiredService<IRunWatchList>();
     for (var i = 0; i < watchedCount; i++)
     {
-        watch.Watch(new RunKey($"wf_{i % dags:D3}", $"run_{i:D5}"));
+        await watch.WatchAsync($"bench-{i}", new RunKey($"wf_{i % dags:D3}", $"run_{i:D5}"));
     }
 
     var engine = provider.GetRequiredService<RunTrackingEngine>();

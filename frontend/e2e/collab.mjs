@@ -1,67 +1,18 @@
 // Two people edit one workflow at the same time, each in their own browser (started by e2e/run.sh
 // after scenario.mjs, on the same stack): presence, pointers, live changes both ways, edit locks,
 // and what the second one sees when the owner lowers her role and then removes her.
-import { mkdir } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { launch } from "./browser.mjs";
-
-const WEB = process.env.WEB_URL;
-const API = process.env.API_URL;
-const shots = fileURLToPath(new URL("../e2e-screenshots/", import.meta.url));
-await mkdir(shots, { recursive: true });
+import { SHOTS as shots, WEB, call, openAs as openBrowser, signup as signupAs, steps, typeIn } from "./helpers.mjs";
 
 const browser = await launch();
 const pageErrors = [];
-let passed = 0;
-let failed = 0;
 let current = [];
+const { step, counts } = steps("collab", () => current);
 
-async function step(name, fn) {
-  const started = Date.now();
-  try {
-    await fn();
-    passed++;
-    console.log(`ok   collab: ${name} (${Date.now() - started} ms)`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL collab: ${name}: ${e instanceof Error ? e.stack : e}`);
-    for (const [i, p] of current.entries()) await p.screenshot({ path: `${shots}failure-collab-${name.replace(/\W+/g, "-")}-${i}.png` }).catch(() => {});
-    throw e;
-  }
-}
-
-async function call(method, path, token, body, headers = {}) {
-  const r = await fetch(`${API}${path}`, {
-    method,
-    headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  assert.ok(r.ok, `${method} ${path} answered ${r.status}: ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-const signup = (name) => call("POST", "/auth/signup", null, { email: `${name.split(" ")[0].toLowerCase()}-${Date.now()}@example.com`, password: "collaborate please 1", displayName: name });
-
+const signup = (name) => signupAs(name, "collaborate please 1");
 /** A browser of its own, signed in as the given user. */
-async function openAs(session, url) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  await context.addInitScript((s) => localStorage.setItem("wfc.session", s), JSON.stringify({ token: session.token, expiresAt: session.expiresAt, user: session.user }));
-  const page = await context.newPage();
-  page.setDefaultTimeout(10000);
-  page.on("pageerror", (e) => pageErrors.push(`${session.user.displayName}: ${e}`));
-  await page.goto(url);
-  return page;
-}
-
-/** Types into a field as a person does, then leaves it with Tab (which stores what was typed). */
-async function typeIn(page, field, text) {
-  await field.click();
-  await page.keyboard.press("ControlOrMeta+a");
-  await page.keyboard.type(text);
-  await page.keyboard.press("Tab");
-}
+const openAs = (session, url) => openBrowser(browser, session, url, pageErrors);
 
 const node = (page, id) => page.locator(`.react-flow__node[data-id="${id}"]`);
 const cursorOf = (page, name) => page.getByLabel(`${name}'s pointer`);
@@ -184,6 +135,6 @@ try {
 } finally {
   if (pageErrors.length) console.log(`page errors:\n${pageErrors.join("\n")}`);
   await browser.close();
-  console.log(`e2e collab: ${passed} passed, ${failed} failed`);
-  process.exitCode = failed > 0 ? 1 : 0;
+  console.log(`e2e collab: ${counts.passed} passed, ${counts.failed} failed`);
+  process.exitCode = counts.failed > 0 ? 1 : 0;
 }

@@ -14,4 +14,6 @@ status=0
 WEB_URL="$WEB_URL" API_URL="$API_URL" SHARED_DATA="$STACK_DIR/shared" node e2e/scenario.mjs || status=$?
 # Two people in two browsers on the same stack: presence, pointers, live changes, locks.
 WEB_URL="$WEB_URL" API_URL="$API_URL" node e2e/collab.mjs || status=$?
+# Versions: name, compare, restore, deploy and read the DAG code.
+WEB_URL="$WEB_URL" API_URL="$API_URL" node e2e/history.mjs || status=$?
 exit "$status"

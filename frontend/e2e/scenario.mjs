@@ -229,15 +229,72 @@ try {
     await shot("06-editor-reloaded");
   });
 
-  await step("data preview: a missing file is explained, then the rows and column types show in the wide panel", async () => {
+  await step("data preview: a missing file is explained", async () => {
     await openNode("csv");
     await page.getByLabel("Configure csv").getByRole("button", { name: "Preview data" }).click();
     const preview = page.getByRole("region", { name: "Data preview" });
     await preview.getByRole("alert").filter({ hasText: "file 'sales/2024.csv' was not found in your data folder" }).waitFor({ timeout: 30000 });
-    const { user } = await page.evaluate(() => JSON.parse(localStorage.getItem("wfc.session")));
-    const folder = `${process.env.SHARED_DATA}/${user.id}/files/sales`;
-    await mkdir(folder, { recursive: true });
-    await writeFile(`${folder}/2024.csv`, "region,amount\nnorth,5\nsouth,-3\n");
+  });
+
+  await step("a file dropped on the CSV step is uploaded into the data folder and read by the step", async () => {
+    const drop = await page.evaluateHandle(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(["region,amount\nnorth,5\nsouth,-3\n"], "2024.csv", { type: "text/csv" }));
+      return transfer;
+    });
+    const node = page.locator('.react-flow__node[data-id="csv"]');
+    await node.dispatchEvent("dragenter", { dataTransfer: drop });
+    await node.dispatchEvent("dragover", { dataTransfer: drop });
+    await node.dispatchEvent("drop", { dataTransfer: drop });
+    const files = page.getByRole("table", { name: "Files in the data folder" });
+    await files.getByRole("row", { name: /^2024\.csv\b/ }).waitFor();
+    await node.getByTestId("node-summary").filter({ hasText: /^2024\.csv/ }).waitFor();
+    await shot("06a-dropped-file");
+  });
+
+  await step("a file chosen in the Files tab is uploaded, and picked in the CSV step", async () => {
+    await page.getByRole("tab", { name: "Files" }).click();
+    const chooser = page.waitForEvent("filechooser");
+    await page.getByRole("button", { name: "Upload files" }).click();
+    await (await chooser).setFiles({ name: "regions.csv", mimeType: "text/csv", buffer: Buffer.from("region,manager\nnorth,Ada\n") });
+    await page.getByRole("table", { name: "Files in the data folder" }).getByRole("row", { name: /^regions\.csv\b/ }).waitFor();
+    await openNode("csv");
+    const picks = page.getByRole("group", { name: "Your files for this field" });
+    await picks.getByRole("button", { name: "regions.csv" }).click();
+    await until(async () => (await page.locator("#root_source").inputValue()) === "regions.csv", "the picked file is the source");
+    await picks.getByRole("button", { name: "2024.csv" }).click();
+    await until(async () => (await page.locator("#root_source").inputValue()) === "2024.csv", "the first file is the source again");
+  });
+
+  await step("a path out of the data folder, typed by keyboard, is explained under the field and never run", async () => {
+    await typeIn(page.locator("#root_source"), "../../etc/passwd");
+    const form = page.getByLabel("Configure csv");
+    await form.getByText('A path may not go up a folder with ".."').waitFor();
+    await page.getByTestId("validity").filter({ hasText: "problem" }).waitFor();
+    await shot("06b-path-refused");
+    await typeIn(page.locator("#root_source"), "2024.csv");
+    await page.getByTestId("validity").filter({ hasText: "valid" }).waitFor();
+    await openNode("filter");
+    await typeIn(page.locator("#root_conditions_0_value"), "abc");
+    await page.getByLabel("Configure filter").getByText('"is greater than" needs a number or a date (YYYY-MM-DD); "abc" is neither.').waitFor();
+    await typeIn(page.locator("#root_conditions_0_value"), "0");
+    await page.getByTestId("validity").filter({ hasText: "valid" }).waitFor();
+  });
+
+  await step("after a preview of the CSV step, the filter's column is picked from its columns", async () => {
+    await openNode("csv");
+    await page.getByLabel("Configure csv").getByRole("button", { name: "Preview data" }).click();
+    await page.getByRole("region", { name: "Data preview" }).getByRole("table", { name: "Columns" }).getByRole("row", { name: "amount integer" }).waitFor({ timeout: 30000 });
+    await openNode("filter");
+    const picks = page.getByRole("group", { name: "Columns of csv for this field" });
+    await picks.getByRole("button", { name: "region" }).click();
+    await until(async () => (await page.locator("#root_conditions_0_column").inputValue()) === "region", "the picked column is set");
+    await picks.getByRole("button", { name: "amount" }).click();
+    await until(async () => (await page.locator("#root_conditions_0_column").inputValue()) === "amount", "the column is amount again");
+  });
+
+  await step("data preview: the rows and column types show in the wide panel", async () => {
+    const preview = page.getByRole("region", { name: "Data preview" });
     await openNode("filter");
     await preview.getByRole("button", { name: "Preview" }).click();
     const rows = preview.getByRole("table", { name: "Preview rows" });
@@ -298,10 +355,39 @@ try {
     await shot("06f-task-log");
   });
 
+  await step("the run's outputs list each step's rows, columns and files, with a chart shown inline", async () => {
+    // The stub Airflow runs no task: what the task library writes into the run's folder is put there as it would.
+    const { user } = await page.evaluate(() => JSON.parse(localStorage.getItem("wfc.session")));
+    const workflowId = /workflows\/([0-9a-f-]{36})/.exec(page.url())?.[1];
+    assert.match(lastRunId, /^[A-Za-z0-9_.-]+$/, "the run's folder is named as its id");
+    const folder = `${process.env.SHARED_DATA}/${user.id}/${workflowId}/${lastRunId}`;
+    await mkdir(`${folder}/_steps`, { recursive: true });
+    await writeFile(`${folder}/csv.wct`, Buffer.alloc(64));
+    // A 1x1 PNG.
+    await writeFile(`${folder}/filter.png`, Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==", "base64"));
+    await writeFile(`${folder}/_steps/csv__to__file.json`, JSON.stringify({ steps: {
+      csv: { state: "success", rows: 2, columns: 2, seconds: 0.1, error: null, result: { path: "csv.wct", rows: 2, format: "wctable", schema: [{ name: "region", type: "string" }, { name: "amount", type: "integer" }] } },
+      filter: { state: "success", rows: 1, columns: 2, seconds: 0.1, error: null, result: null },
+      file: { state: "success", rows: 1, columns: null, seconds: 0.1, error: null, result: null } } }));
+    await page.getByRole("tab", { name: "Outputs" }).click();
+    const outputs = page.getByRole("region", { name: "Run outputs" });
+    await outputs.getByTestId("output-csv").getByText("2 rows, 2 columns").waitFor();
+    const filter = outputs.getByTestId("output-filter");
+    await filter.getByText("filter.png").waitFor();
+    await filter.getByRole("button", { name: "Show chart" }).click();
+    await filter.getByRole("img", { name: "Chart filter.png" }).waitFor();
+    const download = page.waitForEvent("download");
+    await filter.getByRole("button", { name: "Download" }).click();
+    assert.equal((await download).suggestedFilename(), "filter.png");
+    await shot("06f-run-outputs");
+  });
+
   await step("clicking a step after the run opens its log in the panel under the canvas, which can be made taller", async () => {
     await page.locator('.react-flow__node[data-id="csv"] .head').click();
     const log = page.getByRole("region", { name: "Log of csv" });
     await log.getByTestId("log-content").filter({ hasText: "Stub Airflow ran task csv__to__file of " }).waitFor();
+    // Its output beside the log.
+    await page.getByRole("region", { name: "Outputs of csv" }).getByText("2 rows, 2 columns").waitFor();
     assert.ok((await log.boundingBox()).width > 1000, "the log has the editor's width");
     const panel = page.getByRole("region", { name: "Results panel" });
     const before = await panel.boundingBox();

@@ -66,6 +66,9 @@ public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<stri
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseTestSettings(connectionString, ApiFixture.SigningKey, ApiFixture.DagsRoot, AirflowStub.Server.Url!);
+        // Each host polls on its own, as a single instance does, even while the previous test's host lets go of its
+        // lease: hosts that should share one poller are given one key (SeveralInstancesTests).
+        builder.UseSetting("Airflow:Leadership:LockKey", Random.Shared.NextInt64(1, long.MaxValue).ToString(System.Globalization.CultureInfo.InvariantCulture));
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);

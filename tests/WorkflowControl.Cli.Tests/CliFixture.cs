@@ -112,7 +112,7 @@ public sealed class CiUser
         var created = await web.PostAsJsonAsync("/tokens", new { name = "ci", maxRole = "manage", expiresInDays = 1 });
         Assert.That((int)created.StatusCode, Is.EqualTo(201), await created.Content.ReadAsStringAsync());
         var token = await created.Content.ReadFromJsonAsync<JsonElement>();
-        return new CiUser(web, token.GetProperty("info").GetProperty("id").GetGuid(), token.GetProperty("token").GetString()!);
+        return new CiUser(web, token.GetProperty("id").GetGuid(), token.GetProperty("token").GetString()!);
     }
 
     public Task<CliResult> RunAsync(params string[] args) => CliResult.RunAsync(args, Environment());

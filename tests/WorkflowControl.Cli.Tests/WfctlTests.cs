@@ -180,7 +180,7 @@ public sealed class WfctlTests
         var airflowParses = new SteppingTime(CliFixture.FollowDeploymentsAsync);
         CliFixture.StubJson("POST", $"/api/v1/dags/{dagId}/dagRuns", RunBody(dagId, "any", "queued"));
 
-        var deployed = await user.RunAsync(airflowParses, "deploy", key, "--wait");
+        var deployed = await user.RunAsync(airflowParses, "deploy", key, "--active", "--wait");
         var run = await user.RunAsync("run", key);
 
         Assert.That(deployed.ExitCode, Is.EqualTo(0), deployed.ToString());
@@ -226,6 +226,23 @@ public sealed class WfctlTests
         Assert.That(deployed.ExitCode, Is.EqualTo(6), deployed.ToString());
         Assert.That(deployed.Error, Does.Contain("Airflow did not parse version 1 within 00:00:10"));
         Assert.That(airflowIsSlow.Steps, Is.EqualTo(5), "one look every 2 s for 10 s, on the test's clock");
+    }
+
+    [Test]
+    public async Task Deploying_over_an_active_run_exits_9_naming_it_and_force_deploys_anyway()
+    {
+        var (user, key, dagId) = await DeployedAsync();
+        CliFixture.StubJson("POST", $"/api/v1/dags/{dagId}/dagRuns", RunBody(dagId, "any", "queued"));
+        var run = await user.RunAsync("run", key);
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+
+        var refused = await user.RunAsync("deploy", key);
+        var forced = await user.RunAsync("deploy", key, "--force");
+
+        Assert.That(refused.ExitCode, Is.EqualTo(9), refused.ToString());
+        Assert.That(refused.Error, Does.Match(@"has active runs: .*wfc_\S+ \(queued\)"));
+        Assert.That(refused.Error, Does.Contain("deploy anyway with --force"));
+        Assert.That(forced.ExitCode, Is.EqualTo(0), forced.ToString());
     }
 
     [Test]

@@ -18,6 +18,25 @@ public sealed class DagPathsTests
     }
 
     [Test]
+    public void A_dag_id_leads_back_to_its_workflow_and_only_ids_made_here_do()
+    {
+        var workflow = Guid.Parse("6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b");
+
+        Assert.That(DagPaths.WorkflowIdOf(DagPaths.DagId(workflow)), Is.EqualTo(workflow));
+        Assert.Multiple(() =>
+        {
+            foreach (var foreign in new[]
+            {
+                "example_bash_operator", "wf_", "wf_1", "wf_6F1C2A7E_3B4D_4E5F_8A9B_0C1D2E3F4A5B", "wf_6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
+                "wf_6f1c2a7e3b4d4e5f8a9b0c1d2e3f4a5b", "WF_6f1c2a7e_3b4d_4e5f_8a9b_0c1d2e3f4a5b", "wf_00000000_0000_0000_0000_000000000000",
+            })
+            {
+                Assert.That(DagPaths.WorkflowIdOf(foreign), Is.Null, foreign);
+            }
+        });
+    }
+
+    [Test]
     public void An_empty_uuid_or_a_relative_root_is_refused()
     {
         Assert.Throws<ArgumentException>(() => DagPaths.RelativePath(Guid.Empty, Guid.NewGuid()));

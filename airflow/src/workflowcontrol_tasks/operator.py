@@ -4,7 +4,7 @@
 Airflow's BaseOperator owns many attribute names (read-only properties such as `task_type`, settable ones such as
 `dag`, and everything its __init__ sets, such as `owner` and `params`). The operators keep their own state under names
 none of them use (`step_type`, `workflow_uuid`, `owner_uuid`, `upstream_steps`, `step_config`, `external_tasks`,
-`fused_steps`); a test holds every name they set against the lists taken from both Airflow generations.
+`fused_steps`, `rendered_version`); a test holds every name they set against the lists taken from both Airflow generations.
 """
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
 from .compat import AirflowException, BaseOperator, Param
+from .context import TaskContext
 from .errors import InputError, TaskError, explain
 from .fused import GroupRun, checked_steps
-from .paths import check_uuid
-from .context import TaskContext
+from .paths import check_uuid, run_dir, share_with_group
+from .run_version import check_run_version
 from .runner import run_task
 
 __all__ = ["AnalyzeStep", "ExtractStep", "FusedSteps", "LoadStep", "Param", "TransformStep", "UtilityStep",
@@ -38,17 +39,26 @@ def pull_result(ti: Any, step_id: str, external: Mapping[str, str], task: str | 
 
 
 class _LibraryOperator(BaseOperator):
-    """What both kinds of task share: no Airflow templating at all, the owner's and workflow's ids, the run context."""
+    """What both kinds of task share: no Airflow templating at all, the owner's and workflow's ids, the run context,
+    and the check that the run has not been redeployed under it (`workflow_version`, the version the file was rendered
+    from; files rendered before the check existed pass None and are not checked)."""
 
     template_fields: Sequence[str] = ()
     template_ext: Sequence[str] = ()
 
     def __init__(self, *, workflow_id: str, owner_id: str, external: Mapping[str, str] | None = None,
-                 **kwargs: Any) -> None:
+                 workflow_version: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.workflow_uuid = check_uuid(workflow_id, "workflow_id")
         self.owner_uuid = check_uuid(owner_id, "owner_id")
         self.external_tasks = {str(step): str(task) for step, task in dict(external or {}).items()}
+        self.rendered_version = workflow_version
+
+    def _check_version(self, context: Mapping[str, Any]) -> None:
+        share_with_group()
+        if self.rendered_version is not None:
+            check_run_version(run_dir(self.owner_uuid, self.workflow_uuid, str(context["run_id"])),
+                              self.rendered_version)
 
     def _task_context(self, context: Mapping[str, Any], task_type: str) -> TaskContext:
         return TaskContext(
@@ -80,6 +90,7 @@ class WorkflowTaskOperator(_LibraryOperator):
 
     def execute(self, context: Mapping[str, Any]) -> dict[str, Any]:
         try:
+            self._check_version(context)
             refs = [pull_result(context["ti"], step, self.external_tasks, self.task_id) for step in self.upstream_steps]
             return run_task(self.step_type, self.step_config, refs, self._task_context(context, self.step_type))
         except Exception as error:
@@ -106,6 +117,7 @@ class FusedSteps(_LibraryOperator):
                          lambda step: pull_result(ti, step, self.external_tasks, None),
                          self._task_context(context, "fused"))
         try:
+            self._check_version(context)
             return group.run()
         except Exception as error:
             self._failed(error, group.failure or explain(error, f"{self.task_id} (fused)"))

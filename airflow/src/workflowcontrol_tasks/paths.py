@@ -17,6 +17,17 @@ def data_root() -> Path:
     return Path(os.environ.get("WORKFLOWCONTROL_SHARED_DATA", DEFAULT_ROOT))
 
 
+def share_with_group() -> None:
+    """Let every task process that shares the data root add to what this one creates there.
+
+    Airflow's images run each process with an arbitrary uid and group 0 (uid 50000 by default), and remote workers
+    may run under other uids: a run folder the first task creates must stay writable for the next task's uid. So
+    folders and files are created group-writable (the umask's group bits cleared), whatever umask Airflow started with.
+    """
+    current = os.umask(0)
+    os.umask(current & ~0o070)
+
+
 def check_uuid(value: str, field: str) -> str:
     """Owner and workflow ids become folder names, so they must be UUIDs and nothing else."""
     try:

@@ -68,13 +68,36 @@ public interface IRunNotifier
     Task NotifyAsync(RunPollResult result, CancellationToken ct);
 }
 
-/// <summary>Which runs someone is looking at: only their task instances are fetched.</summary>
+/// <summary>
+/// Which runs someone is looking at: only their task instances are fetched. The API keeps the list in PostgreSQL, so
+/// the one instance that polls sees the watchers of every instance.
+/// </summary>
 public interface IRunWatchList
 {
-    /// <summary>Counts watchers per run; dispose the result when the watcher leaves.</summary>
-    IDisposable Watch(RunKey run);
+    /// <summary>Records that <paramref name="watcher"/> (e.g. a SignalR connection) looks at <paramref name="run"/>.</summary>
+    Task WatchAsync(string watcher, RunKey run, CancellationToken ct = default);
 
-    IReadOnlyCollection<RunKey> Watched { get; }
+    /// <summary>The watcher left: its runs are no longer watched on its behalf.</summary>
+    Task ForgetAsync(string watcher, CancellationToken ct = default);
+
+    /// <summary>Runs with at least one watcher.</summary>
+    Task<IReadOnlyCollection<RunKey>> WatchedAsync(CancellationToken ct = default);
+}
+
+/// <summary>
+/// Whether this process may poll Airflow now. Several API instances share one lease, so Airflow sees one poller
+/// per cluster; the others stand by and take over when the holder is gone.
+/// </summary>
+public interface IPollingLease
+{
+    /// <summary>True while this process holds the lease; takes it when it is free. Never throws for an unreachable store.</summary>
+    Task<bool> HoldAsync(CancellationToken ct);
+}
+
+/// <summary>A single process on its own: always the poller (the Airflow client used without a shared database).</summary>
+public sealed class SoleLease : IPollingLease
+{
+    public Task<bool> HoldAsync(CancellationToken ct) => Task.FromResult(true);
 }
 
 /// <summary>Asks the tracker to start its next cycle now (after a trigger, or when someone starts watching).</summary>

@@ -8,10 +8,13 @@ namespace WorkflowControl.Airflow.Tracking;
 /// <summary>
 /// Drives <see cref="RunTrackingEngine"/> cycles on the injected clock: every PollInterval, sooner when
 /// signalled, backing off (doubling up to MaxOutageBackoff) while Airflow is unreachable. Each cycle is a span and
-/// a measurement, and its outcome is kept for the readiness check.
+/// a measurement, and its outcome is kept for the readiness check. A cycle runs only while this process holds the
+/// <see cref="IPollingLease"/>; otherwise it stands by and asks for the lease again every PollInterval, so it takes
+/// over within one interval of the holder's end.
 /// </summary>
 public sealed partial class RunTracker(
     RunTrackingEngine engine,
+    IPollingLease lease,
     IOptions<RunTrackingOptions> options,
     TimeProvider time,
     ILogger<RunTracker> logger,
@@ -23,6 +26,12 @@ public sealed partial class RunTracker(
 
     /// <summary>Raised after every cycle, successful or not (tests await it instead of waiting).</summary>
     public event EventHandler? CycleCompleted;
+
+    /// <summary>True while another process holds the polling lease and this one waits to take over.</summary>
+    public bool StandingBy { get; private set; }
+
+    /// <summary>Raised when this process found the lease held elsewhere, once its next check is scheduled (tests await it).</summary>
+    public event EventHandler? StoodBy;
 
     /// <summary>Completed cycles, successful or not (for health checks and tests).</summary>
     public int Cycles => _cycles;
@@ -61,6 +70,21 @@ public sealed partial class RunTracker(
         StartedAt = time.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
+            if (!await lease.HoldAsync(stoppingToken).ConfigureAwait(false))
+            {
+                StandingBy = true;
+                await WaitAsync(_options.PollInterval, stoppingToken, StoodBy).ConfigureAwait(false);
+                continue;
+            }
+
+            if (StandingBy)
+            {
+                // Taking over: another process polled meanwhile.
+                engine.Forget();
+                StandingBy = false;
+                LogTakenOver();
+            }
+
             TimeSpan wait;
             var started = time.GetTimestamp();
             Exception? failure = null;
@@ -134,10 +158,11 @@ public sealed partial class RunTracker(
         return retryAfter is { } after && after > wait && after <= _options.MaxOutageBackoff ? after : wait;
     }
 
-    private async Task WaitAsync(TimeSpan wait, CancellationToken stoppingToken)
+    private async Task WaitAsync(TimeSpan wait, CancellationToken stoppingToken, EventHandler? waiting = null)
     {
         using var timeout = new CancellationTokenSource(wait, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stoppingToken);
+        waiting?.Invoke(this, EventArgs.Empty);
         try
         {
             await _signal.WaitAsync(linked.Token).ConfigureAwait(false);
@@ -151,6 +176,9 @@ public sealed partial class RunTracker(
             // Stopping.
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run tracking taken over: this instance holds the polling lease now")]
+    private partial void LogTakenOver();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run tracking paused: {Kind}: {Message}; next attempt in {Wait}")]
     private partial void LogAirflowFailure(string kind, string message, TimeSpan wait);

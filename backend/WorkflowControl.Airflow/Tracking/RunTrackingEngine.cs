@@ -26,6 +26,16 @@ public sealed partial class RunTrackingEngine(
     private readonly Dictionary<RunKey, Dictionary<(string TaskId, int MapIndex), (string? State, int Try)>> _taskSnapshots = [];
     private DateTimeOffset? _finishedSince;
 
+    /// <summary>
+    /// Forgets what earlier cycles saw (task snapshots, the finished-runs window): after this process stood by while
+    /// another one polled, its memory is stale, and the store is the truth again. Repeats a state rather than miss one.
+    /// </summary>
+    public void Forget()
+    {
+        _taskSnapshots.Clear();
+        _finishedSince = null;
+    }
+
     public async Task<RunPollResult> PollOnceAsync(CancellationToken ct = default)
     {
         var cycleStart = time.GetUtcNow();
@@ -91,7 +101,8 @@ public sealed partial class RunTrackingEngine(
             }
         }
 
-        var (taskChanges, taskRequests) = await PollTasksAsync(active.Keys, changes, seen, ct).ConfigureAwait(false);
+        var watched = (await watchList.WatchedAsync(ct).ConfigureAwait(false)).ToHashSet();
+        var (taskChanges, taskRequests) = await PollTasksAsync(active.Keys, watched, changes, seen, ct).ConfigureAwait(false);
         requests += taskRequests;
 
         var result = new RunPollResult(changes, taskChanges, requests);
@@ -102,7 +113,7 @@ public sealed partial class RunTrackingEngine(
         }
 
         _finishedSince = cycleStart - _options.FinishedOverlap;
-        telemetry?.SetTrackedRuns(active.Count, watchList.Watched.Count);
+        telemetry?.SetTrackedRuns(active.Count, watched.Count);
         LogCycle(active.Count, result.Runs.Count, result.Tasks.Count, requests);
         return result;
     }
@@ -145,9 +156,8 @@ public sealed partial class RunTrackingEngine(
     }
 
     private async Task<(List<TaskChange> Changes, int Requests)> PollTasksAsync(
-        IEnumerable<RunKey> active, List<RunChange> runChanges, Dictionary<RunKey, AirflowDagRun> seen, CancellationToken ct)
+        IEnumerable<RunKey> active, HashSet<RunKey> watched, List<RunChange> runChanges, Dictionary<RunKey, AirflowDagRun> seen, CancellationToken ct)
     {
-        var watched = watchList.Watched.ToHashSet();
         foreach (var gone in _taskSnapshots.Keys.Where(k => !watched.Contains(k)).ToArray())
         {
             _taskSnapshots.Remove(gone);

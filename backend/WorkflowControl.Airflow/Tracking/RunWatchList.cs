@@ -1,57 +1,54 @@
 namespace WorkflowControl.Airflow.Tracking;
 
-/// <summary>In-memory, reference-counted <see cref="IRunWatchList"/> (per API instance).</summary>
+/// <summary>In-memory <see cref="IRunWatchList"/> for a single process (the API keeps its list in PostgreSQL).</summary>
 public sealed class RunWatchList : IRunWatchList
 {
-    private readonly Dictionary<RunKey, int> _counts = [];
+    private readonly Dictionary<string, HashSet<RunKey>> _byWatcher = [];
     private readonly Lock _lock = new();
 
-    public IReadOnlyCollection<RunKey> Watched
+    public Task<IReadOnlyCollection<RunKey>> WatchedAsync(CancellationToken ct = default)
     {
-        get
+        lock (_lock)
         {
-            lock (_lock)
-            {
-                return [.. _counts.Keys];
-            }
+            return Task.FromResult<IReadOnlyCollection<RunKey>>(_byWatcher.Values.SelectMany(runs => runs).ToHashSet());
         }
     }
 
+    public Task WatchAsync(string watcher, RunKey run, CancellationToken ct = default)
+    {
+        lock (_lock)
+        {
+            if (!_byWatcher.TryGetValue(watcher, out var runs))
+            {
+                _byWatcher[watcher] = runs = [];
+            }
+
+            runs.Add(run);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task ForgetAsync(string watcher, CancellationToken ct = default)
+    {
+        lock (_lock)
+        {
+            _byWatcher.Remove(watcher);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Watches <paramref name="run"/> as an anonymous watcher until the result is disposed.</summary>
     public IDisposable Watch(RunKey run)
     {
-        lock (_lock)
-        {
-            _counts[run] = _counts.GetValueOrDefault(run) + 1;
-        }
-
-        return new Watcher(this, run);
+        var watcher = Guid.NewGuid().ToString("N");
+        _ = WatchAsync(watcher, run);
+        return new Watcher(this, watcher);
     }
 
-    private void Release(RunKey run)
+    private sealed class Watcher(RunWatchList list, string watcher) : IDisposable
     {
-        lock (_lock)
-        {
-            if (_counts.TryGetValue(run, out var count) && count > 1)
-            {
-                _counts[run] = count - 1;
-            }
-            else
-            {
-                _counts.Remove(run);
-            }
-        }
-    }
-
-    private sealed class Watcher(RunWatchList list, RunKey run) : IDisposable
-    {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                list.Release(run);
-            }
-        }
+        public void Dispose() => _ = list.ForgetAsync(watcher);
     }
 }

@@ -72,6 +72,68 @@ public static class Access
             ? "The last manager cannot be removed or demoted."
             : null;
     }
+
+    /// <summary>The organisation a new workflow goes to: the one asked for, else the API token's own.</summary>
+    public static Guid? CreationOrganisation(Caller caller, Guid? requested) => requested ?? caller.Token?.OrganisationId;
+
+    /// <summary>
+    /// Why the caller's API token may not create a workflow in <paramref name="organisation"/>, or null. A token creates
+    /// only with the edit role, without a list of named workflows (a new one could not be on it), and only inside its
+    /// own organisation. Signed-in users are not limited here.
+    /// </summary>
+    public static string? TokenCreationProblem(Caller caller, Guid? organisation) => caller.Token switch
+    {
+        null => null,
+        { } token when token.MaxRole < Role.Edit || token.WorkflowIds is not null =>
+            "This API token may not create workflows: it needs the 'edit' role and no list of named workflows.",
+        { OrganisationId: { } scoped } when organisation != scoped => "This API token may only create workflows in its own organisation.",
+        _ => null,
+    };
+
+    /// <summary>Creating a workflow in an organisation needs the edit role there; a non-member must not learn it exists.</summary>
+    public static AccessOutcome CreateInOrganisation(Role? memberRole) => memberRole switch
+    {
+        null => AccessOutcome.NotFound,
+        < Role.Edit => AccessOutcome.Forbidden,
+        _ => AccessOutcome.Allowed,
+    };
+
+    /// <summary>Adding and removing an organisation's members: its managers, signed in (an API token never manages people).</summary>
+    public static bool MayManageMembers(Caller caller, Role memberRole) => memberRole >= Role.Manage && IsSignedIn(caller);
+
+    /// <summary>The last manager of an organisation stays, or nobody could manage it again.</summary>
+    public static string? MemberRemovalProblem(Role? target, int managers) =>
+        target == Role.Manage && managers <= 1 ? "The last manager of an organisation cannot be removed." : null;
+
+    /// <summary>The longest an API token may live, in days.</summary>
+    public const int MaxTokenLifetimeDays = 366;
+
+    /// <summary>
+    /// A signed-in user rather than an API token. Only they manage API tokens, organisations and members: a leaked
+    /// token must not be able to mint more tokens or widen anyone's reach.
+    /// </summary>
+    public static bool IsSignedIn(Caller caller) => caller.Token is null;
+
+    /// <summary>Why a new API token cannot be made as asked, or null. <paramref name="workflowCount"/> is null for no list.</summary>
+    public static string? NewTokenProblem(string? name, Role? maxRole, int expiresInDays, int? workflowCount)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 100)
+        {
+            return "Give the token a name of 1 to 100 characters, e.g. the pipeline that will use it.";
+        }
+
+        if (maxRole is null or Role.Owner or Role.None)
+        {
+            return "maxRole must be one of view, execute, edit, manage.";
+        }
+
+        if (expiresInDays is < 1 or > MaxTokenLifetimeDays)
+        {
+            return $"expiresInDays must be between 1 and {MaxTokenLifetimeDays}.";
+        }
+
+        return workflowCount == 0 ? "workflowIds, when given, must name at least one workflow." : null;
+    }
 }
 
 public enum AccessOutcome

@@ -215,6 +215,9 @@ public sealed partial class WorkflowValidator(ITaskCatalog catalog)
         {
             problems.AddRange(SchemaProblems(config).Select(p => p with { Pointer = $"{at}/config{p.Pointer}" }));
         }
+
+        // What the task library would refuse at run time (paths, filter values, chart columns), at the field.
+        problems.AddRange(StepRules.Check(task.Type, task.Config).Select(p => new ValidationProblem($"{at}/config/{string.Join('/', p.Field.Split('.').Select(Escape))}", p.Message)));
     }
 
     internal static string? ReservedTagProblem(string tag) =>

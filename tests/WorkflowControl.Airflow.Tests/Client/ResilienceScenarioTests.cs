@@ -199,6 +199,64 @@ public class TokenScenarioTests() : AirflowTestBase(AirflowGeneration.V2)
     }
 
     [Test]
+    public async Task Each_logical_retry_is_one_request_on_the_wire_when_Airflow_drops_the_connection()
+    {
+        using var dropping = new DroppingServer();
+        using var harness = new AirflowHarness(Generation, Generation == AirflowGeneration.V1 ? AirflowApiVersion.V1 : AirflowApiVersion.V2,
+            settings: new() { ["Airflow:BaseUrl"] = dropping.Url });
+
+        var e = await ThrowsDuring<AirflowUnavailableException>(harness.Client.GetDagAsync("wf_1"), harness);
+
+        var attempts = harness.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AirflowOptions>>().Value.MaxRetries + 1;
+        Assert.That(dropping.Connections, Is.EqualTo(attempts), "one connection per attempt (on 3.x the sign-in, which fails first), no burst per retry");
+        Assert.That(AirflowProblems.ToProblemDetails(e).Title, Is.EqualTo("Airflow is not reachable"));
+    }
+
+    /// <summary>A server that accepts each connection, reads the request and drops the connection without an answer.</summary>
+    private sealed class DroppingServer : IDisposable
+    {
+        private readonly System.Net.Sockets.TcpListener _listener = new(System.Net.IPAddress.Loopback, 0);
+        private readonly CancellationTokenSource _stop = new();
+        private int _connections;
+
+        public DroppingServer()
+        {
+            _listener.Start();
+            _ = AcceptAsync();
+        }
+
+        public string Url => "http://127.0.0.1:" + ((System.Net.IPEndPoint)_listener.LocalEndpoint).Port;
+
+        public int Connections => Volatile.Read(ref _connections);
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _listener.Stop();
+            _stop.Dispose();
+        }
+
+        private async Task AcceptAsync()
+        {
+            try
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    using var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                    Interlocked.Increment(ref _connections);
+                    var buffer = new byte[8192];
+                    _ = await client.GetStream().ReadAsync(buffer, _stop.Token);
+                    client.Client.LingerState = new System.Net.Sockets.LingerOption(true, 0); // a reset, as a crashed proxy sends
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or System.Net.Sockets.SocketException)
+            {
+                // Stopped.
+            }
+        }
+    }
+
+    [Test]
     public async Task A_token_refused_even_after_signing_in_again_is_named_as_such_without_a_loop()
     {
         H.Airflow.AddDag("wf_1");

@@ -510,8 +510,13 @@ public sealed class FakeAirflow : IDisposable
         var dryRun = (bool?)body["dry_run"] ?? true;
         var taskIds = body["task_ids"]!.AsArray().Select(t => (string)t!).ToList();
         var tasks = TasksOf(run);
+        // As Airflow does: the named tasks, with include_downstream (default false) every task after them (these DAGs are
+        // chains), and with only_failed (default true) only those that failed.
         var first = tasks.FindIndex(t => taskIds.Contains(t.TaskId));
-        var cleared = tasks.Skip(Math.Max(first, 0)).Where(t => t.State is "failed" or "upstream_failed").ToList();
+        var downstream = (bool?)body["include_downstream"] ?? false;
+        var onlyFailed = (bool?)body["only_failed"] ?? true;
+        var cleared = tasks.Where((t, i) => taskIds.Contains(t.TaskId) || (downstream && first >= 0 && i > first))
+            .Where(t => !onlyFailed || t.State is "failed" or "upstream_failed").ToList();
         if (!dryRun)
         {
             foreach (var task in cleared)

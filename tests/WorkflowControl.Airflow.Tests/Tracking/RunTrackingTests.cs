@@ -102,6 +102,35 @@ public class RunTrackingTests(AirflowGeneration generation) : AirflowTestBase(ge
     }
 
     [Test]
+    public async Task The_tracker_carries_on_by_itself_after_Airflow_restarts_with_another_signing_key()
+    {
+        H.Airflow.AddDag("wf_1");
+        H.Airflow.AddRun("wf_1", "r1", "running", "manual");
+        _store.Add("wf_1", "r1", "running");
+        using var tracker = new RunTracker(_engine, new SoleLease(), Options.Create(new RunTrackingOptions()), H.Time, NullLogger<RunTracker>.Instance);
+        var firstCycle = WaitForCycleAsync(tracker);
+        await tracker.StartAsync(CancellationToken.None);
+        await H.Drive(firstCycle, TimeSpan.FromSeconds(1));
+
+        // 3.x now answers 403 "Invalid JWT token" to the token the tracker holds (2.10 has no tokens: nothing changes).
+        var changed = _store.Changed.Task;
+        H.Airflow.RestartWithNewSigningKey();
+        H.Airflow.SetRunState("wf_1", "r1", "success");
+        await H.Drive(changed, TimeSpan.FromSeconds(1));
+        await tracker.StopAsync(CancellationToken.None);
+
+        Assert.That(_store.StateOf("wf_1", "r1"), Is.EqualTo("success"), "the change arrived without restarting anything");
+        Assert.That(tracker.LastFailure, Is.Null, "no cycle failed: the token was renewed inside the request");
+    }
+
+    private static Task WaitForCycleAsync(RunTracker tracker)
+    {
+        var cycle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        tracker.CycleCompleted += (_, _) => cycle.TrySetResult();
+        return cycle.Task;
+    }
+
+    [Test]
     public async Task A_run_deleted_in_Airflow_is_reported_once_as_deleted()
     {
         H.Airflow.AddDag("wf_1");
@@ -167,7 +196,7 @@ public class RunTrackingTests(AirflowGeneration generation) : AirflowTestBase(ge
         _store.Add("wf_1", "wfc_pending_1", TrackedRunStates.Pending, new JsonObject { ["region"] = "eu" });
         H.Airflow.Down = true;
         var outageStart = H.Time.GetUtcNow();
-        using var tracker = new RunTracker(_engine, Options.Create(new RunTrackingOptions()), H.Time, NullLogger<RunTracker>.Instance);
+        using var tracker = new RunTracker(_engine, new SoleLease(), Options.Create(new RunTrackingOptions()), H.Time, NullLogger<RunTracker>.Instance);
         await tracker.StartAsync(CancellationToken.None);
 
         while (H.Time.GetUtcNow() - outageStart < TimeSpan.FromMinutes(2))
@@ -185,6 +214,36 @@ public class RunTrackingTests(AirflowGeneration generation) : AirflowTestBase(ge
         Assert.That(H.Airflow.Runs[0].Conf["region"]!.GetValue<string>(), Is.EqualTo("eu"));
         Assert.That(_store.Notified.Count(c => c.Kind == RunChangeKind.Triggered), Is.EqualTo(1));
         Assert.That(_store.StateOf("wf_1", "wfc_pending_1"), Is.EqualTo("queued"));
+    }
+
+    [Test]
+    public async Task A_tracker_standing_by_asks_Airflow_nothing_and_polls_within_one_interval_of_getting_the_lease()
+    {
+        H.Airflow.AddDag("wf_1");
+        H.Airflow.AddRun("wf_1", "run_1", "success", "manual");
+        _store.Add("wf_1", "run_1", "running");
+        await H.Client.GetServerInfoAsync();
+        H.Airflow.ResetCounts();
+        var options = new RunTrackingOptions();
+        var lease = new SwitchedLease();
+        using var tracker = new RunTracker(_engine, lease, Options.Create(options), H.Time, NullLogger<RunTracker>.Instance);
+        var standbys = 0;
+        tracker.StoodBy += (_, _) => Interlocked.Increment(ref standbys);
+        await tracker.StartAsync(CancellationToken.None);
+
+        await H.Drive(Task.Delay(options.PollInterval * 5, H.Time), TimeSpan.FromMilliseconds(500));
+        var requestsWhileStandingBy = H.Airflow.AllRequests.Count;
+        var stoodBy = tracker.StandingBy;
+        lease.Held = true;
+        var tookOver = await H.Drive(_store.Changed.Task, TimeSpan.FromMilliseconds(500));
+        await tracker.StopAsync(CancellationToken.None);
+
+        Assert.That(requestsWhileStandingBy, Is.Zero, "another process polls: this one leaves Airflow alone");
+        Assert.That(stoodBy, Is.True);
+        Assert.That(standbys, Is.GreaterThanOrEqualTo(5), "it asked for the lease every interval");
+        Assert.That(tookOver, Is.LessThanOrEqualTo(options.PollInterval), "within one poll interval of the lease being free");
+        Assert.That(_store.StateOf("wf_1", "run_1"), Is.EqualTo("success"), "what happened meanwhile is caught up from the store");
+        Assert.That(tracker.StandingBy, Is.False);
     }
 
     [Test]
@@ -216,5 +275,13 @@ public class RunTrackingTests(AirflowGeneration generation) : AirflowTestBase(ge
 
         Assert.That(provider.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<RunTracker>().Count(), Is.EqualTo(1));
         Assert.That(provider.GetRequiredService<IRunTrackerSignal>(), Is.SameAs(provider.GetRequiredService<RunTracker>()));
+    }
+
+    /// <summary>A lease the test hands over: held elsewhere until <see cref="Held"/> is set.</summary>
+    private sealed class SwitchedLease : IPollingLease
+    {
+        public volatile bool Held;
+
+        public Task<bool> HoldAsync(CancellationToken ct) => Task.FromResult(Held);
     }
 }

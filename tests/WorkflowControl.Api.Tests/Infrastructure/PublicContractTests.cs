@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using WorkflowControl.Testing;
 
@@ -20,6 +23,21 @@ public sealed class PublicContractTests
         Assert.That(File.Exists(path), Is.True, "docs/openapi.json is missing: run the tests once with UPDATE_OPENAPI=1");
         Assert.That(JsonNode.DeepEquals(served, JsonNode.Parse(await File.ReadAllTextAsync(path))), Is.True,
             "The API's OpenAPI document changed. If that is intended, run `UPDATE_OPENAPI=1 make test-dotnet` and commit docs/openapi.json.");
+    }
+
+    [Test]
+    public async Task A_number_is_a_JSON_number_as_the_document_says_not_a_string()
+    {
+        var user = await TestUser.SignUpAsync();
+
+        var asString = await user.Client.PostAsJsonAsync("/tokens", new { name = "ci", maxRole = "view", expiresInDays = "30" });
+        var asNumber = await user.Client.PostAsJsonAsync("/tokens", new { name = "ci", maxRole = "view", expiresInDays = 30 });
+        var document = JsonNode.Parse(await ApiFixture.Factory.CreateClient().GetStringAsync("/openapi/v1.json"))!;
+
+        Assert.That(asString.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), await asString.Content.ReadAsStringAsync());
+        Assert.That((await asString.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetInt32(), Is.EqualTo(400), "a ProblemDetails answer");
+        Assert.That(asNumber.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That(document["components"]!["schemas"]!["CreateTokenRequest"]!["properties"]!["expiresInDays"]!["type"]!.GetValue<string>(), Is.EqualTo("integer"));
     }
 
     [Test]

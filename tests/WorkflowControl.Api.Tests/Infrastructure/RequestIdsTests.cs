@@ -47,7 +47,7 @@ public sealed class RequestIdsTests
         var user = await TestUser.SignUpAsync(api);
         var id = await user.CreateWorkflowIdAsync();
 
-        var answer = await user.Client.GetAsync($"/workflows/{id}/runs");
+        var answer = await user.Client.GetAsync($"/workflows/{id}/runs/wfc_not_stored"); // a run only Airflow could know
         var requestId = (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("requestId").GetString();
 
         Assert.That(answer.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "Airflow is down");
@@ -73,7 +73,7 @@ public sealed class RequestIdsTests
             {
                 var user = await TestUser.SignUpAsync(api);
                 var id = await user.CreateWorkflowIdAsync();
-                var answer = await user.Client.GetAsync($"/workflows/{id}/runs");
+                var answer = await user.Client.GetAsync($"/workflows/{id}/runs/wfc_not_stored"); // a run only Airflow could know
                 requestId = (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("requestId").GetString();
             }
 

@@ -33,6 +33,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "orders.csv"},
     )
@@ -43,6 +44,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["read_orders"],
         config={"path": "orders.parquet", "format": "parquet"},
     )

@@ -40,6 +40,7 @@ with DAG(
         step_type="extract.database",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={
             "connection_secret": "sales_db",
@@ -56,6 +57,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_orders"],
         config={
             "conditions": [
@@ -73,6 +75,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["big_orders"],
         config={
             "trim": True,
@@ -93,6 +96,7 @@ with DAG(
         step_type="load.postgres",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_orders"],
         config={
             "connection_secret": "warehouse",

@@ -33,6 +33,7 @@ with DAG(
         step_type="extract.rest",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={
             "url": "https://api.example.com/v1/prices",
@@ -56,6 +57,7 @@ with DAG(
         step_type="extract.web",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={
             "url": "https://www.example.com/prices",
@@ -76,6 +78,7 @@ with DAG(
         step_type="extract.ftp",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={
             "protocol": "sftp",
@@ -96,6 +99,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["prices_api"],
         config={"path": "prices/api.csv", "format": "csv", "overwrite": True},
     )
@@ -106,6 +110,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["prices_web"],
         config={"path": "prices/web.jsonl", "format": "jsonl"},
     )
@@ -116,6 +121,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["prices_ftp"],
         config={"path": "prices/ftp.xlsx", "format": "excel"},
     )

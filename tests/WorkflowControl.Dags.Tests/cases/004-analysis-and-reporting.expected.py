@@ -35,6 +35,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={
             "source": "customers.csv",
@@ -50,6 +51,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "https://data.example.com/orders.csv", "null_values": ["", "NA"]},
     )
@@ -60,6 +62,7 @@ with DAG(
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["customers", "orders"],
         config={
             "how": "left",
@@ -75,6 +78,7 @@ with DAG(
         step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["joined"],
         config={
             "mode": "pivot",
@@ -92,6 +96,7 @@ with DAG(
         step_type="analyze.describe",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["joined"],
         config={"columns": ["amount"], "group_by": ["segment"]},
     )
@@ -102,6 +107,7 @@ with DAG(
         step_type="analyze.chart",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["joined"],
         config={
             "kind": "bar",
@@ -121,6 +127,7 @@ with DAG(
         step_type="analyze.ml",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["joined"],
         config={
             "target": "churned",
@@ -138,6 +145,7 @@ with DAG(
         step_type="analyze.report",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["stats", "chart", "churn_model", "monthly"],
         config={
             "title": "Weekly churn report",
@@ -153,6 +161,7 @@ with DAG(
         step_type="utility.notify",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["report"],
         config={
             "channel": "email",

@@ -33,6 +33,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "site_a.csv"},
     )
@@ -43,6 +44,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "site_b.csv"},
     )
@@ -53,6 +55,7 @@ with DAG(
         step_type="utility.cohort",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["site_a"],
         config={
             "cohorts": [
@@ -85,6 +88,7 @@ with DAG(
         step_type="transform.harmonize",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["cohorts_a", "site_b"],
         config={
             "target_columns": [
@@ -128,6 +132,7 @@ with DAG(
         step_type="load.batch",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["harmonized"],
         config={
             "connection_secret": "research_db",
@@ -144,6 +149,7 @@ with DAG(
         step_type="load.incremental",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["harmonized"],
         config={
             "connection_secret": "research_db",

@@ -33,6 +33,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r00/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -43,6 +44,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r00"],
         config={"trim": True, "deduplicate": True},
     )
@@ -53,6 +55,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r00"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -66,6 +69,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r00"],
         config={"path": "out/r00.parquet", "format": "parquet"},
     )
@@ -76,6 +80,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r01/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -86,6 +91,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r01"],
         config={"trim": True, "deduplicate": True},
     )
@@ -96,6 +102,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r01"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -109,6 +116,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r01"],
         config={"path": "out/r01.parquet", "format": "parquet"},
     )
@@ -119,6 +127,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r02/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -129,6 +138,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r02"],
         config={"trim": True, "deduplicate": True},
     )
@@ -139,6 +149,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r02"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -152,6 +163,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r02"],
         config={"path": "out/r02.parquet", "format": "parquet"},
     )
@@ -162,6 +174,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r03/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -172,6 +185,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r03"],
         config={"trim": True, "deduplicate": True},
     )
@@ -182,6 +196,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r03"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -195,6 +210,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r03"],
         config={"path": "out/r03.parquet", "format": "parquet"},
     )
@@ -205,6 +221,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r04/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -215,6 +232,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r04"],
         config={"trim": True, "deduplicate": True},
     )
@@ -225,6 +243,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r04"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -238,6 +257,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r04"],
         config={"path": "out/r04.parquet", "format": "parquet"},
     )
@@ -248,6 +268,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r05/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -258,6 +279,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r05"],
         config={"trim": True, "deduplicate": True},
     )
@@ -268,6 +290,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r05"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -281,6 +304,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r05"],
         config={"path": "out/r05.parquet", "format": "parquet"},
     )
@@ -291,6 +315,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r06/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -301,6 +326,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r06"],
         config={"trim": True, "deduplicate": True},
     )
@@ -311,6 +337,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r06"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -324,6 +351,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r06"],
         config={"path": "out/r06.parquet", "format": "parquet"},
     )
@@ -334,6 +362,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r07/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -344,6 +373,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r07"],
         config={"trim": True, "deduplicate": True},
     )
@@ -354,6 +384,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r07"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -367,6 +398,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r07"],
         config={"path": "out/r07.parquet", "format": "parquet"},
     )
@@ -377,6 +409,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r08/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -387,6 +420,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r08"],
         config={"trim": True, "deduplicate": True},
     )
@@ -397,6 +431,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r08"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -410,6 +445,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r08"],
         config={"path": "out/r08.parquet", "format": "parquet"},
     )
@@ -420,6 +456,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r09/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -430,6 +467,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r09"],
         config={"trim": True, "deduplicate": True},
     )
@@ -440,6 +478,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r09"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -453,6 +492,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r09"],
         config={"path": "out/r09.parquet", "format": "parquet"},
     )
@@ -463,6 +503,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r10/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -473,6 +514,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r10"],
         config={"trim": True, "deduplicate": True},
     )
@@ -483,6 +525,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r10"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -496,6 +539,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r10"],
         config={"path": "out/r10.parquet", "format": "parquet"},
     )
@@ -506,6 +550,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r11/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -516,6 +561,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r11"],
         config={"trim": True, "deduplicate": True},
     )
@@ -526,6 +572,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r11"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -539,6 +586,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r11"],
         config={"path": "out/r11.parquet", "format": "parquet"},
     )
@@ -549,6 +597,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r12/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -559,6 +608,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r12"],
         config={"trim": True, "deduplicate": True},
     )
@@ -569,6 +619,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r12"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -582,6 +633,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r12"],
         config={"path": "out/r12.parquet", "format": "parquet"},
     )
@@ -592,6 +644,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r13/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -602,6 +655,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r13"],
         config={"trim": True, "deduplicate": True},
     )
@@ -612,6 +666,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r13"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -625,6 +680,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r13"],
         config={"path": "out/r13.parquet", "format": "parquet"},
     )
@@ -635,6 +691,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r14/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -645,6 +702,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r14"],
         config={"trim": True, "deduplicate": True},
     )
@@ -655,6 +713,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r14"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -668,6 +727,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r14"],
         config={"path": "out/r14.parquet", "format": "parquet"},
     )
@@ -678,6 +738,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r15/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -688,6 +749,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r15"],
         config={"trim": True, "deduplicate": True},
     )
@@ -698,6 +760,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r15"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -711,6 +774,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r15"],
         config={"path": "out/r15.parquet", "format": "parquet"},
     )
@@ -721,6 +785,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r16/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -731,6 +796,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r16"],
         config={"trim": True, "deduplicate": True},
     )
@@ -741,6 +807,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r16"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -754,6 +821,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r16"],
         config={"path": "out/r16.parquet", "format": "parquet"},
     )
@@ -764,6 +832,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r17/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -774,6 +843,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r17"],
         config={"trim": True, "deduplicate": True},
     )
@@ -784,6 +854,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r17"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -797,6 +868,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r17"],
         config={"path": "out/r17.parquet", "format": "parquet"},
     )
@@ -807,6 +879,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r18/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -817,6 +890,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r18"],
         config={"trim": True, "deduplicate": True},
     )
@@ -827,6 +901,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r18"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -840,6 +915,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r18"],
         config={"path": "out/r18.parquet", "format": "parquet"},
     )
@@ -850,6 +926,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r19/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -860,6 +937,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r19"],
         config={"trim": True, "deduplicate": True},
     )
@@ -870,6 +948,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r19"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -883,6 +962,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r19"],
         config={"path": "out/r19.parquet", "format": "parquet"},
     )
@@ -893,6 +973,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r20/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -903,6 +984,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r20"],
         config={"trim": True, "deduplicate": True},
     )
@@ -913,6 +995,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r20"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -926,6 +1009,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r20"],
         config={"path": "out/r20.parquet", "format": "parquet"},
     )
@@ -936,6 +1020,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r21/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -946,6 +1031,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r21"],
         config={"trim": True, "deduplicate": True},
     )
@@ -956,6 +1042,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r21"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -969,6 +1056,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r21"],
         config={"path": "out/r21.parquet", "format": "parquet"},
     )
@@ -979,6 +1067,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r22/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -989,6 +1078,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r22"],
         config={"trim": True, "deduplicate": True},
     )
@@ -999,6 +1089,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r22"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -1012,6 +1103,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r22"],
         config={"path": "out/r22.parquet", "format": "parquet"},
     )
@@ -1022,6 +1114,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r23/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -1032,6 +1125,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r23"],
         config={"trim": True, "deduplicate": True},
     )
@@ -1042,6 +1136,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r23"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -1055,6 +1150,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r23"],
         config={"path": "out/r23.parquet", "format": "parquet"},
     )
@@ -1065,6 +1161,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r24/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -1075,6 +1172,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r24"],
         config={"trim": True, "deduplicate": True},
     )
@@ -1085,6 +1183,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r24"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -1098,6 +1197,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r24"],
         config={"path": "out/r24.parquet", "format": "parquet"},
     )
@@ -1108,6 +1208,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r25/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -1118,6 +1219,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r25"],
         config={"trim": True, "deduplicate": True},
     )
@@ -1128,6 +1230,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r25"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -1141,6 +1244,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r25"],
         config={"path": "out/r25.parquet", "format": "parquet"},
     )
@@ -1151,6 +1255,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r26/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -1161,6 +1266,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r26"],
         config={"trim": True, "deduplicate": True},
     )
@@ -1171,6 +1277,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r26"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -1184,6 +1291,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r26"],
         config={"path": "out/r26.parquet", "format": "parquet"},
     )
@@ -1194,6 +1302,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r27/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -1204,6 +1313,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r27"],
         config={"trim": True, "deduplicate": True},
     )
@@ -1214,6 +1324,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r27"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -1227,6 +1338,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r27"],
         config={"path": "out/r27.parquet", "format": "parquet"},
     )
@@ -1237,6 +1349,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r28/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -1247,6 +1360,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r28"],
         config={"trim": True, "deduplicate": True},
     )
@@ -1257,6 +1371,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r28"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -1270,6 +1385,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r28"],
         config={"path": "out/r28.parquet", "format": "parquet"},
     )
@@ -1280,6 +1396,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r29/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -1290,6 +1407,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r29"],
         config={"trim": True, "deduplicate": True},
     )
@@ -1300,6 +1418,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r29"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -1313,6 +1432,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r29"],
         config={"path": "out/r29.parquet", "format": "parquet"},
     )
@@ -1323,6 +1443,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r30/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -1333,6 +1454,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r30"],
         config={"trim": True, "deduplicate": True},
     )
@@ -1343,6 +1465,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r30"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -1356,6 +1479,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r30"],
         config={"path": "out/r30.parquet", "format": "parquet"},
     )
@@ -1366,6 +1490,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r31/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -1376,6 +1501,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r31"],
         config={"trim": True, "deduplicate": True},
     )
@@ -1386,6 +1512,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r31"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -1399,6 +1526,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r31"],
         config={"path": "out/r31.parquet", "format": "parquet"},
     )
@@ -1409,6 +1537,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r32/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -1419,6 +1548,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r32"],
         config={"trim": True, "deduplicate": True},
     )
@@ -1429,6 +1559,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r32"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -1442,6 +1573,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r32"],
         config={"path": "out/r32.parquet", "format": "parquet"},
     )
@@ -1452,6 +1584,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r33/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -1462,6 +1595,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r33"],
         config={"trim": True, "deduplicate": True},
     )
@@ -1472,6 +1606,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r33"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -1485,6 +1620,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r33"],
         config={"path": "out/r33.parquet", "format": "parquet"},
     )
@@ -1495,6 +1631,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r34/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -1505,6 +1642,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r34"],
         config={"trim": True, "deduplicate": True},
     )
@@ -1515,6 +1653,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r34"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -1528,6 +1667,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r34"],
         config={"path": "out/r34.parquet", "format": "parquet"},
     )
@@ -1538,6 +1678,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r35/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -1548,6 +1689,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r35"],
         config={"trim": True, "deduplicate": True},
     )
@@ -1558,6 +1700,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r35"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -1571,6 +1714,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r35"],
         config={"path": "out/r35.parquet", "format": "parquet"},
     )
@@ -1581,6 +1725,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r36/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -1591,6 +1736,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r36"],
         config={"trim": True, "deduplicate": True},
     )
@@ -1601,6 +1747,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r36"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -1614,6 +1761,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r36"],
         config={"path": "out/r36.parquet", "format": "parquet"},
     )
@@ -1624,6 +1772,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r37/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -1634,6 +1783,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r37"],
         config={"trim": True, "deduplicate": True},
     )
@@ -1644,6 +1794,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r37"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -1657,6 +1808,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r37"],
         config={"path": "out/r37.parquet", "format": "parquet"},
     )
@@ -1667,6 +1819,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r38/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -1677,6 +1830,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r38"],
         config={"trim": True, "deduplicate": True},
     )
@@ -1687,6 +1841,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r38"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -1700,6 +1855,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r38"],
         config={"path": "out/r38.parquet", "format": "parquet"},
     )
@@ -1710,6 +1866,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "sales/r39/{{ ds }}.csv", "delimiter": ";"},
     )
@@ -1720,6 +1877,7 @@ with DAG(
         step_type="transform.clean",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["extract_r39"],
         config={"trim": True, "deduplicate": True},
     )
@@ -1730,6 +1888,7 @@ with DAG(
         step_type="transform.filter",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["clean_r39"],
         config={
             "conditions": [{"column": "amount", "operator": "gt", "value": 0}],
@@ -1743,6 +1902,7 @@ with DAG(
         step_type="load.file",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r39"],
         config={"path": "out/r39.parquet", "format": "parquet"},
     )
@@ -1753,6 +1913,7 @@ with DAG(
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r00", "filter_r01"],
         config={"how": "outer", "left_keys": ["sku", "month"]},
     )
@@ -1763,6 +1924,7 @@ with DAG(
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r02", "filter_r03"],
         config={"how": "outer", "left_keys": ["sku", "month"]},
     )
@@ -1773,6 +1935,7 @@ with DAG(
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r04", "filter_r05"],
         config={"how": "outer", "left_keys": ["sku", "month"]},
     )
@@ -1783,6 +1946,7 @@ with DAG(
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r06", "filter_r07"],
         config={"how": "outer", "left_keys": ["sku", "month"]},
     )
@@ -1793,6 +1957,7 @@ with DAG(
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r08", "filter_r09"],
         config={"how": "outer", "left_keys": ["sku", "month"]},
     )
@@ -1803,6 +1968,7 @@ with DAG(
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r10", "filter_r11"],
         config={"how": "outer", "left_keys": ["sku", "month"]},
     )
@@ -1813,6 +1979,7 @@ with DAG(
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r12", "filter_r13"],
         config={"how": "outer", "left_keys": ["sku", "month"]},
     )
@@ -1823,6 +1990,7 @@ with DAG(
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r14", "filter_r15"],
         config={"how": "outer", "left_keys": ["sku", "month"]},
     )
@@ -1833,6 +2001,7 @@ with DAG(
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r16", "filter_r17"],
         config={"how": "outer", "left_keys": ["sku", "month"]},
     )
@@ -1843,6 +2012,7 @@ with DAG(
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r18", "filter_r19"],
         config={"how": "outer", "left_keys": ["sku", "month"]},
     )
@@ -1853,6 +2023,7 @@ with DAG(
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r20", "filter_r21"],
         config={"how": "outer", "left_keys": ["sku", "month"]},
     )
@@ -1863,6 +2034,7 @@ with DAG(
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r22", "filter_r23"],
         config={"how": "outer", "left_keys": ["sku", "month"]},
     )
@@ -1873,6 +2045,7 @@ with DAG(
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r24", "filter_r25"],
         config={"how": "outer", "left_keys": ["sku", "month"]},
     )
@@ -1883,6 +2056,7 @@ with DAG(
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r26", "filter_r27"],
         config={"how": "outer", "left_keys": ["sku", "month"]},
     )
@@ -1893,6 +2067,7 @@ with DAG(
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r28", "filter_r29"],
         config={"how": "outer", "left_keys": ["sku", "month"]},
     )
@@ -1903,6 +2078,7 @@ with DAG(
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r30", "filter_r31"],
         config={"how": "outer", "left_keys": ["sku", "month"]},
     )
@@ -1913,6 +2089,7 @@ with DAG(
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r32", "filter_r33"],
         config={"how": "outer", "left_keys": ["sku", "month"]},
     )
@@ -1923,6 +2100,7 @@ with DAG(
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r34", "filter_r35"],
         config={"how": "outer", "left_keys": ["sku", "month"]},
     )
@@ -1933,6 +2111,7 @@ with DAG(
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r36", "filter_r37"],
         config={"how": "outer", "left_keys": ["sku", "month"]},
     )
@@ -1943,6 +2122,7 @@ with DAG(
         step_type="transform.join",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["filter_r38", "filter_r39"],
         config={"how": "outer", "left_keys": ["sku", "month"]},
     )
@@ -1953,6 +2133,7 @@ with DAG(
         step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["join_00"],
         config={
             "mode": "unpivot",
@@ -1969,6 +2150,7 @@ with DAG(
         step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["join_02"],
         config={
             "mode": "unpivot",
@@ -1985,6 +2167,7 @@ with DAG(
         step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["join_04"],
         config={
             "mode": "unpivot",
@@ -2001,6 +2184,7 @@ with DAG(
         step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["join_06"],
         config={
             "mode": "unpivot",
@@ -2017,6 +2201,7 @@ with DAG(
         step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["join_08"],
         config={
             "mode": "unpivot",
@@ -2033,6 +2218,7 @@ with DAG(
         step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["join_10"],
         config={
             "mode": "unpivot",
@@ -2049,6 +2235,7 @@ with DAG(
         step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["join_12"],
         config={
             "mode": "unpivot",
@@ -2065,6 +2252,7 @@ with DAG(
         step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["join_14"],
         config={
             "mode": "unpivot",
@@ -2081,6 +2269,7 @@ with DAG(
         step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["join_16"],
         config={
             "mode": "unpivot",
@@ -2097,6 +2286,7 @@ with DAG(
         step_type="transform.pivot",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["join_18"],
         config={
             "mode": "unpivot",
@@ -2113,6 +2303,7 @@ with DAG(
         step_type="analyze.describe",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["pivot_00"],
         config={"columns": ["amount"]},
     )
@@ -2123,6 +2314,7 @@ with DAG(
         step_type="analyze.describe",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["pivot_02"],
         config={"columns": ["amount"]},
     )
@@ -2133,6 +2325,7 @@ with DAG(
         step_type="analyze.describe",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["pivot_04"],
         config={"columns": ["amount"]},
     )
@@ -2143,6 +2336,7 @@ with DAG(
         step_type="analyze.describe",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["pivot_06"],
         config={"columns": ["amount"]},
     )
@@ -2153,6 +2347,7 @@ with DAG(
         step_type="analyze.describe",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["pivot_08"],
         config={"columns": ["amount"]},
     )
@@ -2163,6 +2358,7 @@ with DAG(
         step_type="analyze.chart",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["pivot_00"],
         config={"kind": "line", "x": "month", "y": ["amount"]},
     )
@@ -2173,6 +2369,7 @@ with DAG(
         step_type="analyze.chart",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["pivot_01"],
         config={"kind": "line", "x": "month", "y": ["amount"]},
     )
@@ -2183,6 +2380,7 @@ with DAG(
         step_type="analyze.report",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[
             "describe_0",
             "describe_1",
@@ -2201,6 +2399,7 @@ with DAG(
         step_type="utility.notify",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["report"],
         config={
             "channel": "webhook",
@@ -2215,6 +2414,7 @@ with DAG(
         step_type="load.postgres",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["pivot_09"],
         config={"connection_secret": "warehouse", "table": "pivots", "mode": "replace"},
     )

@@ -35,6 +35,7 @@ with DAG(
         doc_md="**Fused steps**: these steps run one after another in this task, handing their data over in memory.\n\n#### 1. `customers`\n\n**Read a CSV file** `extract.csv`\n\nReads a CSV file from your data folder or a web address into a table.\n\nSettings:\n\n- `source`: `customers.csv`\n- `delimiter`: `;`\n- `encoding`: `utf-8-sig`\n- `types`: `{\"customer_id\":\"integer\",\"signup\":\"date\"}`\n\n#### 2. `joined`\n\n**Join two tables** `transform.join`\n\nCombines rows of two tables on one or more key columns.\n\nSettings:\n\n- `how`: `left`\n- `left_keys`: `[\"customer_id\"]`\n- `right_keys`: `[\"customer_id\"]`\n- `right_suffix`: `_order`\n\n#### 3. `monthly`\n\n**Pivot or unpivot** `transform.pivot`\n\nTurns row values into columns with an aggregation (pivot), or columns into rows (unpivot).\n\nSettings:\n\n- `mode`: `pivot`\n- `index`: `[\"customer_id\"]`\n- `columns`: `month`\n- `values`: `[\"amount\"]`\n- `aggregation`: `sum`\n- `fill_value`: `0`\n\n#### 4. `stats`\n\n**Describe data** `analyze.describe`\n\nCounts, missing values, means, quantiles and most frequent values per column, optionally per group.\n\nSettings:\n\n- `columns`: `[\"amount\"]`\n- `group_by`: `[\"segment\"]`\n\n#### 5. `chart`\n\n**Draw a chart** `analyze.chart`\n\nDraws a bar, line, scatter, histogram or box chart to PNG and/or SVG.\n\nSettings:\n\n- `kind`: `bar`\n- `x`: `segment`\n- `y`: `[\"amount\"]`\n- `aggregation`: `sum`\n- `title`: `Revenue by segment`\n- `format`: `svg`\n- `width`: `8`\n- `height`: `4.5`\n",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         steps=[
             {
                 "id": "customers",
@@ -107,6 +108,7 @@ with DAG(
         step_type="extract.csv",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=[],
         config={"source": "https://data.example.com/orders.csv", "null_values": ["", "NA"]},
     )
@@ -117,6 +119,7 @@ with DAG(
         step_type="analyze.ml",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["joined"],
         config={
             "target": "churned",
@@ -135,6 +138,7 @@ with DAG(
         step_type="analyze.report",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["stats", "chart", "churn_model", "monthly"],
         config={
             "title": "Weekly churn report",
@@ -155,6 +159,7 @@ with DAG(
         step_type="utility.notify",
         workflow_id="6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
         owner_id="0a2b4c6d-8e0f-4a1b-9c2d-3e4f5a6b7c8d",
+        workflow_version=3,
         inputs=["report"],
         config={
             "channel": "email",

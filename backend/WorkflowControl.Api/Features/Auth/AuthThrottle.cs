@@ -72,12 +72,10 @@ public sealed class AuthThrottle : IDisposable
 
     public FailureBackoff AddressFailures { get; }
 
-    public static string AddressOf(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-
     public static string AccountOf(string? email) => (email ?? "").Trim().ToLowerInvariant();
 
     public RateLimitPartition<string> AddressPartition(HttpContext http) =>
-        RateLimitPartition.Get(AddressOf(http), _ => new TimeWindowLimiter(_time, _options.AddressLimit, _options.AddressWindow));
+        RateLimitPartition.Get(ApiRateLimits.AddressOf(http), _ => new TimeWindowLimiter(_time, _options.AddressLimit, _options.AddressWindow));
 
     /// <summary>null when the account may try now, otherwise how long until it may.</summary>
     public TimeSpan? AccountRetryAfter(string account)
@@ -95,7 +93,7 @@ public sealed class AuthThrottle : IDisposable
     {
         var now = _time.GetUtcNow();
         var until = now + retryAfter;
-        var key = $"{scope}|{(scope == "account" ? account : AddressOf(http))}";
+        var key = $"{scope}|{(scope == "account" ? account : ApiRateLimits.AddressOf(http))}";
         if (_audited.TryGetValue(key, out var auditedUntil) && auditedUntil >= now)
         {
             return;
@@ -116,7 +114,7 @@ public sealed class AuthThrottle : IDisposable
         var database = http.RequestServices.GetRequiredService<NpgsqlDataSource>();
         await using var connection = await database.OpenConnectionAsync(http.RequestAborted);
         await AuditLog.WriteAsync(connection, null, new ClaimsPrincipal(), "auth.throttled", null,
-            new { scope, path = http.Request.Path.Value, address = AddressOf(http), account, retryAfterSeconds = (int)Math.Ceiling(retryAfter.TotalSeconds) }, now);
+            new { scope, path = http.Request.Path.Value, address = ApiRateLimits.AddressOf(http), account, retryAfterSeconds = (int)Math.Ceiling(retryAfter.TotalSeconds) }, now);
     }
 
     public void Dispose() => _accounts.Dispose();
@@ -146,7 +144,7 @@ public sealed class AccountThrottleFilter(AuthThrottle throttle) : IEndpointFilt
         var http = context.HttpContext;
         var email = context.Arguments.Select(a => a switch { SignInRequest r => r.Email, SignUpRequest r => r.Email, _ => null }).FirstOrDefault(e => e is not null);
         var account = AuthThrottle.AccountOf(email);
-        var address = AuthThrottle.AddressOf(http);
+        var address = ApiRateLimits.AddressOf(http);
 
         var (scope, retryAfter) = throttle.AccountFailures.RetryAfter(account) is { } accountLock ? ("account", accountLock)
             : throttle.AddressFailures.RetryAfter(address) is { } addressLock ? ("address", addressLock)

@@ -7,7 +7,10 @@ namespace WorkflowControl.Api.Features.Catalog;
 /// <summary>The task catalog and the workflow document schema, for the editor's palette and forms and for CI tooling.</summary>
 public static class CatalogEndpoints
 {
-    public static IEndpointRouteBuilder MapCatalogEndpoints(this IEndpointRouteBuilder app)
+    public static IServiceCollection AddCatalog(this IServiceCollection services) =>
+        services.AddSingleton<ITaskCatalog>(EmbeddedTaskCatalog.Instance);
+
+    public static IEndpointRouteBuilder MapCatalog(this IEndpointRouteBuilder app)
     {
         app.MapGet("/task-types", TaskTypes).WithName("ListTaskTypes").WithTags("Catalog");
         app.MapGet("/schemas/workflow.v1.json", Schema).AllowAnonymous().WithName("WorkflowSchema").WithTags("Catalog");

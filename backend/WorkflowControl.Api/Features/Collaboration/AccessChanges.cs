@@ -1,8 +1,8 @@
 using Dapper;
 using Microsoft.AspNetCore.SignalR;
 using Npgsql;
-using WorkflowControl.Api.Features.Workflows;
 using WorkflowControl.Api.Infrastructure.Auth;
+using WorkflowControl.Api.Infrastructure.Realtime;
 using WorkflowControl.Core.Permissions;
 
 namespace WorkflowControl.Api.Features.Collaboration;
@@ -67,7 +67,7 @@ public sealed class AccessChanges(IHubContext<WorkflowHub> hub, CollaborationSto
         var released = new List<(Guid, string)>();
         foreach (var connectionId in connections)
         {
-            await hub.Groups.RemoveFromGroupAsync(connectionId, WorkflowHub.Group(workflowId));
+            await hub.Groups.RemoveFromGroupAsync(connectionId, WorkflowGroups.Of(workflowId));
             released.AddRange(await store.LeaveAsync(connectionId, workflowId));
         }
 

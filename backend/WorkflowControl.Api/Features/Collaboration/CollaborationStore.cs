@@ -1,10 +1,12 @@
 using Dapper;
 using Npgsql;
+using WorkflowControl.Api.Infrastructure.Realtime;
 
 namespace WorkflowControl.Api.Features.Collaboration;
 
 /// <summary>Presence and edit locks in PostgreSQL, so every API instance sees the same ones.</summary>
 public sealed class CollaborationStore(NpgsqlDataSource database, LiveConnections live, Microsoft.Extensions.Options.IOptions<CollaborationOptions> options, TimeProvider time)
+    : IInstanceRows
 {
     private sealed record SessionRow(string ConnectionId, Guid UserId, string DisplayName, string? SelectedNode);
 
@@ -130,7 +132,7 @@ public sealed class CollaborationStore(NpgsqlDataSource database, LiveConnection
     }
 
     /// <summary>Keeps this instance's sessions alive and forgets those of instances that stopped.</summary>
-    public async Task RefreshAsync(CancellationToken ct)
+    public async Task RenewAsync(CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         await connection.ExecuteAsync(

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
+using WorkflowControl.Api.Infrastructure.Realtime;
 
 namespace WorkflowControl.Api.Features.Collaboration;
 
@@ -8,10 +9,10 @@ namespace WorkflowControl.Api.Features.Collaboration;
 /// The hub connections this API instance holds: what each joined (for cheap cursor checks), its rate limits,
 /// and its context, so a revoked collaborator can be disconnected at once.
 /// </summary>
-public sealed class LiveConnections(IOptions<CollaborationOptions> options, TimeProvider time)
+public sealed class LiveConnections(IOptions<CollaborationOptions> options, TimeProvider time, ApiInstance instance)
 {
     /// <summary>Identifies this process's rows in collab_sessions; they stop being refreshed when it dies.</summary>
-    public Guid InstanceId { get; } = Guid.NewGuid();
+    public Guid InstanceId => instance.Id;
 
     private readonly ConcurrentDictionary<string, LiveConnection> _connections = new();
 

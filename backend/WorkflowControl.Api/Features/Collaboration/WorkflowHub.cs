@@ -1,13 +1,12 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.SignalR;
 using Npgsql;
 using WorkflowControl.Airflow;
 using WorkflowControl.Airflow.Tracking;
-using WorkflowControl.Api.Features.Runs;
 using WorkflowControl.Api.Features.Workflows;
 using WorkflowControl.Api.Infrastructure.Auth;
+using WorkflowControl.Api.Infrastructure.Realtime;
 using WorkflowControl.Core.Permissions;
 using WorkflowControl.Dags;
 
@@ -25,10 +24,6 @@ public sealed class WorkflowHub(
     public const string NotFound = "No workflow with that id exists, or you do not have access to it.";
     public const int MaxNodeIdLength = 64;
 
-    private static readonly ConcurrentDictionary<string, ConcurrentBag<IDisposable>> Watches = new();
-
-    public static string Group(Guid workflowId) => "workflow:" + workflowId.ToString("N");
-
     public override Task OnConnectedAsync()
     {
         live.Add(Context);
@@ -38,16 +33,17 @@ public sealed class WorkflowHub(
     public async Task Subscribe(Guid workflowId)
     {
         await RequireAsync(workflowId, Role.View);
-        await Groups.AddToGroupAsync(Context.ConnectionId, Group(workflowId));
+        await Groups.AddToGroupAsync(Context.ConnectionId, WorkflowGroups.Of(workflowId));
     }
 
-    public Task Unsubscribe(Guid workflowId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(workflowId));
+    public Task Unsubscribe(Guid workflowId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, WorkflowGroups.Of(workflowId));
 
     /// <summary>Task instances are fetched only for runs someone is looking at; this says this connection is.</summary>
     public async Task WatchRun(Guid workflowId, string runId)
     {
         await RequireAsync(workflowId, Role.View);
-        Watches.GetOrAdd(Context.ConnectionId, _ => []).Add(watchList.Watch(new RunKey(DagPaths.DagId(workflowId), runId)));
+        // In PostgreSQL: the instance that polls Airflow may not be this one.
+        await watchList.WatchAsync(Context.ConnectionId, new RunKey(DagPaths.DagId(workflowId), runId), Context.ConnectionAborted);
         tracker.PollSoon();
     }
 
@@ -56,7 +52,7 @@ public sealed class WorkflowHub(
     {
         Throttle();
         var role = await RequireAsync(workflowId, Role.View);
-        await Groups.AddToGroupAsync(Context.ConnectionId, Group(workflowId));
+        await Groups.AddToGroupAsync(Context.ConnectionId, WorkflowGroups.Of(workflowId));
         var you = await store.JoinAsync(workflowId, Context.User!.GetCaller().UserId, Context.ConnectionId);
         Connection.Joined[workflowId] = you;
         await using var connection = await database.OpenConnectionAsync(Context.ConnectionAborted);
@@ -70,7 +66,7 @@ public sealed class WorkflowHub(
     public async Task Leave(Guid workflowId)
     {
         Connection.Joined.TryRemove(workflowId, out _);
-        await Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(workflowId));
+        await Groups.RemoveFromGroupAsync(Context.ConnectionId, WorkflowGroups.Of(workflowId));
         var released = await store.LeaveAsync(Context.ConnectionId, workflowId);
         await CollaborationBroadcasts.LeftAsync(Clients, store, [workflowId], released);
     }
@@ -84,7 +80,7 @@ public sealed class WorkflowHub(
             return;
         }
 
-        await Clients.OthersInGroup(Group(workflowId)).SendAsync("cursorMoved", new
+        await Clients.OthersInGroup(WorkflowGroups.Of(workflowId)).SendAsync("cursorMoved", new
         {
             workflowId, connectionId = Context.ConnectionId, userId = you.UserId, displayName = you.DisplayName, colour = you.Colour, x, y,
         });
@@ -153,7 +149,7 @@ public sealed class WorkflowHub(
 
         if (applied.Announce)
         {
-            await Clients.Group(Group(workflowId)).SendAsync("operationApplied", new
+            await Clients.Group(WorkflowGroups.Of(workflowId)).SendAsync("operationApplied", new
             {
                 workflowId, version = applied.Result.Version, clientId = request.ClientId, seq = request.Seq, userId = caller.UserId, op = request.Op,
             });
@@ -164,18 +160,11 @@ public sealed class WorkflowHub(
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
-        if (Watches.TryRemove(Context.ConnectionId, out var watches))
-        {
-            foreach (var watch in watches)
-            {
-                watch.Dispose();
-            }
-        }
-
         var joined = live.Find(Context.ConnectionId)?.Joined.Keys.ToList() ?? [];
         live.Remove(Context.ConnectionId);
         try
         {
+            await watchList.ForgetAsync(Context.ConnectionId);
             var released = await store.LeaveAsync(Context.ConnectionId, workflowId: null);
             await CollaborationBroadcasts.LeftAsync(Clients, store, joined, released);
         }

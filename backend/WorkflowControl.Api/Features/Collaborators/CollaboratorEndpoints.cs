@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using WorkflowControl.Api.Features.Audit;
 using WorkflowControl.Api.Features.Collaboration;
-using WorkflowControl.Api.Features.Workflows;
 using WorkflowControl.Api.Infrastructure.Auth;
 using WorkflowControl.Api.Infrastructure.Http;
 using WorkflowControl.Core.Permissions;
@@ -20,32 +19,41 @@ public sealed record ChangeRoleRequest(string Role);
 /// <summary>Who else may see, run, edit or manage a workflow. Only managers change it; see <see cref="Access.CollaboratorChangeProblem"/>.</summary>
 public static class CollaboratorEndpoints
 {
-    public static RouteGroupBuilder MapCollaboratorEndpoints(this RouteGroupBuilder group)
+    public static IEndpointRouteBuilder MapCollaborators(this IEndpointRouteBuilder app)
     {
-        group.MapGet("/{id:guid}/collaborators", List).WithName("ListCollaborators");
-        group.MapPost("/{id:guid}/collaborators", Add).WithName("AddCollaborator");
-        group.MapPut("/{id:guid}/collaborators/{userId:guid}", Change).WithName("ChangeCollaborator");
-        group.MapDelete("/{id:guid}/collaborators/{userId:guid}", Remove).WithName("RemoveCollaborator");
-        return group;
+        app.MapWorkflowGroup().MapCollaboratorEndpoints();
+        return app;
     }
 
-    public static async Task<Results<Ok<List<Collaborator>>, ProblemHttpResult>> List(Guid id, ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken ct)
+    /// <summary>
+    /// Viewers see the list. Changes need a manager, decided inside the change's transaction (<see cref="ChangeAsync"/>)
+    /// so two managers cannot demote each other at once; the group's view check only keeps strangers out first.
+    /// </summary>
+    public static RouteGroupBuilder MapCollaboratorEndpoints(this RouteGroupBuilder workflow)
+    {
+        workflow.MapGet("/collaborators", List).RequireWorkflowRole(Role.View).WithName("ListCollaborators");
+        workflow.MapPost("/collaborators", Add).RequireWorkflowRole(Role.View).WithName("AddCollaborator");
+        workflow.MapPut("/collaborators/{userId:guid}", Change).RequireWorkflowRole(Role.View).WithName("ChangeCollaborator");
+        workflow.MapDelete("/collaborators/{userId:guid}", Remove).RequireWorkflowRole(Role.View).WithName("RemoveCollaborator");
+        return workflow;
+    }
+
+    public static async Task<Results<Ok<List<Collaborator>>, ProblemHttpResult>> List(Guid id, NpgsqlDataSource database, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
-        return denied is not null ? denied : TypedResults.Ok(await ReadAsync(connection, id, null));
+        return TypedResults.Ok(await ReadAsync(connection, id, null));
     }
 
     public static async Task<Results<Ok<List<Collaborator>>, ProblemHttpResult>> Add(
-        Guid id, AddCollaboratorRequest request, ClaimsPrincipal user, NpgsqlDataSource database, AccessChanges editors, TimeProvider time, CancellationToken ct)
+        Guid id, AddCollaboratorRequest request, HttpContext http, ClaimsPrincipal user, NpgsqlDataSource database, AccessChanges editors, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         var target = await connection.ExecuteScalarAsync<Guid?>(
             "SELECT id FROM users WHERE lower(email) = lower(@email) ORDER BY created_at LIMIT 1", new { email = request.Email?.Trim() ?? "" });
         if (target is null)
         {
-            var (_, deniedFirst) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Manage);
-            return deniedFirst ?? Problems.BadRequest("No user has that e-mail address. Ask them to sign up first.");
+            // Only a manager learns whether an address has an account.
+            return WorkflowAccess.Denial(http.WorkflowRole(), Role.Manage) ?? Problems.BadRequest("No user has that e-mail address. Ask them to sign up first.");
         }
 
         return await ChangeAsync(connection, id, target.Value, request.Role, user, editors, time, "collaborator.added", ct);
@@ -71,10 +79,11 @@ public static class CollaboratorEndpoints
     {
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var owner = await connection.ExecuteScalarAsync<Guid?>("SELECT owner_id FROM workflows WHERE id = @id FOR UPDATE", new { id }, transaction);
-        var (actorRole, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View, transaction);
-        if (denied is not null || owner is null)
+        // Read again under the row lock: the role decides together with the managers counted below.
+        var actorRole = await WorkflowAccess.RoleOfAsync(connection, user.GetCaller(), id, transaction);
+        if (owner is null || actorRole == Role.None)
         {
-            return denied ?? Problems.NotFound();
+            return Problems.NotFound();
         }
 
         Role? newRole = null;

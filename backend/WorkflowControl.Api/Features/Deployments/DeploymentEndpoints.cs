@@ -5,6 +5,8 @@ using Npgsql;
 using WorkflowControl.Api.Features.Audit;
 using WorkflowControl.Api.Features.Workflows;
 using WorkflowControl.Api.Infrastructure.Auth;
+using WorkflowControl.Api.Infrastructure.Delivery;
+using WorkflowControl.Airflow;
 using WorkflowControl.Api.Infrastructure.Http;
 using WorkflowControl.Core.Permissions;
 using WorkflowControl.Core.Workflows;
@@ -16,8 +18,10 @@ public sealed record DeployRequest(int? Version = null, bool Active = false);
 
 public sealed record RenderRequest(int? Version = null);
 
+/// <param name="Commit">With git delivery (Dags:Delivery = GitBundle), the commit of the DAG repository holding this version; Airflow 3 runs it as the bundle version. Null with folder delivery.</param>
+/// <param name="PausedInAirflow">What Airflow last said about the DAG's pause switch (null until asked): a paused DAG's runs wait for ever.</param>
 public sealed record Deployment(Guid Id, int Version, string State, string File, string ContentHash, bool Active, string? Message,
-    Guid CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+    Guid CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? Commit, bool? PausedInAirflow = null);
 
 public sealed record RenderedFile(int Version, string Path, string ContentHash, string Content);
 
@@ -27,25 +31,19 @@ public sealed record RenderedFile(int Version, string Path, string ContentHash, 
 /// </summary>
 public static class DeploymentEndpoints
 {
-    public static RouteGroupBuilder MapDeploymentEndpoints(this RouteGroupBuilder group)
+    public static RouteGroupBuilder MapDeploymentEndpoints(this RouteGroupBuilder workflow)
     {
-        group.MapPost("/{id:guid}/deployments", Deploy).WithName("DeployWorkflow");
-        group.MapGet("/{id:guid}/deployments", List).WithName("ListDeployments");
-        group.MapPost("/{id:guid}/render", Render).WithName("RenderWorkflow");
-        return group;
+        workflow.MapPost("/deployments", Deploy).RequireWorkflowRole(Role.Edit).WithName("DeployWorkflow");
+        workflow.MapGet("/deployments", List).RequireWorkflowRole(Role.View).WithName("ListDeployments");
+        workflow.MapPost("/render", Render).RequireWorkflowRole(Role.View).WithName("RenderWorkflow");
+        return workflow;
     }
 
     public static async Task<Results<Created<Deployment>, ProblemHttpResult>> Deploy(
         Guid id, DeployRequest request, ClaimsPrincipal user, NpgsqlDataSource database, DagPublisher publisher, WorkflowValidator validator,
-        ILogger<DagPublisher> logger, TimeProvider time, CancellationToken ct)
+        IAirflowClient airflow, ILogger<DagPublisher> logger, TimeProvider time, CancellationToken ct, bool force = false)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Edit);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
         var pinned = await PinAsync(connection, id, request.Version);
         if (pinned is null)
         {
@@ -58,10 +56,30 @@ public static class DeploymentEndpoints
             return Problems.Invalid(validation.Problems);
         }
 
+        if (publisher.CommitsToGit && await GitDelivery.RefusedByAirflowAsync(airflow, ct) is { } refused)
+        {
+            return refused;
+        }
+
+        var activeRuns = (await connection.QueryAsync<ActiveRun>(
+            "SELECT dag_run_id AS run_id, state FROM runs WHERE workflow_id = @id AND state IN ('pending', 'queued', 'running') ORDER BY created_at",
+            new { id })).ToList();
+        if (ActiveRunsRefusal(activeRuns, force) is { } refusal)
+        {
+            return refusal;
+        }
+
         PublishedDag published;
         try
         {
-            published = publisher.Publish(pinned.Document, id, pinned.Owner, pinned.Version);
+            var change = await GitDelivery.DeploymentChangeAsync(connection, user, id, pinned.Version);
+            published = publisher.Publish(pinned.Document, id, pinned.Owner, pinned.Version, change);
+        }
+        catch (DagRepositoryException e)
+        {
+            logger.LogError("Could not commit workflow {WorkflowId} to the DAG repository: {Reason}", id, e.Message);
+            return TypedResults.Problem(statusCode: 503, title: "The DAG repository could not record the deployment",
+                detail: "The deployment was not recorded; an administrator has to look at the DAG repository (Dags:Root).");
         }
         catch (DagRenderException e)
         {
@@ -83,38 +101,48 @@ public static class DeploymentEndpoints
             new { id, now = now.UtcDateTime }, transaction);
         await connection.ExecuteAsync(
             """
-            INSERT INTO deployments (id, workflow_id, version, state, file, content_hash, active, message, created_by, created_at, updated_at)
-            VALUES (@deploymentId, @id, @version, 'written', @file, @hash, @active, @message, @user, @now, @now)
+            INSERT INTO deployments (id, workflow_id, version, state, file, content_hash, active, message, created_by, created_at, updated_at, git_commit)
+            VALUES (@deploymentId, @id, @version, 'written', @file, @hash, @active, @message, @user, @now, @now, @commit)
             """,
             new
             {
                 deploymentId, id, version = pinned.Version, file = published.RelativePath, hash = published.ContentHash, active = request.Active,
                 message = published.Changed ? null : "The DAG file already held this version; it was left untouched.",
-                user = user.GetCaller().UserId, now = now.UtcDateTime,
+                user = user.GetCaller().UserId, now = now.UtcDateTime, commit = published.Commit,
             },
             transaction);
-        await AuditLog.WriteAsync(connection, transaction, user, "workflow.deployed", id, new { deploymentId, version = pinned.Version, file = published.RelativePath, active = request.Active }, now);
+        await AuditLog.WriteAsync(connection, transaction, user, "workflow.deployed", id, new { deploymentId, version = pinned.Version, file = published.RelativePath, active = request.Active, commit = published.Commit }, now);
         await transaction.CommitAsync(ct);
         return TypedResults.Created($"/workflows/{id}/deployments", (await ReadAsync(connection, id)).First(d => d.Id == deploymentId));
     }
 
-    public static async Task<Results<Ok<List<Deployment>>, ProblemHttpResult>> List(Guid id, ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken ct)
+    /// <summary>The deployments, newest first; the current one's pause switch is read from Airflow (a pause in Airflow's UI shows here).</summary>
+    public static async Task<Results<Ok<List<Deployment>>, ProblemHttpResult>> List(
+        Guid id, NpgsqlDataSource database, IAirflowClient airflow, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
-        return denied ?? (Results<Ok<List<Deployment>>, ProblemHttpResult>)TypedResults.Ok(await ReadAsync(connection, id));
+        var deployments = await ReadAsync(connection, id);
+        if (deployments.FirstOrDefault() is { State: "parsed" })
+        {
+            try
+            {
+                var dag = await airflow.GetDagAsync(DagPaths.DagId(id), ct);
+                await RecordPausedInAirflowAsync(connection, id, dag?.IsPaused);
+                deployments = await ReadAsync(connection, id);
+            }
+            catch (AirflowException)
+            {
+                // Airflow is away or refuses: what it said last stands.
+            }
+        }
+
+        return TypedResults.Ok(deployments);
     }
 
     public static async Task<Results<Ok<RenderedFile>, ProblemHttpResult>> Render(
-        Guid id, RenderRequest request, ClaimsPrincipal user, NpgsqlDataSource database, DagRenderer renderer, CancellationToken ct)
+        Guid id, RenderRequest request, NpgsqlDataSource database, DagRenderer renderer, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
         var pinned = await PinAsync(connection, id, request.Version);
         if (pinned is null)
         {
@@ -130,6 +158,33 @@ public static class DeploymentEndpoints
         {
             return RenderProblem(e);
         }
+    }
+
+    /// <summary>A run of the workflow that has not finished; deploying over it changes the tasks it has not started yet.</summary>
+    public sealed record ActiveRun(string RunId, string State);
+
+    /// <summary>How many active runs a refusal names in its text; the <c>activeRuns</c> member lists them all.</summary>
+    private const int NamedRuns = 5;
+
+    /// <summary>
+    /// Deploying over active runs is refused unless forced: with Airflow's folder delivery a run picks up the new file
+    /// for every task it has not started yet, so it would mix versions. Null when the deployment may go ahead.
+    /// </summary>
+    public static ProblemHttpResult? ActiveRunsRefusal(IReadOnlyList<ActiveRun> activeRuns, bool force)
+    {
+        if (force || activeRuns.Count == 0)
+        {
+            return null;
+        }
+
+        var named = string.Join(", ", activeRuns.Take(NamedRuns).Select(r => $"{r.RunId} ({r.State})"));
+        var more = activeRuns.Count > NamedRuns ? $" and {activeRuns.Count - NamedRuns} more" : "";
+        return TypedResults.Problem(
+            statusCode: 409,
+            title: "The workflow has active runs",
+            detail: $"{activeRuns.Count} run(s) of this workflow have not finished: {named}{more}. Deploying now would run their remaining "
+                + "tasks with the new version. Wait until they finish, or deploy anyway with ?force=true.",
+            extensions: new Dictionary<string, object?> { ["activeRuns"] = activeRuns });
     }
 
     internal sealed record Pinned(DagOwner Owner, int Version, WorkflowDocument Document)
@@ -167,12 +222,22 @@ public static class DeploymentEndpoints
         public Guid CreatedBy { get; init; }
         public DateTime CreatedAt { get; init; }
         public DateTime UpdatedAt { get; init; }
+        public string? GitCommit { get; init; }
+        public bool? PausedInAirflow { get; init; }
     }
+
+    /// <summary>Remembers Airflow's pause switch on the current deployment; null (Airflow does not know the DAG) changes nothing.</summary>
+    public static Task RecordPausedInAirflowAsync(NpgsqlConnection connection, Guid id, bool? paused) =>
+        paused is null
+            ? Task.CompletedTask
+            : connection.ExecuteAsync(
+                "UPDATE deployments SET paused_in_airflow = @paused WHERE workflow_id = @id AND state <> 'superseded' AND paused_in_airflow IS DISTINCT FROM @paused",
+                new { id, paused });
 
     private static async Task<List<Deployment>> ReadAsync(NpgsqlConnection connection, Guid id) =>
         (await connection.QueryAsync<Row>(
-            "SELECT id, version, state, file, content_hash, active, message, created_by, created_at, updated_at FROM deployments WHERE workflow_id = @id ORDER BY created_at DESC, id",
+            "SELECT id, version, state, file, content_hash, active, message, created_by, created_at, updated_at, git_commit, paused_in_airflow FROM deployments WHERE workflow_id = @id ORDER BY created_at DESC, id",
             new { id }))
-        .Select(r => new Deployment(r.Id, r.Version, r.State, r.File, r.ContentHash, r.Active, DeploymentStates.ShownMessage(r.State, r.Message, r.File), r.CreatedBy, WorkflowRows.Utc(r.CreatedAt), WorkflowRows.Utc(r.UpdatedAt)))
+        .Select(r => new Deployment(r.Id, r.Version, r.State, r.File, r.ContentHash, r.Active, DeploymentStates.ShownMessage(r.State, r.Message, r.File), r.CreatedBy, WorkflowRows.Utc(r.CreatedAt), WorkflowRows.Utc(r.UpdatedAt), r.GitCommit, r.PausedInAirflow))
         .ToList();
 }

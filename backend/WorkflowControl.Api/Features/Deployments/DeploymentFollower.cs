@@ -1,6 +1,7 @@
 using Dapper;
 using Npgsql;
 using WorkflowControl.Airflow;
+using WorkflowControl.Airflow.Tracking;
 using WorkflowControl.Api.Infrastructure.Telemetry;
 using WorkflowControl.Dags;
 
@@ -9,9 +10,11 @@ namespace WorkflowControl.Api.Features.Deployments;
 /// <summary>
 /// Follows written deployments until Airflow has parsed them (or reports an import error naming the file), asks
 /// Airflow 3 to re-parse files it already knows, and unpauses DAGs deployed as active. Timing is on TimeProvider.
+/// Only the instance holding the polling lease follows (the run tracker's lease): one poller per cluster.
 /// </summary>
 public sealed class DeploymentFollower(
-    NpgsqlDataSource database, IAirflowClient airflow, TimeProvider time, IConfiguration configuration, ILogger<DeploymentFollower> logger, ApiTelemetry telemetry)
+    NpgsqlDataSource database, IAirflowClient airflow, IPollingLease lease, TimeProvider time, IConfiguration configuration,
+    ILogger<DeploymentFollower> logger, ApiTelemetry telemetry)
     : BackgroundService
 {
     private readonly HashSet<Guid> _reparseRequested = [];
@@ -28,7 +31,10 @@ public sealed class DeploymentFollower(
         {
             try
             {
-                await FollowOnceAsync(stoppingToken);
+                if (await lease.HoldAsync(stoppingToken))
+                {
+                    await FollowOnceAsync(stoppingToken);
+                }
             }
             catch (Exception e) when (e is AirflowException or NpgsqlException or HttpRequestException)
             {
@@ -71,14 +77,15 @@ public sealed class DeploymentFollower(
                 _reparseRequested.Add(deployment.Id);
             }
 
+            var paused = dag?.IsPaused;
             if (observed.State == "parsed" && deployment.Active && dag!.IsPaused)
             {
-                await airflow.SetPausedAsync(dagId, paused: false, ct);
+                paused = (await airflow.SetPausedAsync(dagId, paused: false, ct)).IsPaused;
             }
 
             await connection.ExecuteAsync(
-                "UPDATE deployments SET state = @state, message = @message, updated_at = @now WHERE id = @id AND state = 'written'",
-                new { id = deployment.Id, state = observed.State, message = observed.Message, now = time.GetUtcNow().UtcDateTime });
+                "UPDATE deployments SET state = @state, message = @message, paused_in_airflow = coalesce(@paused, paused_in_airflow), updated_at = @now WHERE id = @id AND state = 'written'",
+                new { id = deployment.Id, state = observed.State, message = observed.Message, paused, now = time.GetUtcNow().UtcDateTime });
             if (observed.State != "written")
             {
                 telemetry.DeploymentObserved(observed.State, time.GetUtcNow() - writtenAt);

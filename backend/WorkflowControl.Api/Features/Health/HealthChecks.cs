@@ -85,8 +85,8 @@ public sealed partial class AirflowCheck(IAirflowClient airflow, ILogger<Airflow
 }
 
 /// <summary>
-/// The run tracker's last cycle succeeded recently (within Health:TrackerMaxAge). There is one tracker per instance and
-/// no lease yet, so this is what "the tracker works" means today. Healthy when tracking is switched off here.
+/// The run tracker's last cycle succeeded recently (within Health:TrackerMaxAge). An instance standing by while another
+/// holds the polling lease is healthy: it takes over when needed. Healthy when tracking is switched off here.
 /// </summary>
 public sealed class RunTrackerCheck(IRunTrackerSignal tracker, TimeProvider time, IOptions<HealthOptions> options) : IHealthCheck
 {
@@ -100,6 +100,11 @@ public sealed class RunTrackerCheck(IRunTrackerSignal tracker, TimeProvider time
         if (tracker is null)
         {
             return HealthCheckResult.Healthy("Run tracking is switched off on this instance (Airflow:Tracking:Enabled).");
+        }
+
+        if (tracker.StandingBy)
+        {
+            return HealthCheckResult.Healthy("The run tracker stands by: another API instance holds the polling lease (Airflow:Leadership:LockKey) and tracks runs; this one takes over if it stops.");
         }
 
         if (tracker.LastSuccessAt is { } success && now - success <= maxAge)

@@ -53,7 +53,7 @@ public static class HealthEndpoints
         return services;
     }
 
-    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/health").WithTags("Health").AllowAnonymous().DisableRateLimiting();
         group.MapGet("/live", (HealthCheckService health, CancellationToken ct) => AnswerAsync(health, LiveTag, ct))

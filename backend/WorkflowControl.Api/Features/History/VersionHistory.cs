@@ -41,11 +41,17 @@ public static class VersionHistory
 {
     public const int MaxNameLength = 100;
 
-    public static RouteGroupBuilder MapVersionHistoryEndpoints(this RouteGroupBuilder group)
+    public static IEndpointRouteBuilder MapHistory(this IEndpointRouteBuilder app)
     {
-        group.MapGet("/{id:guid}/versions", List).WithName("ListWorkflowVersions");
-        group.MapPost("/{id:guid}/versions", Name).WithName("NameWorkflowVersion");
-        return group;
+        app.MapWorkflowGroup().MapVersionHistoryEndpoints().MapWorkflowVersionEndpoints();
+        return app;
+    }
+
+    public static RouteGroupBuilder MapVersionHistoryEndpoints(this RouteGroupBuilder workflow)
+    {
+        workflow.MapGet("/versions", List).RequireWorkflowRole(Role.View).WithName("ListWorkflowVersions");
+        workflow.MapPost("/versions", Name).RequireWorkflowRole(Role.Edit).WithName("NameWorkflowVersion");
+        return workflow;
     }
 
     private sealed record RevisionRow(int Version, DateTime CreatedAt, Guid CreatedBy, string CreatedByName);
@@ -61,16 +67,10 @@ public static class VersionHistory
     /// log, for audits and tools); <paramref name="limit"/> bounds how many (their documents are read to size them).
     /// </summary>
     public static async Task<Results<Ok<List<VersionSummary>>, ProblemHttpResult>> List(
-        Guid id, ClaimsPrincipal user, NpgsqlDataSource database, IOptions<CollaborationOptions> options, TimeProvider time, CancellationToken ct,
+        Guid id, NpgsqlDataSource database, IOptions<CollaborationOptions> options, TimeProvider time, CancellationToken ct,
         bool every = false, int limit = 50)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
         return TypedResults.Ok(await ReadAsync(connection, id, every ? TimeSpan.Zero : options.Value.VersionGap, time.GetUtcNow(), Math.Clamp(limit, 1, 500)));
     }
 
@@ -79,12 +79,6 @@ public static class VersionHistory
         Guid id, NameVersionRequest request, ClaimsPrincipal user, NpgsqlDataSource database, IOptions<CollaborationOptions> options, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Edit);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
         var name = request.Name?.Trim() ?? "";
         if (name.Length is 0 or > MaxNameLength)
         {

@@ -21,6 +21,12 @@ public sealed record Member(Guid UserId, string? Email, string DisplayName, stri
 /// <summary>Organisations share their workflows with members; a member's role there is their role on those workflows.</summary>
 public static class OrganisationEndpoints
 {
+    public static IEndpointRouteBuilder MapOrganisations(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/organisations").WithTags("Organisations").MapOrganisationEndpoints();
+        return app;
+    }
+
     public static RouteGroupBuilder MapOrganisationEndpoints(this RouteGroupBuilder group)
     {
         group.MapGet("/", List).WithName("ListOrganisations");
@@ -42,7 +48,7 @@ public static class OrganisationEndpoints
 
     public static async Task<Results<Created<Organisation>, ProblemHttpResult>> Create(CreateOrganisationRequest request, ClaimsPrincipal user, NpgsqlDataSource database, TimeProvider time, CancellationToken ct)
     {
-        if (user.GetTokenId() is not null)
+        if (!Access.IsSignedIn(user.GetCaller()))
         {
             return Problems.Forbidden("API tokens cannot create organisations.");
         }
@@ -92,7 +98,7 @@ public static class OrganisationEndpoints
             return Problems.BadRequest("role must be one of view, execute, edit, manage.");
         }
 
-        if (actor < Role.Manage || user.GetTokenId() is not null)
+        if (!Access.MayManageMembers(user.GetCaller(), actor.Value))
         {
             return Problems.Forbidden("Only the organisation's managers can add members.");
         }
@@ -126,16 +132,16 @@ public static class OrganisationEndpoints
             return Problems.NotFound("organisation");
         }
 
-        if (actor < Role.Manage || user.GetTokenId() is not null)
+        if (!Access.MayManageMembers(user.GetCaller(), actor.Value))
         {
             return Problems.Forbidden("Only the organisation's managers can remove members.");
         }
 
         var managers = await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM organisation_members WHERE organisation_id = @id AND role = 4", new { id });
         var targetRole = await MemberRoleAsync(connection, id, userId);
-        if (targetRole == Role.Manage && managers <= 1)
+        if (Access.MemberRemovalProblem(targetRole, managers) is { } problem)
         {
-            return Problems.Forbidden("The last manager of an organisation cannot be removed.");
+            return Problems.Forbidden(problem);
         }
 
         await connection.ExecuteAsync("DELETE FROM organisation_members WHERE organisation_id = @id AND user_id = @userId", new { id, userId });

@@ -1,11 +1,10 @@
-using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using WorkflowControl.Api.Features.Deployments;
 using WorkflowControl.Api.Features.Runs;
-using WorkflowControl.Api.Features.Workflows;
+using WorkflowControl.Api.Infrastructure.Auth;
 using WorkflowControl.Api.Infrastructure.Http;
 using WorkflowControl.Core.Catalog;
 using WorkflowControl.Core.Permissions;
@@ -29,14 +28,15 @@ public static class PreviewEndpoints
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
 
-    public static RouteGroupBuilder MapPreviewEndpoints(this RouteGroupBuilder group)
+    public static RouteGroupBuilder MapPreviewEndpoints(this RouteGroupBuilder workflow)
     {
-        group.MapPost("/{id:guid}/tasks/{taskId}/preview", Preview).WithName("PreviewTask");
-        return group;
+        // Execute, not view: a preview runs the owner's steps with the owner's files and secrets.
+        workflow.MapPost("/tasks/{taskId}/preview", Preview).RequireWorkflowRole(Role.Execute).WithName("PreviewTask");
+        return workflow;
     }
 
     public static async Task<Results<Ok<PreviewResult>, ProblemHttpResult>> Preview(
-        Guid id, string taskId, PreviewRequest? request, ClaimsPrincipal user, NpgsqlDataSource database, ITaskCatalog catalog,
+        Guid id, string taskId, PreviewRequest? request, NpgsqlDataSource database, ITaskCatalog catalog,
         PreviewRunner runner, CancellationToken ct)
     {
         var limit = request?.Limit ?? DefaultLimit;
@@ -48,12 +48,6 @@ public static class PreviewEndpoints
         DeploymentEndpoints.Pinned pinned;
         await using (var connection = await database.OpenConnectionAsync(ct))
         {
-            var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Execute);
-            if (denied is not null)
-            {
-                return denied;
-            }
-
             pinned = (await DeploymentEndpoints.PinAsync(connection, id, null))!;
         }
 

@@ -13,9 +13,6 @@ public sealed class PreviewOptions
     /// <summary>Folder put on PYTHONPATH (the repository's airflow/src); empty: found beside the API, else the installed package.</summary>
     public string? TaskLibraryPath { get; set; }
 
-    /// <summary>Absolute path of the shared data root the tasks read (users' files under &lt;root&gt;/&lt;owner&gt;/files).</summary>
-    public string? SharedDataRoot { get; set; }
-
     /// <summary>Per-owner named secrets, as the task library reads them.</summary>
     public string SecretsRoot { get; set; } = "/opt/airflow/secrets";
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using WorkflowControl.Api.Infrastructure.Storage;
 using WorkflowControl.Api.Infrastructure.Telemetry;
 
 namespace WorkflowControl.Api.Features.Preview;
@@ -30,9 +31,10 @@ public abstract record PreviewOutcome
 /// Runs `python -m workflowcontrol_tasks.preview` with the request on stdin: no shell, no values on the command line,
 /// a minimal environment (the API's own settings and secrets never reach the task), a time-out and an output cap.
 /// </summary>
-public sealed class PreviewRunner(IOptions<PreviewOptions> options, ILogger<PreviewRunner> logger, ApiTelemetry telemetry, TimeProvider time)
+public sealed class PreviewRunner(IOptions<PreviewOptions> options, IOptions<SharedDataOptions> sharedData, ILogger<PreviewRunner> logger, ApiTelemetry telemetry, TimeProvider time)
 {
     private readonly PreviewOptions _options = options.Value;
+    private readonly string? _sharedDataRoot = sharedData.Value.UsableRoot;
     private readonly SemaphoreSlim _slots = new(options.Value.MaxConcurrent);
     private readonly string? _libraryPath = FindTaskLibrary(options.Value.TaskLibraryPath);
 
@@ -60,7 +62,7 @@ public sealed class PreviewRunner(IOptions<PreviewOptions> options, ILogger<Prev
 
     private async Task<PreviewOutcome> RunUnmeasuredAsync(JsonObject request, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(_options.SharedDataRoot) || !Path.IsPathFullyQualified(_options.SharedDataRoot))
+        if (_sharedDataRoot is null)
         {
             return new PreviewOutcome.Unavailable("the shared data folder is not configured on the server (Preview:SharedDataRoot or SharedData:Root)");
         }
@@ -111,7 +113,7 @@ public sealed class PreviewRunner(IOptions<PreviewOptions> options, ILogger<Prev
         start.Environment["PYTHONIOENCODING"] = "utf-8";
         start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
         start.Environment["HOME"] = Path.GetTempPath();
-        start.Environment["WORKFLOWCONTROL_SHARED_DATA"] = _options.SharedDataRoot;
+        start.Environment["WORKFLOWCONTROL_SHARED_DATA"] = _sharedDataRoot;
         start.Environment["WORKFLOWCONTROL_SECRETS_DIR"] = _options.SecretsRoot;
         if (!string.IsNullOrWhiteSpace(_options.AllowedHosts))
         {

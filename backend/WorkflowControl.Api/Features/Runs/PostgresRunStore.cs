@@ -27,7 +27,7 @@ public sealed class PostgresRunStore(NpgsqlDataSource database, TimeProvider tim
 
     public async Task<IReadOnlyDictionary<RunKey, string>> GetKnownStatesAsync(IReadOnlyCollection<RunKey> runs, CancellationToken ct)
     {
-        var keys = runs.Select(r => (Workflow: WorkflowIdOf(r.DagId), r.DagRunId)).Where(k => k.Workflow is not null).ToList();
+        var keys = runs.Select(r => (Workflow: DagPaths.WorkflowIdOf(r.DagId), r.DagRunId)).Where(k => k.Workflow is not null).ToList();
         if (keys.Count == 0)
         {
             return new Dictionary<RunKey, string>();
@@ -52,39 +52,38 @@ public sealed class PostgresRunStore(NpgsqlDataSource database, TimeProvider tim
         await using var transaction = await connection.BeginTransactionAsync(ct);
         foreach (var change in result.Runs)
         {
-            if (WorkflowIdOf(change.Key.DagId) is not { } workflowId)
+            if (DagPaths.WorkflowIdOf(change.Key.DagId) is not { } workflowId)
             {
                 continue;
             }
 
             if (change.Kind == RunChangeKind.TriggerFailed)
             {
-                // Airflow refused the run for good and made none: the dashboard must not show a run the run list lacks.
-                await connection.ExecuteAsync("DELETE FROM runs WHERE workflow_id = @workflowId AND dag_run_id = @runId",
-                    new { workflowId, runId = change.Key.DagRunId }, transaction);
+                // Airflow refused the run for good and made none: it stays here, failed with the reason, listed like any run.
+                await connection.ExecuteAsync(
+                    "UPDATE runs SET state = @state, message = @error, updated_at = @now WHERE workflow_id = @workflowId AND dag_run_id = @runId AND state = 'pending'",
+                    new { workflowId, runId = change.Key.DagRunId, state = change.NewState, error = change.Error, now }, transaction);
                 continue;
             }
 
-            // Discovered runs (scheduler, Airflow UI) are inserted; known runs only change state.
+            // Discovered runs (scheduler, Airflow UI) are inserted; known runs only change state. A triggered run forgets
+            // why it was waiting.
             await connection.ExecuteAsync(
                 """
                 INSERT INTO runs (workflow_id, dag_run_id, params, state, message, started_at, created_at, updated_at)
                 SELECT @workflowId, @runId, @conf::jsonb, @state, @error, @startedAt, @now, @now WHERE EXISTS (SELECT 1 FROM workflows WHERE id = @workflowId)
-                ON CONFLICT (workflow_id, dag_run_id) DO UPDATE SET state = EXCLUDED.state, message = coalesce(EXCLUDED.message, runs.message),
-                    started_at = coalesce(EXCLUDED.started_at, runs.started_at), updated_at = EXCLUDED.updated_at
+                ON CONFLICT (workflow_id, dag_run_id) DO UPDATE SET state = EXCLUDED.state,
+                    message = CASE WHEN @triggered THEN EXCLUDED.message ELSE coalesce(EXCLUDED.message, runs.message) END,
+                    started_at = coalesce(EXCLUDED.started_at, runs.started_at), updated_at = EXCLUDED.updated_at, reached_airflow = true
                 """,
                 new
                 {
                     workflowId, runId = change.Key.DagRunId, conf = change.Run?.Conf?.ToJsonString() ?? "{}", state = change.NewState, error = change.Error,
-                    startedAt = change.Run?.StartDate?.UtcDateTime, now,
+                    startedAt = change.Run?.StartDate?.UtcDateTime, now, triggered = change.Kind == RunChangeKind.Triggered,
                 },
                 transaction);
         }
 
         await transaction.CommitAsync(ct);
     }
-
-    /// <summary>The workflow a DAG id belongs to, or null for DAGs WorkflowControl did not generate.</summary>
-    public static Guid? WorkflowIdOf(string dagId) =>
-        dagId.StartsWith("wf_", StringComparison.Ordinal) && Guid.TryParseExact(dagId[3..].Replace('_', '-'), "D", out var id) ? id : null;
 }

@@ -3,11 +3,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using WorkflowControl.Airflow;
 using WorkflowControl.Api.Features.Audit;
 using WorkflowControl.Api.Features.Deployments;
-using WorkflowControl.Api.Features.Workflows;
 using WorkflowControl.Api.Infrastructure.Auth;
 using WorkflowControl.Api.Infrastructure.Http;
 using WorkflowControl.Core.Permissions;
@@ -17,18 +17,25 @@ namespace WorkflowControl.Api.Features.Runs;
 
 public sealed record TriggerRequest(Dictionary<string, JsonElement>? Params = null);
 
-public sealed record TriggeredRun(string RunId, string State);
+/// <summary>A run's id and state; <paramref name="Message"/> says why a pending run waits or why a run failed before Airflow had it.</summary>
+public sealed record TriggeredRun(string RunId, string State, string? Message = null);
 
+/// <summary>One run; <paramref name="Message"/> as in <see cref="TriggeredRun"/>.</summary>
 public sealed record RunSummaryItem(string RunId, string State, string RunType, Guid? TriggeredBy, int? Version,
-    DateTimeOffset? LogicalDate, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt);
+    DateTimeOffset? LogicalDate, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string? Message = null);
 
 public sealed record RunPage(IReadOnlyList<RunSummaryItem> Items, int Total);
 
 public sealed record TaskRunState(string TaskId, string? State, int TryNumber, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, double? DurationSeconds);
 
-/// <summary>A run with Airflow's task instances (<paramref name="Tasks"/>) and each step's state (<paramref name="Steps"/>, see <see cref="StepStates"/>).</summary>
+/// <summary>
+/// A run with Airflow's task instances (<paramref name="Tasks"/>) and each step's state (<paramref name="Steps"/>, see <see cref="StepStates"/>).
+/// <paramref name="Message"/> says why a pending run waits, why it failed before Airflow had it, or that Airflow is unreachable and the
+/// state is the last one WorkflowControl saw.
+/// </summary>
 public sealed record RunDetail(string RunId, string State, string RunType, Guid? TriggeredBy, int? Version,
-    DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, JsonObject? Params, IReadOnlyList<TaskRunState> Tasks, IReadOnlyList<StepRunState> Steps);
+    DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, JsonObject? Params, IReadOnlyList<TaskRunState> Tasks, IReadOnlyList<StepRunState> Steps,
+    string? Message = null);
 
 /// <summary>A chunk of one Airflow task's log; <paramref name="TaskId"/> is that task (a fused step's log is its group's).</summary>
 public sealed record TaskLog(string TaskId, string Content, string? ContinuationToken, bool Done);
@@ -43,28 +50,27 @@ public sealed record PauseRequest(bool Paused);
 /// </summary>
 public static class RunEndpoints
 {
-    public static RouteGroupBuilder MapRunEndpoints(this RouteGroupBuilder group)
+    public static RouteGroupBuilder MapRunEndpoints(this RouteGroupBuilder workflow)
     {
-        group.MapPost("/{id:guid}/runs", Trigger).WithName("TriggerRun");
-        group.MapGet("/{id:guid}/runs", List).WithName("ListRuns");
-        group.MapGet("/{id:guid}/runs/{runId}", Get).WithName("GetRun");
-        group.MapGet("/{id:guid}/runs/{runId}/tasks/{taskId}/logs", Logs).WithName("GetTaskLog");
-        group.MapPost("/{id:guid}/runs/{runId}/cancel", Cancel).WithName("CancelRun");
-        group.MapPost("/{id:guid}/runs/{runId}/tasks/{taskId}/retry", Retry).WithName("RetryTask");
-        group.MapPost("/{id:guid}/pause", Pause).WithName("PauseWorkflow");
-        return group;
+        workflow.MapPost("/runs", Trigger).RequireWorkflowRole(Role.Execute).WithName("TriggerRun");
+        workflow.MapGet("/runs", List).RequireWorkflowRole(Role.View).WithName("ListRuns");
+        workflow.MapGet("/runs/{runId}", Get).RequireWorkflowRole(Role.View).WithName("GetRun");
+        workflow.MapGet("/runs/{runId}/tasks/{taskId}/logs", Logs).RequireWorkflowRole(Role.View).WithName("GetTaskLog");
+        workflow.MapPost("/runs/{runId}/cancel", Cancel).RequireWorkflowRole(Role.Execute).WithName("CancelRun");
+        workflow.MapPost("/runs/{runId}/tasks/{taskId}/retry", Retry).RequireWorkflowRole(Role.Execute).WithName("RetryTask");
+        workflow.MapPost("/pause", Pause).RequireWorkflowRole(Role.Execute).WithName("PauseWorkflow");
+        return workflow;
     }
 
     public static async Task<Results<Accepted<TriggeredRun>, ProblemHttpResult>> Trigger(
         Guid id, TriggerRequest request, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow,
         WorkflowControl.Airflow.Tracking.IRunTrackerSignal tracker, TimeProvider time, IConfiguration configuration, HttpResponse response,
-        CancellationToken ct)
+        CancellationToken ct, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey = null)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Execute);
-        if (denied is not null)
+        if (idempotencyKey is not null && !RunIdempotency.IsUsable(idempotencyKey))
         {
-            return denied;
+            return Problems.BadRequest($"The Idempotency-Key header must be 1 to {RunIdempotency.MaxLength} visible ASCII characters.");
         }
 
         var deployed = await connection.QuerySingleOrDefaultAsync<(int Version, string State, string? Message, string File)?>(
@@ -84,53 +90,108 @@ public static class RunEndpoints
                 detail: string.Join(" ", problems.Select(p => p.Message)), extensions: new Dictionary<string, object?> { ["problems"] = problems });
         }
 
+        // A repeated key answers with the run it made, whatever happened since (a CI job retrying after a lost answer).
+        if (idempotencyKey is not null && await RunIdempotency.EarlierAsync(connection, id, idempotencyKey, conf) is { } earlier)
+        {
+            return Repeated(id, earlier);
+        }
+
         var retryAfter = DeploymentFollower.IntervalOf(configuration);
         if (TriggerRefusal(deployment.Version, deployment.State, DeploymentStates.ShownMessage(deployment.State, deployment.Message, deployment.File)) is { } refusal)
         {
             return Refuse(refusal, response, retryAfter);
         }
 
+        var dagId = DagPaths.DagId(id);
+        string? waiting = null;
+        try
+        {
+            // A paused DAG's runs stay queued for ever: say so now rather than accept a run that never starts.
+            var dag = await airflow.GetDagAsync(dagId, ct);
+            await DeploymentEndpoints.RecordPausedInAirflowAsync(connection, id, dag?.IsPaused);
+            if (dag is null)
+            {
+                await AuditLog.WriteAsync(connection, null, user, "run.trigger_refused", id, new { version, reason = "DAG unknown to Airflow" }, time.GetUtcNow());
+                return Refuse(NotParsed(version, "Airflow does not know its DAG right now (deleted in Airflow, or not parsed by Airflow yet)"), response, retryAfter);
+            }
+
+            if (dag.IsPaused)
+            {
+                return TypedResults.Problem(statusCode: 409, title: "Paused in Airflow", type: AirflowProblems.TypeBase + "paused",
+                    detail: "The workflow's DAG is paused in Airflow, so a run would wait for ever. Unpause it (POST /workflows/" + id
+                        + "/pause with {\"paused\": false}, or the Unpause button in the editor), then run it.");
+            }
+        }
+        catch (AirflowUnavailableException e)
+        {
+            waiting = e.Message;
+        }
+
         var now = time.GetUtcNow();
         var runId = $"wfc_{now:yyyyMMdd'T'HHmmss'Z'}_{Guid.NewGuid().ToString("N")[..8]}";
         WorkflowControl.Api.Infrastructure.Telemetry.ApiTelemetry.Tag(id, runId);
         // Stored before Airflow hears of it: whatever happens to the request, this id names the one run it can create.
-        await connection.ExecuteAsync(
+        var inserted = await connection.ExecuteAsync(
             """
-            INSERT INTO runs (workflow_id, dag_run_id, version, params, state, triggered_by, created_at, updated_at)
-            VALUES (@id, @runId, @version, @conf::jsonb, 'pending', @user, @now, @now)
+            INSERT INTO runs (workflow_id, dag_run_id, version, params, state, message, triggered_by, created_at, updated_at, reached_airflow, idempotency_key)
+            VALUES (@id, @runId, @version, @conf::jsonb, 'pending', @message, @user, @now, @now, false, @idempotencyKey)
+            ON CONFLICT (workflow_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             """,
-            new { id, runId, version, conf = conf.ToJsonString(), user = user.GetCaller().UserId, now = now.UtcDateTime });
+            new { id, runId, version, conf = conf.ToJsonString(), message = WaitingFor(waiting), user = user.GetCaller().UserId, now = now.UtcDateTime, idempotencyKey });
+        if (inserted == 0 && await RunIdempotency.EarlierAsync(connection, id, idempotencyKey!, conf) is { } raced)
+        {
+            // A concurrent request with the same key stored its run first.
+            return Repeated(id, raced);
+        }
+
         await AuditLog.WriteAsync(connection, null, user, "run.triggered", id, new { runId, version }, now);
 
-        AirflowDagRun run;
-        try
+        if (waiting is null)
         {
-            run = await airflow.TriggerDagRunAsync(DagPaths.DagId(id), runId, conf, ct);
-        }
-        catch (AirflowUnavailableException)
-        {
-            // Still pending: the tracker triggers it with the same run id once Airflow answers again.
-            tracker.PollSoon();
-            return TypedResults.Accepted($"/workflows/{id}/runs/{runId}", new TriggeredRun(runId, WorkflowControl.Airflow.Tracking.TrackedRunStates.Pending));
-        }
-        catch (AirflowException e)
-        {
-            // Airflow made no run: none is kept here either, or the dashboard would show a run the run list does not have.
-            await connection.ExecuteAsync("DELETE FROM runs WHERE workflow_id = @id AND dag_run_id = @runId", new { id, runId });
-            await AuditLog.WriteAsync(connection, null, user, "run.trigger_refused", id, new { runId, version, reason = e.Message }, time.GetUtcNow());
-            if (e is AirflowNotFoundException)
+            try
             {
-                // Airflow has no such DAG now: deleted in Airflow (it comes back with the next parse) or not parsed again yet.
-                return Refuse(NotParsed(version, "Airflow does not know its DAG right now (deleted in Airflow, or not parsed by Airflow yet)"), response, retryAfter);
+                var run = await airflow.TriggerDagRunAsync(dagId, runId, conf, ct);
+                await connection.ExecuteAsync(
+                    "UPDATE runs SET state = @state, reached_airflow = true, updated_at = @now WHERE workflow_id = @id AND dag_run_id = @runId AND state = 'pending'",
+                    new { id, runId, state = run.State, now = time.GetUtcNow().UtcDateTime });
+                tracker.PollSoon();
+                return TypedResults.Accepted($"/workflows/{id}/runs/{runId}", new TriggeredRun(runId, run.State));
             }
+            catch (AirflowUnavailableException e)
+            {
+                waiting = e.Message;
+                await connection.ExecuteAsync("UPDATE runs SET message = @message WHERE workflow_id = @id AND dag_run_id = @runId AND state = 'pending'",
+                    new { id, runId, message = WaitingFor(waiting) });
+            }
+            catch (AirflowException e)
+            {
+                // Airflow made no run: none is kept here either, or the dashboard would show a run the run list does not have.
+                await connection.ExecuteAsync("DELETE FROM runs WHERE workflow_id = @id AND dag_run_id = @runId", new { id, runId });
+                await AuditLog.WriteAsync(connection, null, user, "run.trigger_refused", id, new { runId, version, reason = e.Message }, time.GetUtcNow());
+                if (e is AirflowNotFoundException)
+                {
+                    // Airflow has no such DAG now: deleted in Airflow (it comes back with the next parse) or not parsed again yet.
+                    return Refuse(NotParsed(version, "Airflow does not know its DAG right now (deleted in Airflow, or not parsed by Airflow yet)"), response, retryAfter);
+                }
 
-            throw;
+                throw;
+            }
         }
 
-        await SetStateAsync(connection, id, runId, run.State, null, time);
+        // Pending: listed and readable at its Location from now on; the tracker triggers it with the same run id once Airflow answers.
         tracker.PollSoon();
-        return TypedResults.Accepted($"/workflows/{id}/runs/{runId}", new TriggeredRun(runId, run.State));
+        return TypedResults.Accepted($"/workflows/{id}/runs/{runId}", new TriggeredRun(runId, WorkflowControl.Airflow.Tracking.TrackedRunStates.Pending, WaitingFor(waiting)));
     }
+
+    /// <summary>Why a pending run waits, in a user's words.</summary>
+    private static string? WaitingFor(string? airflowProblem) =>
+        airflowProblem is null ? null : "Waiting for Airflow: " + airflowProblem.TrimEnd('.') + ". WorkflowControl starts the run as soon as Airflow answers.";
+
+    private static Results<Accepted<TriggeredRun>, ProblemHttpResult> Repeated(Guid id, RunIdempotency.Earlier earlier) =>
+        earlier.SameParams
+            ? TypedResults.Accepted($"/workflows/{id}/runs/{earlier.RunId}", new TriggeredRun(earlier.RunId, earlier.State, earlier.Message))
+            : TypedResults.Problem(statusCode: 422, title: "Idempotency-Key reused with other parameters",
+                detail: $"This Idempotency-Key already started run {earlier.RunId} with other parameters. Send a new key for a new run.");
 
     /// <summary>A trigger refused before Airflow hears of it, and whether trying again soon can help.</summary>
     internal sealed record Refusal(string Title, string Detail, string Type, bool RetryLater);
@@ -159,7 +220,7 @@ public static class RunEndpoints
     }
 
     public static async Task<Results<Ok<RunPage>, ProblemHttpResult>> List(
-        Guid id, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, CancellationToken ct, int offset = 0, int limit = 50)
+        Guid id, NpgsqlDataSource database, IAirflowClient airflow, CancellationToken ct, int offset = 0, int limit = 50)
     {
         if (offset < 0 || limit is < 1 or > 100)
         {
@@ -167,12 +228,6 @@ public static class RunEndpoints
         }
 
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
         AirflowPage<AirflowDagRun> page;
         try
         {
@@ -180,58 +235,71 @@ public static class RunEndpoints
         }
         catch (AirflowNotFoundException)
         {
-            // Airflow does not know the DAG yet (never deployed, or not parsed yet): no runs, not an error.
-            return TypedResults.Ok(new RunPage([], 0));
+            // Airflow does not know the DAG yet (never deployed, or not parsed yet): only runs it never had.
+            page = new AirflowPage<AirflowDagRun>([], 0);
+        }
+        catch (AirflowUnavailableException)
+        {
+            // Airflow is away: the runs as WorkflowControl last saw them, pending ones included.
+            var stored = await LocalRun.PageAsync(connection, id, offset, limit);
+            return TypedResults.Ok(new RunPage([.. stored.Items.Select(r => r.Summary())], stored.Total));
         }
 
-        var ours = (await connection.QueryAsync<(string DagRunId, Guid? TriggeredBy, int? Version)>(
-            "SELECT dag_run_id, triggered_by, version FROM runs WHERE workflow_id = @id AND dag_run_id = ANY(@ids)",
-            new { id, ids = page.Items.Select(r => r.DagRunId).ToArray() })).ToDictionary(r => r.DagRunId);
-        var items = page.Items.Select(r =>
+        // Runs Airflow does not have (pending, or refused for good) come first, newest first, on the first page.
+        var (notInAirflow, notInAirflowCount) = await LocalRun.NotInAirflowAsync(connection, id, offset == 0 ? limit : 0);
+        var ours = (await LocalRun.ManyAsync(connection, id, page.Items.Select(r => r.DagRunId))).ToDictionary(r => r.DagRunId);
+        // A run whose trigger reached Airflow but whose answer did not is Airflow's already: listed once, from Airflow.
+        var inAirflow = page.Items.Select(r => r.DagRunId).ToHashSet(StringComparer.Ordinal);
+        var items = notInAirflow.Where(r => !inAirflow.Contains(r.DagRunId)).Select(r => r.Summary()).Concat(page.Items.Select(r =>
         {
-            ours.TryGetValue(r.DagRunId, out var local);
-            return new RunSummaryItem(r.DagRunId, r.State, r.RunType, local.TriggeredBy, local.Version, r.LogicalDate, r.StartDate, r.EndDate);
-        }).ToList();
-        return TypedResults.Ok(new RunPage(items, page.TotalEntries));
+            var local = ours.GetValueOrDefault(r.DagRunId);
+            return new RunSummaryItem(r.DagRunId, RunStates.Shown(r.State, local?.CancelledAt), r.RunType, local?.TriggeredBy, local?.Version,
+                r.LogicalDate, r.StartDate, r.EndDate, local?.CancelledAt is null ? null : local.Message);
+        })).Take(limit).ToList();
+        return TypedResults.Ok(new RunPage(items, page.TotalEntries + notInAirflowCount));
     }
 
     public static async Task<Results<Ok<RunDetail>, ProblemHttpResult>> Get(
-        Guid id, string runId, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, StepRecords records, CancellationToken ct)
+        Guid id, string runId, NpgsqlDataSource database, AirflowReadCache airflow, StepRecords records, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
-        if (denied is not null)
+        var local = await LocalRun.OneAsync(connection, id, runId);
+        if (local is { ReachedAirflow: false })
         {
-            return denied;
+            // Pending (or refused for good): Airflow has nothing to say about it yet, the database has all there is.
+            return TypedResults.Ok(local.Detail(local.Message));
         }
 
         var dagId = DagPaths.DagId(id);
-        var run = await airflow.GetDagRunAsync(dagId, runId, ct);
-        if (run is null)
+        AirflowDagRun? run;
+        IReadOnlyList<AirflowTaskInstance> tasks;
+        try
         {
-            return Problems.NotFound("run");
+            run = await airflow.GetDagRunAsync(dagId, runId, ct);
+            if (run is null)
+            {
+                return Problems.NotFound("run");
+            }
+
+            tasks = await airflow.ListTaskInstancesAsync(dagId, runId, ct);
+        }
+        catch (AirflowUnavailableException) when (local is not null)
+        {
+            return TypedResults.Ok(local.Detail("Airflow is not reachable right now; this is the state WorkflowControl saw last."));
         }
 
-        var tasks = await airflow.ListTaskInstancesAsync(dagId, runId, ct);
-        var local = await connection.QuerySingleOrDefaultAsync<(Guid? TriggeredBy, int? Version)>(
-            "SELECT triggered_by, version FROM runs WHERE workflow_id = @id AND dag_run_id = @runId", new { id, runId });
         var plan = await RunPlan.LoadAsync(connection, id, runId);
         var steps = StepStates.Of(plan?.Groups, tasks, group => records.Read(plan!.OwnerId, id, runId, group.TaskId));
-        return TypedResults.Ok(new RunDetail(run.DagRunId, run.State, run.RunType, local.TriggeredBy, local.Version, run.StartDate, run.EndDate, run.Conf,
-            tasks.Select(t => new TaskRunState(t.TaskId, t.State, t.TryNumber, t.StartDate, t.EndDate, t.Duration)).ToList(), steps));
+        return TypedResults.Ok(new RunDetail(run.DagRunId, RunStates.Shown(run.State, local?.CancelledAt), run.RunType, local?.TriggeredBy, local?.Version,
+            run.StartDate, run.EndDate, run.Conf, tasks.Select(t => new TaskRunState(t.TaskId, t.State, t.TryNumber, t.StartDate, t.EndDate, t.Duration)).ToList(), steps,
+            local?.CancelledAt is null ? null : local.Message));
     }
 
     public static async Task<Results<Ok<TaskLog>, ProblemHttpResult>> Logs(
-        Guid id, string runId, string taskId, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, CancellationToken ct,
+        Guid id, string runId, string taskId, NpgsqlDataSource database, AirflowReadCache airflow, CancellationToken ct,
         int? @try = null, string? token = null)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
         var dagId = DagPaths.DagId(id);
         var task = await TaskOfAsync(connection, id, runId, taskId);
         var tryNumber = @try ?? (await airflow.ListTaskInstancesAsync(dagId, runId, ct)).FirstOrDefault(t => t.TaskId == task)?.TryNumber ?? 1;
@@ -239,36 +307,95 @@ public static class RunEndpoints
         return TypedResults.Ok(new TaskLog(task, chunk.Content, chunk.ContinuationToken, chunk.EndOfLog));
     }
 
+    /// <summary>
+    /// Cancels a pending, queued or running run: a pending one is never sent to Airflow, a queued or running one is marked
+    /// failed there. Either way it shows as "cancelled" from then on. A finished run is history and stays as it is (409).
+    /// </summary>
     public static async Task<Results<Ok<TriggeredRun>, ProblemHttpResult>> Cancel(
         Guid id, string runId, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Execute);
-        if (denied is not null)
+        var now = time.GetUtcNow();
+        var local = await LocalRun.OneAsync(connection, id, runId);
+        if (local is { ReachedAirflow: false })
         {
-            return denied;
+            var stopped = local.State == TrackedPending && await connection.ExecuteAsync(
+                """
+                UPDATE runs SET state = 'failed', cancelled_at = @now, message = 'Cancelled before Airflow started it.', updated_at = @now
+                WHERE workflow_id = @id AND dag_run_id = @runId AND state = 'pending' AND NOT reached_airflow
+                """,
+                new { id, runId, now = now.UtcDateTime }) == 1;
+            if (!stopped)
+            {
+                return NotCancellable(RunStates.Shown(local.State, local.CancelledAt));
+            }
+        }
+        else
+        {
+            var dagId = DagPaths.DagId(id);
+            var current = await airflow.GetDagRunAsync(dagId, runId, ct);
+            if (current is null)
+            {
+                return Problems.NotFound("run");
+            }
+
+            if (local?.CancelledAt is not null || !RunStates.Cancellable.Contains(current.State))
+            {
+                return NotCancellable(RunStates.Shown(current.State, local?.CancelledAt));
+            }
+
+            var run = await airflow.MarkDagRunFailedAsync(dagId, runId, ct);
+            // Runs Airflow started on its own are recorded too, so that they keep the word "cancelled".
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO runs (workflow_id, dag_run_id, state, message, cancelled_at, created_at, updated_at)
+                VALUES (@id, @runId, @state, 'cancelled', @now, @now, @now)
+                ON CONFLICT (workflow_id, dag_run_id) DO UPDATE SET state = EXCLUDED.state, message = EXCLUDED.message,
+                    cancelled_at = EXCLUDED.cancelled_at, updated_at = EXCLUDED.updated_at
+                """,
+                new { id, runId, state = run.State, now = now.UtcDateTime });
         }
 
-        var run = await airflow.MarkDagRunFailedAsync(DagPaths.DagId(id), runId, ct);
-        await SetStateAsync(connection, id, runId, run.State, "cancelled", time);
-        await AuditLog.WriteAsync(connection, null, user, "run.cancelled", id, new { runId }, time.GetUtcNow());
-        return TypedResults.Ok(new TriggeredRun(run.DagRunId, run.State));
+        await AuditLog.WriteAsync(connection, null, user, "run.cancelled", id, new { runId }, now);
+        return TypedResults.Ok(new TriggeredRun(runId, RunStates.Cancelled));
     }
 
+    private const string TrackedPending = WorkflowControl.Airflow.Tracking.TrackedRunStates.Pending;
+
+    private static ProblemHttpResult NotCancellable(string state) =>
+        TypedResults.Problem(statusCode: 409, title: "The run cannot be cancelled",
+            detail: $"The run is {state}; only pending, queued or running runs can be cancelled.", extensions: new Dictionary<string, object?> { ["state"] = state });
+
+    /// <summary>
+    /// Runs the named task (a step: its group's task) again, whatever it ended with, and with <paramref name="downstream"/>
+    /// every task after it. A task that has not finished is refused (409): clearing it would cut its try short.
+    /// </summary>
     public static async Task<Results<Ok<List<string>>, ProblemHttpResult>> Retry(
-        Guid id, string runId, string taskId, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, TimeProvider time, CancellationToken ct)
+        Guid id, string runId, string taskId, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, TimeProvider time, CancellationToken ct,
+        bool downstream = false)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Execute);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
         // Retrying a step of a fused group runs the group again: its steps share one Airflow task.
         var task = await TaskOfAsync(connection, id, runId, taskId);
-        var cleared = await airflow.ClearTaskAsync(DagPaths.DagId(id), runId, task, ct);
-        await AuditLog.WriteAsync(connection, null, user, "run.task_retried", id, new { runId, taskId = task, step = task == taskId ? null : taskId, cleared }, time.GetUtcNow());
+        var dagId = DagPaths.DagId(id);
+        var instance = (await airflow.ListTaskInstancesAsync(dagId, runId, ct)).FirstOrDefault(t => t.TaskId == task);
+        if (instance is null)
+        {
+            return Problems.NotFound("task");
+        }
+
+        if (instance.State is not { } state || !RunStates.RetryableTask.Contains(state))
+        {
+            return TypedResults.Problem(statusCode: 409, title: "The task has not finished",
+                detail: $"Task {task} is {instance.State ?? "not started yet"}; only a finished task ({string.Join(", ", RunStates.RetryableTask)}) can be retried.",
+                extensions: new Dictionary<string, object?> { ["state"] = instance.State });
+        }
+
+        var cleared = await airflow.ClearTaskAsync(dagId, runId, task, downstream, ct);
+        // Running again: a cancelled run that is retried is no longer cancelled.
+        await connection.ExecuteAsync("UPDATE runs SET cancelled_at = NULL WHERE workflow_id = @id AND dag_run_id = @runId", new { id, runId });
+        await AuditLog.WriteAsync(connection, null, user, "run.task_retried", id,
+            new { runId, taskId = task, step = task == taskId ? null : taskId, downstream, cleared }, time.GetUtcNow());
         return TypedResults.Ok(cleared.ToList());
     }
 
@@ -276,15 +403,10 @@ public static class RunEndpoints
         Guid id, PauseRequest request, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Execute);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
         var dag = await airflow.SetPausedAsync(DagPaths.DagId(id), request.Paused, ct);
         // Remembered on the deployment so the dashboard shows a next run only for workflows Airflow will schedule.
         await connection.ExecuteAsync("UPDATE deployments SET active = @active WHERE workflow_id = @id AND state <> 'superseded'", new { id, active = !dag.IsPaused });
+        await DeploymentEndpoints.RecordPausedInAirflowAsync(connection, id, dag.IsPaused);
         await AuditLog.WriteAsync(connection, null, user, request.Paused ? "workflow.paused" : "workflow.unpaused", id, null, time.GetUtcNow());
         return TypedResults.Ok(new PauseRequest(dag.IsPaused));
     }
@@ -292,9 +414,4 @@ public static class RunEndpoints
     /// <summary>The Airflow task of a step (or a task id, as it is) in the run's plan.</summary>
     private static async Task<string> TaskOfAsync(NpgsqlConnection connection, Guid id, string runId, string stepOrTask) =>
         (await RunPlan.LoadAsync(connection, id, runId))?.TaskOf(stepOrTask) ?? stepOrTask;
-
-    private static Task SetStateAsync(NpgsqlConnection connection, Guid id, string runId, string state, string? message, TimeProvider time) =>
-        connection.ExecuteAsync(
-            "UPDATE runs SET state = @state, message = coalesce(@message, message), updated_at = @now WHERE workflow_id = @id AND dag_run_id = @runId",
-            new { id, runId, state, message, now = time.GetUtcNow().UtcDateTime });
 }

@@ -1,8 +1,8 @@
-using Microsoft.AspNetCore.SignalR;
 using Npgsql;
 using WorkflowControl.Airflow;
 using WorkflowControl.Airflow.Tracking;
-using WorkflowControl.Api.Features.Collaboration;
+using WorkflowControl.Api.Infrastructure.Realtime;
+using WorkflowControl.Dags;
 
 namespace WorkflowControl.Api.Features.Runs;
 
@@ -10,15 +10,15 @@ namespace WorkflowControl.Api.Features.Runs;
 /// Pushes what the tracker saved to the browsers subscribed to each workflow. A task's change names the steps it
 /// runs (<see cref="RunPlan"/>), so the canvas lights every step of a fused group at once.
 /// </summary>
-public sealed class SignalRRunNotifier(IHubContext<WorkflowHub> hub, NpgsqlDataSource database) : IRunNotifier
+public sealed class LiveRunNotifier(IWorkflowChannel channel, NpgsqlDataSource database) : IRunNotifier
 {
     public async Task NotifyAsync(RunPollResult result, CancellationToken ct)
     {
         foreach (var change in result.Runs)
         {
-            if (PostgresRunStore.WorkflowIdOf(change.Key.DagId) is { } workflowId)
+            if (DagPaths.WorkflowIdOf(change.Key.DagId) is { } workflowId)
             {
-                await hub.Clients.Group(WorkflowHub.Group(workflowId)).SendAsync("runChanged", new
+                await channel.SendAsync(workflowId, "runChanged", new
                 {
                     workflowId,
                     runId = change.Key.DagRunId,
@@ -36,7 +36,7 @@ public sealed class SignalRRunNotifier(IHubContext<WorkflowHub> hub, NpgsqlDataS
         var plans = new Dictionary<RunKey, RunPlan?>();
         foreach (var task in result.Tasks)
         {
-            if (PostgresRunStore.WorkflowIdOf(task.Run.DagId) is { } workflowId)
+            if (DagPaths.WorkflowIdOf(task.Run.DagId) is { } workflowId)
             {
                 if (!plans.TryGetValue(task.Run, out var plan))
                 {
@@ -44,7 +44,7 @@ public sealed class SignalRRunNotifier(IHubContext<WorkflowHub> hub, NpgsqlDataS
                     plans[task.Run] = plan = await RunPlan.LoadAsync(connection, workflowId, task.Run.DagRunId);
                 }
 
-                await hub.Clients.Group(WorkflowHub.Group(workflowId)).SendAsync("taskChanged", new
+                await channel.SendAsync(workflowId, "taskChanged", new
                 {
                     workflowId,
                     runId = task.Run.DagRunId,

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using WorkflowControl.Api.Features.Preview;
+using WorkflowControl.Api.Infrastructure.Storage;
 
 namespace WorkflowControl.Api.Features.Runs;
 
@@ -8,15 +8,14 @@ namespace WorkflowControl.Api.Features.Runs;
 /// one previews read too: Preview:SharedDataRoot or SharedData:Root). Without a root, or without a record, a step
 /// shows its group's state.
 /// </summary>
-public sealed class StepRecords(IOptions<PreviewOptions> options, ILogger<StepRecords> logger)
+public sealed class StepRecords(IOptions<SharedDataOptions> options, ILogger<StepRecords> logger)
 {
     /// <summary>A group of at most a dozen steps writes a few KiB; anything much larger is not a record.</summary>
     private const long MaxBytes = 1024 * 1024;
 
     public StepRecord? Read(Guid ownerId, Guid workflowId, string runId, string taskId)
     {
-        var root = options.Value.SharedDataRoot;
-        if (string.IsNullOrWhiteSpace(root) || !Path.IsPathFullyQualified(root))
+        if (options.Value.UsableRoot is not { } root)
         {
             return null;
         }

@@ -18,8 +18,8 @@ namespace WorkflowControl.Api.Features.Runs;
 public sealed record StepRunState(string StepId, string TaskId, string? State, int TryNumber, double? DurationSeconds,
     long? Rows, int? Columns, string? Error);
 
-/// <summary>What a fused group's record (<c>_steps/&lt;task id&gt;.json</c>) says of one step.</summary>
-public sealed record StepRecordEntry(string? State, long? Rows, int? Columns, double? Seconds, string? Error);
+/// <summary>What a fused group's record (<c>_steps/&lt;task id&gt;.json</c>) says of one step; <paramref name="Result"/> is the reference to what a kept step wrote.</summary>
+public sealed record StepRecordEntry(string? State, long? Rows, int? Columns, double? Seconds, string? Error, JsonElement? Result = null);
 
 /// <summary>A fused group's record of its steps, and when it was last written.</summary>
 public sealed record StepRecord(DateTimeOffset WrittenAt, IReadOnlyDictionary<string, StepRecordEntry> Steps)

@@ -16,6 +16,12 @@ public static class ScheduleEndpoints
 {
     public const int MaxCount = 20;
 
+    public static IEndpointRouteBuilder MapScheduling(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/schedules").WithTags("Schedules").MapScheduleEndpoints();
+        return app;
+    }
+
     public static RouteGroupBuilder MapScheduleEndpoints(this RouteGroupBuilder group)
     {
         group.MapGet("/next-runs", NextRuns).WithName("NextRuns");

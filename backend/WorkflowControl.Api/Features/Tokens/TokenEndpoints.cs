@@ -12,21 +12,39 @@ namespace WorkflowControl.Api.Features.Tokens;
 
 public sealed record CreateTokenRequest(string Name, string MaxRole, Guid? OrganisationId, IReadOnlyList<Guid>? WorkflowIds, int ExpiresInDays = 90);
 
+/// <summary>An API token as <c>GET /tokens/{id}</c> shows it: everything but the secret.</summary>
 public sealed record TokenInfo(Guid Id, string Name, string Prefix, string MaxRole, Guid? OrganisationId, IReadOnlyList<Guid>? WorkflowIds,
     DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt);
 
-/// <summary>The token itself appears in this response only; the database keeps its hash.</summary>
-public sealed record CreatedToken(string Token, TokenInfo Info);
+/// <summary>
+/// The created token resource, as every create answers its resource, plus the secret <see cref="Token"/>: shown in
+/// this response only, the database keeps its hash. Flat and positional so the OpenAPI document requires every field.
+/// </summary>
+public sealed record CreatedToken(Guid Id, string Name, string Prefix, string MaxRole, Guid? OrganisationId, IReadOnlyList<Guid>? WorkflowIds,
+    DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, string Token)
+{
+    public static CreatedToken Of(TokenInfo info, string token) =>
+        new(info.Id, info.Name, info.Prefix, info.MaxRole, info.OrganisationId, info.WorkflowIds, info.CreatedAt, info.ExpiresAt, info.RevokedAt, info.LastUsedAt, token);
+}
 
 /// <summary>API tokens for CI pipelines: scoped, expiring, revocable. Managed only by a signed-in user, never by a token.</summary>
 public static class TokenEndpoints
 {
-    public const int MaxLifetimeDays = 366;
+    public const int MaxLifetimeDays = Access.MaxTokenLifetimeDays;
+
+    public static IEndpointRouteBuilder MapTokens(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/tokens").WithTags("Tokens").MapTokenEndpoints();
+        return app;
+    }
+
+    private const string Columns = "id, name, prefix, max_role, organisation_id, workflow_ids, created_at, expires_at, revoked_at, last_used_at";
 
     public static RouteGroupBuilder MapTokenEndpoints(this RouteGroupBuilder group)
     {
         group.MapGet("/", List).WithName("ListTokens");
         group.MapPost("/", Create).WithName("CreateToken").CarriesTokens();
+        group.MapGet("/{id:guid}", Get).WithName("GetToken");
         group.MapDelete("/{id:guid}", Revoke).WithName("RevokeToken");
         return group;
     }
@@ -55,9 +73,23 @@ public static class TokenEndpoints
 
         await using var connection = await database.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<Row>(
-            "SELECT id, name, prefix, max_role, organisation_id, workflow_ids, created_at, expires_at, revoked_at, last_used_at FROM api_tokens WHERE user_id = @user ORDER BY created_at DESC",
+            $"SELECT {Columns} FROM api_tokens WHERE user_id = @user ORDER BY created_at DESC",
             new { user = user.GetCaller().UserId });
         return TypedResults.Ok(rows.Select(ToInfo).ToList());
+    }
+
+    public static async Task<Results<Ok<TokenInfo>, ProblemHttpResult>> Get(Guid id, ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken ct)
+    {
+        if (TokensCannotManageTokens(user) is { } denied)
+        {
+            return denied;
+        }
+
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(
+            $"SELECT {Columns} FROM api_tokens WHERE id = @id AND user_id = @user",
+            new { id, user = user.GetCaller().UserId });
+        return row is null ? Problems.NotFound("token") : TypedResults.Ok(ToInfo(row));
     }
 
     public static async Task<Results<Created<CreatedToken>, ProblemHttpResult>> Create(
@@ -69,24 +101,9 @@ public static class TokenEndpoints
         }
 
         var maxRole = Roles.Parse(request.MaxRole);
-        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 100)
+        if (Access.NewTokenProblem(request.Name, maxRole, request.ExpiresInDays, request.WorkflowIds?.Count) is { } problem)
         {
-            return Problems.BadRequest("Give the token a name of 1 to 100 characters, e.g. the pipeline that will use it.");
-        }
-
-        if (maxRole is null or Role.Owner)
-        {
-            return Problems.BadRequest("maxRole must be one of view, execute, edit, manage.");
-        }
-
-        if (request.ExpiresInDays is < 1 or > MaxLifetimeDays)
-        {
-            return Problems.BadRequest($"expiresInDays must be between 1 and {MaxLifetimeDays}.");
-        }
-
-        if (request.WorkflowIds is { Count: 0 })
-        {
-            return Problems.BadRequest("workflowIds, when given, must name at least one workflow.");
+            return Problems.BadRequest(problem);
         }
 
         await using var connection = await database.OpenConnectionAsync(ct);
@@ -111,20 +128,20 @@ public static class TokenEndpoints
         var id = Guid.NewGuid();
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var row = await connection.QuerySingleAsync<Row>(
-            """
+            $"""
             INSERT INTO api_tokens (id, user_id, name, token_hash, prefix, max_role, organisation_id, workflow_ids, created_at, expires_at)
             VALUES (@id, @user, @name, @hash, @prefix, @maxRole, @org, @workflows, @now, @expires)
-            RETURNING id, name, prefix, max_role, organisation_id, workflow_ids, created_at, expires_at, revoked_at, last_used_at
+            RETURNING {Columns}
             """,
             new
             {
-                id, user = caller.UserId, name = request.Name.Trim(), hash, prefix, maxRole = (short)maxRole.Value, org = request.OrganisationId,
+                id, user = caller.UserId, name = request.Name.Trim(), hash, prefix, maxRole = (short)maxRole!.Value, org = request.OrganisationId,
                 workflows = request.WorkflowIds?.Distinct().ToArray(), now = now.UtcDateTime, expires = now.AddDays(request.ExpiresInDays).UtcDateTime,
             },
             transaction);
         await AuditLog.WriteAsync(connection, transaction, user, "token.created", null, new { tokenId = id, name = request.Name, maxRole = maxRole.Value.ToWire() }, now);
         await transaction.CommitAsync(ct);
-        return TypedResults.Created($"/tokens/{id}", new CreatedToken(token, ToInfo(row)));
+        return TypedResults.Created($"/tokens/{id}", CreatedToken.Of(ToInfo(row), token));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Revoke(Guid id, ClaimsPrincipal user, NpgsqlDataSource database, TimeProvider time, CancellationToken ct)
@@ -152,7 +169,7 @@ public static class TokenEndpoints
     }
 
     private static ProblemHttpResult? TokensCannotManageTokens(ClaimsPrincipal user) =>
-        user.GetTokenId() is null ? null : Problems.Forbidden("API tokens cannot list, create or revoke tokens; sign in as a user.");
+        Access.IsSignedIn(user.GetCaller()) ? null : Problems.Forbidden("API tokens cannot list, create or revoke tokens; sign in as a user.");
 
     private static TokenInfo ToInfo(Row r) => new(
         r.Id, r.Name, r.Prefix, ((Role)r.MaxRole).ToWire(), r.OrganisationId, r.WorkflowIds,

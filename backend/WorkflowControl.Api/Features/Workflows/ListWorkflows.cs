@@ -105,7 +105,7 @@ public static class ListWorkflows
             LEFT JOIN workflow_collaborators c ON c.workflow_id = w.id AND c.user_id = @user
             LEFT JOIN organisation_members m ON m.organisation_id = w.organisation_id AND m.user_id = @user
             LEFT JOIN LATERAL (
-                SELECT r.state, coalesce(r.started_at, r.created_at) AS at FROM runs r
+                SELECT CASE WHEN r.cancelled_at IS NULL THEN r.state ELSE 'cancelled' END AS state, coalesce(r.started_at, r.created_at) AS at FROM runs r
                 WHERE r.workflow_id = w.id AND r.state <> 'deleted' ORDER BY r.created_at DESC, r.dag_run_id DESC LIMIT 1
             ) lr ON true
             LEFT JOIN LATERAL (

@@ -2,11 +2,12 @@ using System.Security.Claims;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
-using Microsoft.AspNetCore.SignalR;
 using WorkflowControl.Api.Features.Audit;
-using WorkflowControl.Api.Features.Collaboration;
 using WorkflowControl.Api.Infrastructure.Auth;
+using WorkflowControl.Api.Infrastructure.Delivery;
 using WorkflowControl.Api.Infrastructure.Http;
+using WorkflowControl.Api.Infrastructure.Realtime;
+using WorkflowControl.Api.Infrastructure.Storage;
 using WorkflowControl.Core.Permissions;
 using WorkflowControl.Core.Workflows;
 
@@ -15,17 +16,24 @@ namespace WorkflowControl.Api.Features.Workflows;
 /// <summary>Create, read, update (optimistic concurrency), delete, import/export, duplicate and validate workflows.</summary>
 public static class WorkflowEndpoints
 {
+    /// <summary>Routes under /workflows that name no workflow yet.</summary>
     public static RouteGroupBuilder MapWorkflowEndpoints(this RouteGroupBuilder group)
     {
         group.MapPost("/validate", Validate).Accepts<WorkflowDocument>("application/json").WithName("ValidateWorkflow");
         group.MapPost("/", Create).Accepts<WorkflowDocument>("application/json").WithName("CreateWorkflow");
         group.MapPost("/import", Create).Accepts<WorkflowDocument>("application/json").WithName("ImportWorkflow");
-        group.MapGet("/{id:guid}", Get).WithName("GetWorkflow");
-        group.MapPut("/{id:guid}", Update).Accepts<WorkflowDocument>("application/json").WithName("UpdateWorkflow");
-        group.MapDelete("/{id:guid}", Delete).WithName("DeleteWorkflow");
-        group.MapGet("/{id:guid}/export", Export).WithName("ExportWorkflow");
-        group.MapPost("/{id:guid}/duplicate", Duplicate).WithName("DuplicateWorkflow");
         return group;
+    }
+
+    /// <summary>Routes of one workflow, in the /workflows/{id} group that checks the role.</summary>
+    public static RouteGroupBuilder MapOneWorkflowEndpoints(this RouteGroupBuilder workflow)
+    {
+        workflow.MapGet("/", Get).RequireWorkflowRole(Role.View).WithName("GetWorkflow");
+        workflow.MapPut("/", Update).RequireWorkflowRole(Role.Edit).Accepts<WorkflowDocument>("application/json").WithName("UpdateWorkflow");
+        workflow.MapDelete("/", Delete).RequireWorkflowRole(Role.Manage).WithName("DeleteWorkflow");
+        workflow.MapGet("/export", Export).RequireWorkflowRole(Role.View).WithName("ExportWorkflow");
+        workflow.MapPost("/duplicate", Duplicate).RequireWorkflowRole(Role.View).WithName("DuplicateWorkflow");
+        return workflow;
     }
 
     public static async Task<Results<Ok<ValidationReport>, ProblemHttpResult>> Validate(HttpRequest request, WorkflowValidator validator, CancellationToken ct)
@@ -63,7 +71,7 @@ public static class WorkflowEndpoints
         }
 
         var document = ExecutionModes.WithDefault(validation.Document!, isNew: true);
-        var id = await InsertAsync(connection, user, document, organisationId ?? user.GetCaller().Token?.OrganisationId, time.GetUtcNow(), "workflow.created");
+        var id = await InsertAsync(connection, user, document, Access.CreationOrganisation(user.GetCaller(), organisationId), time.GetUtcNow(), "workflow.created");
         if (id is null)
         {
             return KeyTaken(validation.Document!.Metadata.Key);
@@ -74,16 +82,10 @@ public static class WorkflowEndpoints
         return TypedResults.Created($"/workflows/{id}", detail);
     }
 
-    public static async Task<Results<Ok<WorkflowDetail>, ProblemHttpResult>> Get(Guid id, HttpContext http, ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken ct)
+    public static async Task<Results<Ok<WorkflowDetail>, ProblemHttpResult>> Get(Guid id, HttpContext http, NpgsqlDataSource database, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (role, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
-        var detail = await WorkflowRows.DetailAsync(connection, id, role);
+        var detail = await WorkflowRows.DetailAsync(connection, id, http.WorkflowRole());
         if (detail is null)
         {
             return Problems.NotFound();
@@ -94,15 +96,8 @@ public static class WorkflowEndpoints
     }
 
     public static async Task<Results<Ok<WorkflowDetail>, ProblemHttpResult>> Update(
-        Guid id, HttpRequest request, ClaimsPrincipal user, WorkflowValidator validator, NpgsqlDataSource database, IHubContext<WorkflowHub> hub, TimeProvider time, CancellationToken ct)
+        Guid id, HttpRequest request, ClaimsPrincipal user, WorkflowValidator validator, NpgsqlDataSource database, IWorkflowChannel browsers, TimeProvider time, CancellationToken ct)
     {
-        await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Edit);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
         if (ETags.ParseIfMatch(request.Headers.IfMatch.ToString()) is not { } expected)
         {
             return TypedResults.Problem(statusCode: 428, title: "Precondition required",
@@ -121,13 +116,14 @@ public static class WorkflowEndpoints
             return Problems.Invalid(validation.Problems);
         }
 
+        await using var connection = await database.OpenConnectionAsync(ct);
         var outcome = await SaveAsync(connection, user, id, expected, validation.Document!, time.GetUtcNow(), "workflow.updated", ct);
         if (outcome.Problem is not null)
         {
             return outcome.Problem;
         }
 
-        await CollaborationBroadcasts.DocumentChangedAsync(hub.Clients, id, outcome.Detail!.Version);
+        await browsers.DocumentChangedAsync(id, outcome.Detail!.Version);
         request.HttpContext.Response.Headers.ETag = ETags.For(outcome.Detail.Version);
         return TypedResults.Ok(outcome.Detail);
     }
@@ -188,23 +184,23 @@ public static class WorkflowEndpoints
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Delete(
         Guid id, ClaimsPrincipal user, NpgsqlDataSource database, WorkflowControl.Dags.DagPublisher dags, WorkflowControl.Airflow.IAirflowClient airflow,
-        ILogger<WorkflowDocument> logger, TimeProvider time, CancellationToken ct)
+        DataFolders folders, ILogger<WorkflowDocument> logger, TimeProvider time, CancellationToken ct, bool deleteResults = false)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Manage);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
+        var deleter = await GitDelivery.ReadAsync(connection, user, id);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var (name, owner) = await connection.QuerySingleAsync<(string Name, Guid Owner)>("DELETE FROM workflows WHERE id = @id RETURNING name, owner_id", new { id }, transaction);
-        await AuditLog.WriteAsync(connection, transaction, user, "workflow.deleted", id, new { name }, time.GetUtcNow());
+        await AuditLog.WriteAsync(connection, transaction, user, "workflow.deleted", id, new { name, deleteResults }, time.GetUtcNow());
         await transaction.CommitAsync(ct);
         // Only after the commit: a failed delete must not leave Airflow without the DAG of a workflow that still exists.
         try
         {
-            dags.Remove(owner, id);
+            dags.Remove(owner, id, GitDelivery.DeletionChange(user, deleter.Name, deleter.Email, name, id));
+        }
+        catch (WorkflowControl.Dags.DagRepositoryException e)
+        {
+            // The workflow is gone; its file stays in the repository until the next change there succeeds.
+            logger.LogWarning("Deleted workflow {WorkflowId}, but could not commit the removal of its DAG file: {Reason}", id, e.Message);
         }
         catch (WorkflowControl.Dags.DagPathException e)
         {
@@ -222,39 +218,34 @@ public static class WorkflowEndpoints
             // The workflow is gone either way; without its file Airflow marks the DAG inactive by itself.
             logger.LogWarning("Deleted workflow {WorkflowId}, but Airflow kept its DAG's history: {Reason}", id, e.Message);
         }
+        if (deleteResults && folders.WorkflowFolder(owner, id) is { } results && Directory.Exists(results) && new DirectoryInfo(results).LinkTarget is null)
+        {
+            // The runs' files (<owner>/<workflow>/...); the owner's data folder, where exports went, stays.
+            Directory.Delete(results, recursive: true);
+        }
+
         return TypedResults.NoContent();
     }
 
-    public static async Task<Results<ContentHttpResult, ProblemHttpResult>> Export(Guid id, HttpContext http, ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken ct)
+    public static async Task<Results<ContentHttpResult, ProblemHttpResult>> Export(Guid id, HttpContext http, NpgsqlDataSource database, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (role, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
-        var detail = (await WorkflowRows.DetailAsync(connection, id, role))!;
+        var detail = (await WorkflowRows.DetailAsync(connection, id, http.WorkflowRole()))!;
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"workflow-{id}.json\"";
         http.Response.Headers.ETag = ETags.For(detail.Version);
         return TypedResults.Text(System.Text.Json.JsonSerializer.Serialize(detail.Document, ExportJson), "application/json");
     }
 
-    public static async Task<Results<Created<WorkflowDetail>, ProblemHttpResult>> Duplicate(Guid id, ClaimsPrincipal user, NpgsqlDataSource database, TimeProvider time, CancellationToken ct)
+    public static async Task<Results<Created<WorkflowDetail>, ProblemHttpResult>> Duplicate(
+        Guid id, HttpContext http, ClaimsPrincipal user, NpgsqlDataSource database, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (role, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
         if (await CreationProblemAsync(connection, user.GetCaller(), null) is { } cannotCreate)
         {
             return cannotCreate;
         }
 
-        var source = (await WorkflowRows.DetailAsync(connection, id, role))!;
+        var source = (await WorkflowRows.DetailAsync(connection, id, http.WorkflowRole()))!;
         var document = System.Text.Json.JsonSerializer.Deserialize<WorkflowDocument>(source.Document, WorkflowJson.Options)!;
         var copy = document with { Metadata = document.Metadata with { Name = Truncate($"Copy of {document.Metadata.Name}", 200), Key = null } };
         var newId = (await InsertAsync(connection, user, copy, null, time.GetUtcNow(), "workflow.duplicated"))!.Value;
@@ -289,18 +280,13 @@ public static class WorkflowEndpoints
         return id;
     }
 
-    /// <summary>API tokens create workflows only with the edit role and inside their organisation; users only in organisations where they can edit.</summary>
+    /// <summary>Whether the caller may create a workflow there (<see cref="Access.TokenCreationProblem"/>, <see cref="Access.CreateInOrganisation"/>).</summary>
     private static async Task<ProblemHttpResult?> CreationProblemAsync(NpgsqlConnection connection, Caller caller, Guid? organisationId)
     {
-        if (caller.Token is { } token && (token.MaxRole < Role.Edit || token.WorkflowIds is not null))
+        var organisation = Access.CreationOrganisation(caller, organisationId);
+        if (Access.TokenCreationProblem(caller, organisation) is { } tokenProblem)
         {
-            return Problems.Forbidden("This API token may not create workflows: it needs the 'edit' role and no list of named workflows.");
-        }
-
-        var organisation = organisationId ?? caller.Token?.OrganisationId;
-        if (caller.Token?.OrganisationId is { } scoped && organisation != scoped)
-        {
-            return Problems.Forbidden("This API token may only create workflows in its own organisation.");
+            return Problems.Forbidden(tokenProblem);
         }
 
         if (organisation is null)
@@ -311,9 +297,12 @@ public static class WorkflowEndpoints
         var memberRole = await connection.ExecuteScalarAsync<short?>(
             "SELECT role FROM organisation_members WHERE organisation_id = @organisation AND user_id = @user",
             new { organisation, user = caller.UserId });
-        return memberRole is null ? Problems.NotFound("organisation")
-            : memberRole < (short)Role.Edit ? Problems.Forbidden("Creating workflows in this organisation needs the 'edit' role there.")
-            : null;
+        return Access.CreateInOrganisation((Role?)memberRole) switch
+        {
+            AccessOutcome.NotFound => Problems.NotFound("organisation"),
+            AccessOutcome.Forbidden => Problems.Forbidden("Creating workflows in this organisation needs the 'edit' role there."),
+            _ => null,
+        };
     }
 
     private static ProblemHttpResult KeyTaken(string? key) =>

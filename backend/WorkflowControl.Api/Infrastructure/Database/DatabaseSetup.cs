@@ -27,6 +27,14 @@ public static class DatabaseSetup
         return services;
     }
 
+    /// <summary>The lease that makes one instance of a cluster the poller of Airflow (<see cref="LeaderLease"/>).</summary>
+    public static IServiceCollection AddLeaderLease(this IServiceCollection services)
+    {
+        services.AddSingleton<LeaderLease>();
+        services.AddSingleton<WorkflowControl.Airflow.Tracking.IPollingLease>(sp => sp.GetRequiredService<LeaderLease>());
+        return services;
+    }
+
     /// <summary>Named, so metrics and spans say "workflowcontrol" instead of the connection string (host, user, options).</summary>
     private static void AddNpgsqlDataSourceCore(this IServiceCollection services, string connectionString) =>
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "workflowcontrol" }.Build());

@@ -18,6 +18,12 @@ public sealed partial class ExceptionHandling(IProblemDetailsService problemDeta
             // Airflow's failures are expected outcomes for users (down, not parsed yet, refused), worded by the client.
             logger.LogWarning("Airflow request failed on {Method} {Path}: {Title}", httpContext.Request.Method, httpContext.Request.Path, airflowProblem.Title);
             httpContext.Response.StatusCode = airflowProblem.Status ?? 502;
+            if (RetryAfterOf(exception) is { } seconds)
+            {
+                // Also when Airflow's Retry-After was too long to wait for here: the caller may wait for it instead.
+                httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
             return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, Exception = exception, ProblemDetails = airflowProblem });
         }
 
@@ -34,6 +40,20 @@ public sealed partial class ExceptionHandling(IProblemDetailsService problemDeta
             Exception = exception,
             ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
         });
+    }
+
+    /// <summary>Whole seconds Airflow (or the circuit breaker) asked callers to wait, when it said.</summary>
+    internal static int? RetryAfterOf(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is WorkflowControl.Airflow.AirflowUnavailableException { RetryAfter: { } wait })
+            {
+                return Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            }
+        }
+
+        return null;
     }
 
     internal static (int Status, string Title, string Detail) Describe(Exception exception) => exception switch

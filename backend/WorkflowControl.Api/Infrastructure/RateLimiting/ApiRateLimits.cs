@@ -3,7 +3,6 @@ using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
-using WorkflowControl.Api.Features.Auth;
 using WorkflowControl.Api.Infrastructure.Auth;
 using WorkflowControl.Api.Infrastructure.Telemetry;
 
@@ -80,7 +79,7 @@ public sealed class ApiRateLimitValidation : IValidateOptions<ApiRateLimitOption
 /// Per-user and per-API-token limits with ASP.NET Core's rate limiter, as its global limiter: each caller (an API
 /// token, else the signed-in user, else the client address) has a fixed window per budget, on
 /// <see cref="TimeProvider"/> time. A refusal is 429 with Retry-After and a ProblemDetails naming the limit.
-/// Not limited here: endpoints with a policy of their own (sign-in and sign-up, <see cref="AuthThrottle"/>) and
+/// Not limited here: endpoints with a policy of their own (sign-in and sign-up, Features/Auth's AuthThrottle) and
 /// endpoints that disable limiting (health, metrics, OpenAPI, the hub, which limits its calls itself).
 /// </summary>
 public static class ApiRateLimits
@@ -140,8 +139,11 @@ public static class ApiRateLimits
 
         return user.FindFirstValue(WfcClaims.UserId) is { } userId
             ? ("user:" + userId, "user")
-            : ("address:" + AuthThrottle.AddressOf(http), "client address");
+            : ("address:" + AddressOf(http), "client address");
     }
+
+    /// <summary>The client's address, the key of the per-address limits (here and for sign-in attempts).</summary>
+    public static string AddressOf(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
     public static string Name(RequestBudget budget) => budget.ToString().ToLowerInvariant();
 

@@ -57,7 +57,11 @@ export function Dashboard() {
   );
 
   const remove = useCallback(
-    (w: WorkflowSummary) => void act("Delete", async () => { await api.delete(`/workflows/${w.id}`); return `Deleted “${w.name}”.`; }),
+    (w: WorkflowSummary, withResults: boolean) =>
+      void act("Delete", async () => {
+        await api.delete(`/workflows/${w.id}${withResults ? "?deleteResults=true" : ""}`);
+        return `Deleted “${w.name}”${withResults ? " and its run results" : ""}.`;
+      }),
     [act],
   );
 

@@ -61,7 +61,7 @@ export interface ViewSlice {
   setDragging: (positions: Record<string, Position>) => void;
 }
 
-export type PanelTab = "preview" | "results" | "log";
+export type PanelTab = "preview" | "results" | "outputs" | "log" | "files";
 export type PreviewState = { kind: "idle" } | { kind: "running" } | { kind: "done"; result: PreviewResult } | { kind: "failed"; error: FriendlyError };
 
 /** The wide panel under the canvas: a step's data preview, the run's tasks and a task's log. */

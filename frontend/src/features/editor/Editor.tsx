@@ -12,6 +12,8 @@ import { useEditor } from "@/features/document/store";
 import { startLive } from "@/features/collab/live";
 import { useCollab } from "@/features/collab/store";
 import { useNodeLock } from "@/features/collab/Presence";
+import { useFileDrop } from "@/features/files/useFileDrop";
+import { useFiles } from "@/features/files/store";
 import { Canvas } from "./canvas/Canvas";
 import { Palette } from "./palette/Palette";
 import { ConflictDialog } from "./ConflictDialog";
@@ -44,6 +46,11 @@ function EditorPage({ workflowId }: { workflowId: string }) {
   // Live: changes go to the hub as they are made. Otherwise (no hub, Join refused) the Save button and the conflict dialog.
   const liveMode = live.status === "live" || live.status === "reconnecting";
   const canEdit = (roleRank[s.role] ?? 0) >= roleRank.edit;
+  const fileDrop = useFileDrop(workflowId, canEdit);
+  // The data folder's files are offered in CSV steps, so they are known before the Files tab is opened.
+  useEffect(() => {
+    void useFiles.getState().load(workflowId);
+  }, [workflowId]);
 
   const [tab, setTab] = useState<Tab>("step");
   const [help, setHelp] = useState(false);
@@ -86,11 +93,12 @@ function EditorPage({ workflowId }: { workflowId: string }) {
   const rank = roleRank[s.role] ?? 0;
 
   return (
-    <div className="editor">
+    <div className={`editor${fileDrop.over ? " dropping-files" : ""}`} {...fileDrop.handlers}>
       <EditorHeader
         workflowId={workflowId}
         issues={issues}
         canEdit={canEdit}
+        canExecute={rank >= roleRank.execute}
         liveMode={liveMode}
         offline={live.status === "reconnecting"}
         pendingCount={live.pendingCount}
@@ -120,6 +128,7 @@ function EditorPage({ workflowId }: { workflowId: string }) {
         selectedTask={selectedId}
         selectedType={selected ? s.catalog.get(selected.type) : undefined}
         canExecute={rank >= roleRank.execute}
+        canEdit={canEdit}
         refreshRun={currentRun.refresh}
         onError={setRunError}
       />

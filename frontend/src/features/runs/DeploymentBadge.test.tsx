@@ -24,4 +24,17 @@ describe("DeploymentBadge", () => {
     expect(parsed).toContain("v2: live in Airflow");
     expect(parsed).not.toContain("deploy-error");
   });
+
+  it("says a DAG paused in Airflow is paused, with an Unpause button only for people who may run it", () => {
+    const deployment = { version: 4, state: "parsed" as const, message: null, pausedInAirflow: true };
+    const mayRun = renderToStaticMarkup(<DeploymentBadge deployment={deployment} onUnpause={() => {}} />);
+    const viewer = renderToStaticMarkup(<DeploymentBadge deployment={deployment} />);
+    const running = renderToStaticMarkup(<DeploymentBadge deployment={{ ...deployment, pausedInAirflow: false }} onUnpause={() => {}} />);
+
+    expect(mayRun).toContain("Paused in Airflow");
+    expect(mayRun).toContain(">Unpause</button>");
+    expect(viewer).toContain("Paused in Airflow");
+    expect(viewer).not.toContain("Unpause");
+    expect(running).not.toContain("Paused in Airflow");
+  });
 });

@@ -11,8 +11,16 @@ const STATE_TEXT: Record<string, string> = {
  * A deployment's state where the editor shows it. With an import error, Airflow's error follows in words, as the API
  * gives them (the exception's last line and the line of the DAG file, no traceback, no server paths).
  */
-export function DeploymentBadge({ deployment }: { deployment: Pick<Deployment, "version" | "state" | "message"> }) {
+/**
+ * A DAG paused in Airflow (its UI, a reset, new DAGs start paused) runs nothing: its runs would wait for ever, so the
+ * badge says so, with an Unpause button for people who may run the workflow (`onUnpause`).
+ */
+export function DeploymentBadge({ deployment, onUnpause }: {
+  deployment: Pick<Deployment, "version" | "state" | "message"> & { pausedInAirflow?: boolean | null };
+  onUnpause?: () => void;
+}) {
   const { version, state, message } = deployment;
+  const paused = state === "parsed" && deployment.pausedInAirflow === true;
   const error = state === "import_error" ? message ?? "Airflow gave no reason." : null;
   return (
     <>
@@ -23,6 +31,18 @@ export function DeploymentBadge({ deployment }: { deployment: Pick<Deployment, "
       >
         v{version}: {STATE_TEXT[state] ?? state}
       </span>
+      {paused && (
+        <span className="row" role="status">
+          <span className="badge paused" data-testid="paused-in-airflow" title="Airflow starts no run of a paused DAG; runs are refused until it is unpaused.">
+            Paused in Airflow
+          </span>
+          {onUnpause && (
+            <button type="button" className="small" onClick={onUnpause}>
+              Unpause
+            </button>
+          )}
+        </span>
+      )}
       {error && (
         <span className="deploy-error" data-testid="deploy-error" role="status">
           {error}

@@ -30,7 +30,7 @@ export function History({ workflowId }: { workflowId: string }) {
     () => [
       col.accessor("state", { header: "State", cell: (c) => <span className={`badge ${c.getValue()}`}>{c.getValue()}</span>, filterFn: "equalsString" }),
       col.accessor("runId", { header: "Run", cell: (c) => <Link href={`/workflows/${workflowId}/runs/${encodeURIComponent(c.getValue())}`}>{c.getValue()}</Link> }),
-      col.accessor((r) => r.source ?? (r.triggeredBy ? "manual" : "scheduled"), { id: "source", header: "Trigger" }),
+      col.accessor((r) => r.runType || (r.triggeredBy ? "manual" : "scheduled"), { id: "source", header: "Trigger" }),
       col.accessor((r) => starterName(r.triggeredBy, me, people).text, {
         id: "triggeredBy",
         header: "Who",

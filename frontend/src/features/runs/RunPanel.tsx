@@ -85,7 +85,7 @@ export function RunPanel({ workflowId, params, canExecute, dirty, onStarted, ref
             Cancel run
           </button>
         )}
-        <Link href={`/workflows/${workflowId}/runs`}>History</Link>
+        <Link href={`/workflows/${workflowId}/runs`}>All runs</Link>
       </div>
       {error !== null && <ErrorMessage error={error} doing="start the run" />}
       {run && (
@@ -95,6 +95,7 @@ export function RunPanel({ workflowId, params, canExecute, dirty, onStarted, ref
           <button type="button" className="small" onClick={() => openPanel("results")}>Show its tasks</button>
         </div>
       )}
+      {run?.message && <p className="hint" data-testid="run-message">{run.message}</p>}
       <p className="hint">Click a step on the canvas to read its log from this run.</p>
     </div>
   );

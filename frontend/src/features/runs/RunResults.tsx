@@ -3,6 +3,9 @@ import { api } from "@/lib/api/client";
 import { useEditor } from "@/features/document/store";
 import { countOf, formatDateTime, formatDuration } from "@/features/shared/format";
 
+/** A task that has run (or will not run) may be run again; one in flight may not (the API answers 409). */
+const RETRYABLE = new Set(["success", "failed", "upstream_failed", "skipped"]);
+
 /**
  * The bottom panel's "Task results": the current run's steps with their state, time, log and retry. With fused
  * execution several steps ran in one Airflow task; the table names it, a step's log is that task's log, and a retry
@@ -44,7 +47,7 @@ export function RunResults({ workflowId, canExecute, refresh, onError }: { workf
               <td>
                 <div className="row">
                   <button type="button" className="small" onClick={() => openLog(s.stepId, Math.max(1, s.tryNumber))}>Log</button>
-                  {canExecute && (s.state === "failed" || s.state === "upstream_failed") && (
+                  {canExecute && s.state !== null && RETRYABLE.has(s.state) && (
                     <button
                       type="button"
                       className="small"

@@ -68,7 +68,9 @@ describe("the e2e Airflow stub", () => {
     expect(dag.status).toBe(404);
     expect(trigger.status).toBe(404);
     expect(error?.stack_trace).toMatch(/^Traceback \(most recent call last\):\n/);
-    expect(error?.stack_trace).toContain(`File "${path}", line 52`);
+    // The broken line follows the good file and one empty line.
+    const brokenLine = GOOD.split("\n").length + 1;
+    expect(error?.stack_trace).toContain(`File "${path}", line ${brokenLine}`);
     expect(error?.stack_trace.endsWith(`${lastLine}\n`)).toBe(true);
   }, 30000);
 

@@ -7,7 +7,7 @@ import { useRunTable } from "./runTable";
 
 const col = createColumnHelper<RunSummary>();
 const columns = [col.accessor("state", { filterFn: "equalsString" }), col.accessor("runId", {}), col.accessor("startedAt", {})];
-const run = (n: number, state = "success"): RunSummary => ({ runId: `r${n}`, state, startedAt: `2025-03-0${n}T06:00:00Z`, endedAt: null, triggeredBy: null, version: 1 });
+const run = (n: number, state = "success"): RunSummary => ({ runId: `r${n}`, state, runType: "manual", logicalDate: null, startedAt: `2025-03-0${n}T06:00:00Z`, endedAt: null, triggeredBy: null, version: 1 });
 
 function Probe({ runs, filter, renders }: { runs: RunSummary[] | null; filter: string; renders: { count: number; rows: string[] } }) {
   const table = useRunTable(runs, filter, columns);

@@ -12,7 +12,7 @@ const step = (stepId: string, taskId: string, state: string | null, over: Partia
 /** A fused run of the pipeline: its three steps ran as one Airflow task. */
 function fusedRun(steps: StepRun[], groupState: string | null): RunDetail {
   return {
-    runId: "wfc_1", state: "running", startedAt: null, endedAt: null, triggeredBy: null, version: 1,
+    runId: "wfc_1", state: "running", runType: "manual", params: null, startedAt: null, endedAt: null, triggeredBy: null, version: 1,
     tasks: [{ taskId: GROUP, state: groupState, tryNumber: 1, startedAt: null, endedAt: null, durationSeconds: null }],
     steps,
   };

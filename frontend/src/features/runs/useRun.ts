@@ -5,7 +5,8 @@ import type { RunDetail } from "@/lib/api/types";
 import { subscribeWorkflow, watchRun } from "@/lib/realtime/hub";
 import { isTaskChanged, withTaskChange } from "./stepStates";
 
-export const ACTIVE_STATES = new Set(["queued", "running", "scheduled", "restarting", "up_for_retry", "up_for_reschedule", "deferred"]);
+/** "pending": accepted here, not yet in Airflow (it was unreachable); it can still be cancelled. */
+export const ACTIVE_STATES = new Set(["pending", "queued", "running", "scheduled", "restarting", "up_for_retry", "up_for_reschedule", "deferred"]);
 
 /**
  * Follows one run: pushes from the hub trigger a refresh (a task's change shows on its steps at once, before the

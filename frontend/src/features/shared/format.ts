@@ -26,3 +26,16 @@ export function durationBetween(start: string | null | undefined, end: string | 
 export function countOf(n: number, noun: string, plural = `${noun}s`): string {
   return `${n.toLocaleString("en-GB")} ${n === 1 ? noun : plural}`;
 }
+
+/** A file size as people read it: "23 bytes", "1.5 KiB", "12 MiB". */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return countOf(bytes, "byte");
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toLocaleString("en-GB", { maximumFractionDigits: 1 })} ${units[unit]}`;
+}

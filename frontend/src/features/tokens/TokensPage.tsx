@@ -36,7 +36,7 @@ export function TokensPage() {
       {error !== null && <ErrorMessage error={error} doing="manage tokens" />}
       {created && (
         <div className="notice" role="status">
-          <strong>Copy your new token “{created.info.name}” now. It will not be shown again.</strong>
+          <strong>Copy your new token “{created.name}” now. It will not be shown again.</strong>
           <p className="secret" data-testid="new-token">{created.token}</p>
           <button type="button" onClick={() => navigator.clipboard?.writeText(created.token).then(() => setCopied(true))}>{copied ? "Copied" : "Copy"}</button>{" "}
           <button type="button" className="ghost" onClick={() => setCreated(null)}>I have stored it</button>

@@ -43,6 +43,10 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   signal?: AbortSignal;
   anonymous?: boolean;
+  /** A multipart body (an upload) instead of JSON. */
+  form?: FormData;
+  /** The answer as a Blob (a download) instead of JSON. */
+  blob?: boolean;
 }
 
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
@@ -55,13 +59,14 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     response = await fetch(`${apiBaseUrl()}${path}`, {
       method: options.method ?? "GET",
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: options.form ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
       signal: options.signal,
     });
   } catch (e) {
     if (e instanceof DOMException && e.name === "AbortError") throw e;
     throw new ApiError(0, { title: "The server cannot be reached", status: 0 });
   }
+  if (options.blob && response.ok) return { data: (await response.blob()) as T, status: response.status, etag: response.headers.get("ETag") };
   const text = await response.text();
   let parsed: unknown = undefined;
   if (text) {
@@ -85,6 +90,8 @@ export const api = {
   post: <T>(path: string, body?: unknown) => request<T>(path, { method: "POST", body: body ?? {} }).then((r) => r.data),
   put: <T>(path: string, body?: unknown) => request<T>(path, { method: "PUT", body }).then((r) => r.data),
   delete: (path: string) => request<void>(path, { method: "DELETE" }).then(() => undefined),
+  upload: <T>(path: string, form: FormData) => request<T>(path, { method: "POST", form }).then((r) => r.data),
+  blob: (path: string) => request<Blob>(path, { blob: true, headers: { Accept: "*/*" } }).then((r) => r.data),
 };
 
 /** Builds a query string from the defined, non-empty values. */

@@ -52,22 +52,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/workflows": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["ListWorkflows"];
-        put?: never;
-        post: operations["CreateWorkflow"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -180,6 +164,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ListWorkflows"];
+        put?: never;
+        post: operations["CreateWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/workflows/import": {
         parameters: {
             query?: never;
@@ -244,6 +244,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/workflows/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ListWorkflowVersions"];
+        put?: never;
+        post: operations["NameWorkflowVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/workflows/{id}/versions/{version}": {
         parameters: {
             query?: never;
@@ -286,22 +302,6 @@ export interface paths {
         get: operations["DiffWorkflowVersions"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/workflows/{id}/versions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["ListWorkflowVersions"];
-        put?: never;
-        post: operations["NameWorkflowVersion"];
         delete?: never;
         options?: never;
         head?: never;
@@ -484,6 +484,102 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ListMyFiles"];
+        put?: never;
+        post: operations["UploadMyFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/files/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["DownloadMyFile"];
+        put?: never;
+        post?: never;
+        delete: operations["DeleteMyFile"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ListWorkflowFiles"];
+        put?: never;
+        post: operations["UploadWorkflowFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/files/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["DownloadWorkflowFile"];
+        put?: never;
+        post?: never;
+        delete: operations["DeleteWorkflowFile"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/runs/{runId}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ListRunResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{id}/runs/{runId}/results/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["DownloadRunResult"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/schedules/next-runs": {
         parameters: {
             query?: never;
@@ -539,7 +635,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        get: operations["GetToken"];
         put?: never;
         post?: never;
         delete: operations["RevokeToken"];
@@ -618,13 +714,13 @@ export interface components {
         };
         ChangeSize: {
             /** Format: int32 */
-            stepsAdded: number | string;
+            stepsAdded: number;
             /** Format: int32 */
-            stepsRemoved: number | string;
+            stepsRemoved: number;
             /** Format: int32 */
-            stepsChanged: number | string;
+            stepsChanged: number;
             /** Format: int32 */
-            otherChanges: number | string;
+            otherChanges: number;
         };
         Collaborator: {
             /** Format: uuid */
@@ -634,8 +730,23 @@ export interface components {
             role: string;
         };
         CreatedToken: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            prefix: string;
+            maxRole: string;
+            /** Format: uuid */
+            organisationId: null | string;
+            workflowIds: null | string[];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: date-time */
+            revokedAt: null | string;
+            /** Format: date-time */
+            lastUsedAt: null | string;
             token: string;
-            info: components["schemas"]["TokenInfo"];
         };
         CreateOrganisationRequest: {
             name: string;
@@ -650,13 +761,23 @@ export interface components {
              * Format: int32
              * @default 90
              */
-            expiresInDays: number | string;
+            expiresInDays: number;
+        };
+        DataFile: {
+            path: string;
+            /** Format: int64 */
+            bytes: number;
+            /** Format: date-time */
+            modifiedAt: string;
+        };
+        DataFileList: {
+            items: components["schemas"]["DataFile"][];
         };
         Deployment: {
             /** Format: uuid */
             id: string;
             /** Format: int32 */
-            version: number | string;
+            version: number;
             state: string;
             file: string;
             contentHash: string;
@@ -668,18 +789,20 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+            commit: null | string;
+            pausedInAirflow?: null | boolean;
         };
         DeployRequest: {
             /** Format: int32 */
-            version?: null | number | string;
+            version?: null | number;
             /** @default false */
             active: boolean;
         };
         DiffResult: {
             /** Format: int32 */
-            from: number | string;
+            from: number;
             /** Format: int32 */
-            to: number | string;
+            to: number;
             changes: components["schemas"]["WorkflowChange"][];
         };
         HealthAnswer: {
@@ -691,7 +814,7 @@ export interface components {
             status: string;
             description: string;
             /** Format: double */
-            durationMs: number | string;
+            durationMs: number;
         };
         JsonElement: unknown;
         JsonObject: Record<string, never>;
@@ -705,7 +828,7 @@ export interface components {
         NameVersionRequest: {
             name: string;
             /** Format: int32 */
-            version?: null | number | string;
+            version?: null | number;
         };
         NextRunsResponse: {
             schedule: null | string;
@@ -714,9 +837,9 @@ export interface components {
         };
         NodePosition: {
             /** Format: double */
-            x: number | string;
+            x: number;
             /** Format: double */
-            y: number | string;
+            y: number;
         };
         Organisation: {
             /** Format: uuid */
@@ -734,7 +857,7 @@ export interface components {
         };
         PreviewRequest: {
             /** Format: int32 */
-            limit?: null | number | string;
+            limit?: null | number;
         };
         PreviewResult: {
             rows: Record<string, never>[];
@@ -742,14 +865,21 @@ export interface components {
         };
         RenderedFile: {
             /** Format: int32 */
-            version: number | string;
+            version: number;
             path: string;
             contentHash: string;
             content: string;
         };
         RenderRequest: {
             /** Format: int32 */
-            version?: null | number | string;
+            version?: null | number;
+        };
+        ResultFile: {
+            name: string;
+            /** Format: int64 */
+            bytes: number;
+            kind: string;
+            location: string;
         };
         RunDetail: {
             runId: string;
@@ -758,7 +888,7 @@ export interface components {
             /** Format: uuid */
             triggeredBy: null | string;
             /** Format: int32 */
-            version: null | number | string;
+            version: null | number;
             /** Format: date-time */
             startedAt: null | string;
             /** Format: date-time */
@@ -766,11 +896,16 @@ export interface components {
             params: null | components["schemas"]["JsonObject"];
             tasks: components["schemas"]["TaskRunState"][];
             steps: components["schemas"]["StepRunState"][];
+            message?: null | string;
         };
         RunPage: {
             items: components["schemas"]["RunSummaryItem"][];
             /** Format: int32 */
-            total: number | string;
+            total: number;
+        };
+        RunResults: {
+            runId: string;
+            steps: components["schemas"]["StepResult"][];
         };
         RunSummary: {
             state: string;
@@ -784,13 +919,14 @@ export interface components {
             /** Format: uuid */
             triggeredBy: null | string;
             /** Format: int32 */
-            version: null | number | string;
+            version: null | number;
             /** Format: date-time */
             logicalDate: null | string;
             /** Format: date-time */
             startedAt: null | string;
             /** Format: date-time */
             endedAt: null | string;
+            message?: null | string;
         };
         SessionResponse: {
             token: string;
@@ -807,25 +943,35 @@ export interface components {
             password: string;
             displayName: null | string;
         };
+        StepResult: {
+            stepId: string;
+            state: null | string;
+            /** Format: int64 */
+            rows: null | number;
+            /** Format: int32 */
+            columns: null | number;
+            columnNames: null | string[];
+            files: components["schemas"]["ResultFile"][];
+        };
         StepRunState: {
             stepId: string;
             taskId: string;
             state: null | string;
             /** Format: int32 */
-            tryNumber: number | string;
+            tryNumber: number;
             /** Format: double */
-            durationSeconds: null | number | string;
+            durationSeconds: null | number;
             /** Format: int64 */
-            rows: null | number | string;
+            rows: null | number;
             /** Format: int32 */
-            columns: null | number | string;
+            columns: null | number;
             error: null | string;
         };
         TaskDefaults: {
             /** Format: int32 */
-            retries?: number | string;
+            retries?: number;
             /** Format: int32 */
-            retryDelaySeconds?: number | string;
+            retryDelaySeconds?: number;
         };
         TaskLog: {
             taskId: string;
@@ -847,13 +993,13 @@ export interface components {
             taskId: string;
             state: null | string;
             /** Format: int32 */
-            tryNumber: number | string;
+            tryNumber: number;
             /** Format: date-time */
             startedAt: null | string;
             /** Format: date-time */
             endedAt: null | string;
             /** Format: double */
-            durationSeconds: null | number | string;
+            durationSeconds: null | number;
         };
         TaskType: {
             id: string;
@@ -887,6 +1033,7 @@ export interface components {
         TriggeredRun: {
             runId: string;
             state: string;
+            message?: null | string;
         };
         TriggerRequest: {
             params?: null | Record<string, never>;
@@ -909,7 +1056,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** Format: int32 */
-            version: number | string;
+            version: number;
             state: string;
             active: boolean;
             /** Format: date-time */
@@ -918,7 +1065,7 @@ export interface components {
         };
         VersionDetail: {
             /** Format: int32 */
-            version: number | string;
+            version: number;
             /** Format: date-time */
             createdAt: string;
             /** Format: uuid */
@@ -928,15 +1075,15 @@ export interface components {
         };
         VersionSummary: {
             /** Format: int32 */
-            version: number | string;
+            version: number;
             name: null | string;
             /** Format: int32 */
-            firstRevision: number | string;
+            firstRevision: number;
             /** Format: int32 */
-            edits: number | string;
+            edits: number;
             cut: string;
             /** Format: int32 */
-            restoredFrom: null | number | string;
+            restoredFrom: null | number;
             /** Format: date-time */
             startedAt: string;
             /** Format: date-time */
@@ -959,7 +1106,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** Format: int32 */
-            version: number | string;
+            version: number;
             role: string;
             /** Format: uuid */
             ownerId: string;
@@ -994,11 +1141,11 @@ export interface components {
         WorkflowPage: {
             items: components["schemas"]["WorkflowSummary"][];
             /** Format: int32 */
-            total: number | string;
+            total: number;
             /** Format: int32 */
-            page: number | string;
+            page: number;
             /** Format: int32 */
-            pageSize: number | string;
+            pageSize: number;
         };
         WorkflowParam: {
             type: string;
@@ -1010,7 +1157,7 @@ export interface components {
             timezone?: string;
             catchup?: boolean;
             /** Format: int32 */
-            maxActiveRuns?: number | string;
+            maxActiveRuns?: number;
             execution?: null | string;
             params?: {
                 [key: string]: components["schemas"]["WorkflowParam"];
@@ -1032,7 +1179,7 @@ export interface components {
             organisationId: null | string;
             role: string;
             /** Format: int32 */
-            version: number | string;
+            version: number;
             /** Format: date-time */
             updatedAt: string;
             lastRun: null | components["schemas"]["RunSummary"];
@@ -1120,64 +1267,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-        };
-    };
-    ListWorkflows: {
-        parameters: {
-            query?: {
-                search?: string;
-                key?: string;
-                tag?: string;
-                owner?: string;
-                organisation?: string;
-                state?: string;
-                deployment?: string;
-                shared?: boolean;
-                sort?: string;
-                page?: number | string;
-                pageSize?: number | string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WorkflowPage"];
-                };
-            };
-        };
-    };
-    CreateWorkflow: {
-        parameters: {
-            query?: {
-                organisationId?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["WorkflowDocument"];
-            };
-        };
-        responses: {
-            /** @description Created */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WorkflowDetail"];
-                };
             };
         };
     };
@@ -1351,6 +1440,64 @@ export interface operations {
             };
         };
     };
+    ListWorkflows: {
+        parameters: {
+            query?: {
+                search?: string;
+                key?: string;
+                tag?: string;
+                owner?: string;
+                organisation?: string;
+                state?: string;
+                deployment?: string;
+                shared?: boolean;
+                sort?: string;
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowPage"];
+                };
+            };
+        };
+    };
+    CreateWorkflow: {
+        parameters: {
+            query?: {
+                organisationId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowDocument"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowDetail"];
+                };
+            };
+        };
+    };
     ImportWorkflow: {
         parameters: {
             query?: {
@@ -1427,7 +1574,9 @@ export interface operations {
     };
     DeleteWorkflow: {
         parameters: {
-            query?: never;
+            query?: {
+                deleteResults?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -1487,6 +1636,57 @@ export interface operations {
             };
         };
     };
+    ListWorkflowVersions: {
+        parameters: {
+            query?: {
+                every?: boolean;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionSummary"][];
+                };
+            };
+        };
+    };
+    NameWorkflowVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NameVersionRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionSummary"];
+                };
+            };
+        };
+    };
     GetWorkflowVersion: {
         parameters: {
             query?: never;
@@ -1536,8 +1736,8 @@ export interface operations {
     DiffWorkflowVersions: {
         parameters: {
             query: {
-                from: number | string;
-                to: number | string;
+                from: number;
+                to: number;
             };
             header?: never;
             path: {
@@ -1554,57 +1754,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DiffResult"];
-                };
-            };
-        };
-    };
-    ListWorkflowVersions: {
-        parameters: {
-            query?: {
-                every?: boolean;
-                limit?: number | string;
-            };
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["VersionSummary"][];
-                };
-            };
-        };
-    };
-    NameWorkflowVersion: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["NameVersionRequest"];
-            };
-        };
-        responses: {
-            /** @description Created */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["VersionSummary"];
                 };
             };
         };
@@ -1731,7 +1880,9 @@ export interface operations {
     };
     DeployWorkflow: {
         parameters: {
-            query?: never;
+            query?: {
+                force?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -1784,8 +1935,8 @@ export interface operations {
     ListRuns: {
         parameters: {
             query?: {
-                offset?: number | string;
-                limit?: number | string;
+                offset?: number;
+                limit?: number;
             };
             header?: never;
             path: {
@@ -1809,7 +1960,9 @@ export interface operations {
     TriggerRun: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1858,7 +2011,7 @@ export interface operations {
     GetTaskLog: {
         parameters: {
             query?: {
-                try?: number | string;
+                try?: number;
                 token?: string;
             };
             header?: never;
@@ -1907,7 +2060,9 @@ export interface operations {
     };
     RetryTask: {
         parameters: {
-            query?: never;
+            query?: {
+                downstream?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -1982,12 +2137,229 @@ export interface operations {
             };
         };
     };
+    ListMyFiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataFileList"];
+                };
+            };
+        };
+    };
+    UploadMyFile: {
+        parameters: {
+            query?: {
+                path?: string;
+                overwrite?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataFile"];
+                };
+            };
+        };
+    };
+    DownloadMyFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeleteMyFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ListWorkflowFiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataFileList"];
+                };
+            };
+        };
+    };
+    UploadWorkflowFile: {
+        parameters: {
+            query?: {
+                path?: string;
+                overwrite?: boolean;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataFile"];
+                };
+            };
+        };
+    };
+    DownloadWorkflowFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeleteWorkflowFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ListRunResults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunResults"];
+                };
+            };
+        };
+    };
+    DownloadRunResult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                runId: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     NextRuns: {
         parameters: {
             query?: {
                 schedule?: string;
                 timezone?: string;
-                count?: number | string;
+                count?: number;
                 after?: string;
             };
             header?: never;
@@ -2067,6 +2439,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CreatedToken"];
+                };
+            };
+        };
+    };
+    GetToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenInfo"];
                 };
             };
         };

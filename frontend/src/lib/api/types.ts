@@ -1,8 +1,7 @@
 // Types of the WorkflowControl HTTP API. `npm run gen:api` generates schema.d.ts from the committed
 // docs/openapi.json; wire shapes that are precise enough are taken from it as they are, the rest are
 // narrowed here (e.g. the document instead of an untyped JSON element) and checked against it at
-// compile time, so a contract change breaks type-check. Runs and deployments are not in the OpenAPI
-// document yet and stay hand-written from the contract. Everything else imports API types from here only.
+// compile time, so a contract change breaks type-check. Everything else imports API types from here only.
 import type { components } from "./schema";
 
 type Wire = components["schemas"];
@@ -87,7 +86,7 @@ export interface ValidationProblem { pointer: string; message: string }
 export interface ValidationResult { valid: boolean; problems: ValidationProblem[] }
 
 export type DeploymentState = "written" | "parsed" | "import_error" | "superseded";
-export type RunState = "queued" | "running" | "success" | "failed" | "upstream_failed" | "skipped" | "cancelled" | string;
+export type RunState = "pending" | "queued" | "running" | "success" | "failed" | "upstream_failed" | "skipped" | "cancelled" | string;
 
 export interface WorkflowSummary {
   id: string; key: string; name: string; description: string; tags: string[];
@@ -127,33 +126,27 @@ export const versionSummaryMatchesWire: OnlyWireKeys<VersionSummary, Wire["Versi
 export interface VersionDetail { version: number; createdAt: string; createdBy: string; contentHash: string; document: WorkflowDocument }
 export interface RenderedFile { version: number; path: string; contentHash: string; content: string }
 
-export interface Deployment {
-  id: string; version: number; state: DeploymentState; file: string; contentHash: string;
-  createdAt: string; createdBy: string; message: string | null;
-}
+/** A wire type whose `state` (a string in the document) is narrowed to the states we name. */
+type WithState<T, S> = Omit<T, "state"> & { state: S };
 
-export interface TaskRun {
-  /** null until Airflow's scheduler has looked at the task. */
-  taskId: string; state: RunState | null; tryNumber: number;
-  startedAt: string | null; endedAt: string | null; durationSeconds: number | null;
-}
-export interface RunSummary {
-  runId: string; state: RunState; runType?: string; startedAt: string | null; endedAt: string | null;
-  triggeredBy: string | null; version: number | null; source?: string | null;
-}
+/** `pausedInAirflow`: what Airflow last said about the DAG's pause switch; null until asked. A paused DAG runs nothing. */
+export type Deployment = WithState<Wire["Deployment"], DeploymentState>;
+/** A task's state is null until Airflow's scheduler has looked at the task. */
+export type TaskRun = WithState<Wire["TaskRunState"], RunState | null>;
+/** `message`: why a pending run waits, why a run failed before Airflow had it, or that Airflow is away and this is the last state seen. */
+export type RunSummary = WithState<Wire["RunSummaryItem"], RunState>;
 /** GET /workflows/{id}/runs: one page of runs, newest first, including runs Airflow's scheduler started. */
-export interface RunPage { items: RunSummary[]; total: number }
+export type RunPage = Omit<Wire["RunPage"], "items"> & { items: RunSummary[] };
 /**
  * One step of a run (GET .../runs/{runId} `steps`): the step's state and the Airflow task it ran in, its own id or,
  * with fused execution, its group's (`first__to__last`). Rows, columns and error come from a fused group's record.
  */
-export interface StepRun {
-  stepId: string; taskId: string; state: RunState | null; tryNumber: number; durationSeconds: number | null;
-  rows: number | null; columns: number | null; error: string | null;
-}
-export interface RunDetail extends RunSummary { tasks: TaskRun[]; steps: StepRun[]; params?: Record<string, unknown> | null }
+export type StepRun = WithState<Wire["StepRunState"], RunState | null>;
+export type RunDetail = Omit<WithState<Wire["RunDetail"], RunState>, "tasks" | "steps" | "params"> & {
+  tasks: TaskRun[]; steps: StepRun[]; params: Record<string, unknown> | null;
+};
 /** A chunk of a task's log; taskId is the Airflow task whose log it is (a fused step's is its group's). */
-export interface LogChunk { taskId: string; content: string; continuationToken: string | null; done: boolean }
+export type LogChunk = Wire["TaskLog"];
 
 /** A data preview: the first rows a step produces on a sample, and the column types the task library sees. */
 export interface PreviewColumn { name: string; type: "integer" | "number" | "boolean" | "date" | "timestamp" | "string" | string; timezone?: string | null }
@@ -188,3 +181,10 @@ export const contractChecks: [
   OnlyWireKeys<PreviewResult, Wire["PreviewResult"]>,
   OnlyWireKeys<PreviewColumn, Wire["PreviewColumn"]>,
 ] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+
+/** A file in a data folder (the owner's, which CSV steps read and exports write); path relative, with '/'. */
+export interface DataFile { path: string; bytes: number; modifiedAt: string }
+/** A file a step of a run produced: in the run's folder ("run") or exported into the data folder ("files"). */
+export interface ResultFile { name: string; bytes: number; kind: "table" | "image" | "report" | "data" | "model" | "other" | string; location: "run" | "files" | string }
+export interface StepResult { stepId: string; state: string | null; rows: number | null; columns: number | null; columnNames: string[] | null; files: ResultFile[] }
+export interface RunResults { runId: string; steps: StepResult[] }

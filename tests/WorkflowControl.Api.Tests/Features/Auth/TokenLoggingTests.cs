@@ -64,7 +64,7 @@ public sealed class TokenLoggingTests
         using var ci = _api.CreateClient();
         ci.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiToken);
 
-        var deployed = await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { });
+        var deployed = await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { active = true });
         await _api.FollowDeploymentsAsync(); // a run starts once Airflow has parsed the deployment
         var triggered = await ci.PostAsJsonAsync($"/workflows/{id}/runs", new { });
 

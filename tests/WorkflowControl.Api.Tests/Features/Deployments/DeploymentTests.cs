@@ -154,6 +154,44 @@ public sealed class DeploymentTests
         }
     }
 
+    [Test]
+    public async Task Deploying_over_active_runs_is_refused_naming_them_unless_forced()
+    {
+        var user = await TestUser.SignUpAsync();
+        var id = await user.CreateWorkflowIdAsync();
+        await DeployAsync(user, id);
+        await AddRunAsync(user, id, "wfc_finished", "success");
+        await AddRunAsync(user, id, "wfc_busy", "running");
+        await AddRunAsync(user, id, "wfc_waiting", "queued");
+
+        var refused = await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { });
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        var deploymentsAfterRefusal = (await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/deployments")).GetArrayLength();
+        var forced = await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments?force=true", new { });
+
+        Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That(problem.GetProperty("detail").GetString(), Does.Contain("wfc_busy (running)").And.Contain("wfc_waiting (queued)").And.Not.Contain("wfc_finished"));
+        Assert.That(problem.GetProperty("activeRuns").EnumerateArray().Select(r => r.GetProperty("runId").GetString()), Is.EqualTo(new[] { "wfc_busy", "wfc_waiting" }));
+        Assert.That(deploymentsAfterRefusal, Is.EqualTo(1), "nothing was deployed");
+        Assert.That(forced.StatusCode, Is.EqualTo(HttpStatusCode.Created), await forced.Content.ReadAsStringAsync());
+    }
+
+    internal static async Task AddRunAsync(TestUser user, Guid id, string runId, string state)
+    {
+        await using var db = new NpgsqlConnection(ApiFixture.ConnectionString);
+        await db.OpenAsync();
+        await using var insert = new NpgsqlCommand(
+            """
+            INSERT INTO runs (workflow_id, dag_run_id, version, params, state, triggered_by, created_at, updated_at)
+            VALUES (@id, @runId, 1, '{}', @state, @user, now(), now())
+            """, db);
+        insert.Parameters.AddWithValue("id", id);
+        insert.Parameters.AddWithValue("runId", runId);
+        insert.Parameters.AddWithValue("state", state);
+        insert.Parameters.AddWithValue("user", user.Id);
+        await insert.ExecuteNonQueryAsync();
+    }
+
     private static async Task<JsonElement> DeployAsync(TestUser user, Guid id)
     {
         var response = await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { });

@@ -7,6 +7,7 @@ using Dapper;
 using Microsoft.AspNetCore.SignalR.Client;
 using Npgsql;
 using WorkflowControl.Api.Features.Runs;
+using WorkflowControl.Api.Infrastructure.Storage;
 
 namespace WorkflowControl.Api.Tests.Features.Runs;
 
@@ -113,6 +114,8 @@ public sealed class FusedRunTests
     {
         var workflow = await DeployedAsync();
         const string runId = "wfc_fused_retry";
+        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(workflow.DagId)}/{runId}/taskInstances", 200,
+            AirflowStub.TaskInstances(workflow.DagId, runId, TryStarted, (Group, "failed"), ("report", "upstream_failed")));
         AirflowStub.Json("POST", $"/api/v1/dags/{workflow.DagId}/clearTaskInstances", 200, AirflowStub.Recorded("31-clear-task-instances.json", workflow.DagId, runId));
 
         var response = await workflow.User.Client.PostAsync($"/workflows/{workflow.Id}/runs/{runId}/tasks/clean/retry", null);
@@ -182,7 +185,8 @@ public sealed class FusedRunTests
     {
         var record = StepRecord.Parse("""{"steps": {"eu_only": {"state": "success", "rows": 7, "columns": 8, "seconds": 0.012, "error": null, "result": {"path": "/x/eu_only.wct", "rows": 7}}}}""", TryStarted);
 
-        Assert.That(record!.Steps["eu_only"], Is.EqualTo(new StepRecordEntry("success", 7, 8, 0.012, null)));
+        Assert.That(record!.Steps["eu_only"] with { Result = null }, Is.EqualTo(new StepRecordEntry("success", 7, 8, 0.012, null)));
+        Assert.That(record.Steps["eu_only"].Result?.GetProperty("path").GetString(), Is.EqualTo("/x/eu_only.wct"), "what the step wrote, for its results");
         Assert.That(StepRecord.Parse("""{"steps": {"a": {"rows": "many"}}}""", TryStarted), Is.Null, "a number that is no number");
         Assert.That(StepRecord.Parse("[1, 2]", TryStarted), Is.Null);
         Assert.That(StepRecord.Parse("{\"steps\": ", TryStarted), Is.Null);
@@ -209,7 +213,7 @@ public sealed class FusedRunTests
             Documents.Task("tidy", "test.step", new JsonObject(), "clean"),
             report);
         var id = await user.CreateWorkflowIdAsync(document);
-        var deployed = await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { });
+        var deployed = await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { active = true });
         Assert.That(deployed.StatusCode, Is.EqualTo(HttpStatusCode.Created), await deployed.Content.ReadAsStringAsync());
         var workflow = new DeployedWorkflow(user, id, "wf_" + id.ToString().Replace('-', '_'));
         await _api.FollowDeploymentsAsync();

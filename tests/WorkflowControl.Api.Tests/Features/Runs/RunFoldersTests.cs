@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using WorkflowControl.Api.Features.Runs;
 using WorkflowControl.Testing;
+using WorkflowControl.Api.Infrastructure.Storage;
 
 namespace WorkflowControl.Api.Tests.Features.Runs;
 

@@ -4,6 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
 using Npgsql;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
 
 namespace WorkflowControl.Api.Tests.Features.Runs;
 
@@ -206,55 +208,218 @@ public sealed class RunTests
     }
 
     [Test]
-    public async Task Cancel_marks_the_run_failed_in_Airflow_and_is_audited()
+    public async Task Cancelling_a_running_run_marks_it_failed_in_Airflow_and_it_shows_as_cancelled_everywhere()
     {
         var (user, id, dagId) = await DeployedWorkflowAsync();
         const string runId = "wfc_run_cancel";
+        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}", 200, AirflowStub.DagRun(dagId, runId, "running"));
         AirflowStub.Json("PATCH", $"{AirflowStub.RunsPath(dagId)}/{runId}", 200, AirflowStub.DagRun(dagId, runId, "failed"));
 
         var response = await user.Client.PostAsync($"/workflows/{id}/runs/{runId}/cancel", null);
         var sent = AirflowStub.Sent("PATCH", $"{AirflowStub.RunsPath(dagId)}/{runId}").Single();
+        // Airflow now says failed, as it does for a cancelled run.
+        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}", 200, AirflowStub.DagRun(dagId, runId, "failed"));
+        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}/taskInstances", 200, AirflowStub.TaskInstances(dagId, runId, DateTimeOffset.UtcNow, ("extract", "failed")));
+        AirflowStub.Json("GET", AirflowStub.RunsPath(dagId), 200, new JsonObject { ["dag_runs"] = new JsonArray(AirflowStub.DagRun(dagId, runId, "failed")), ["total_entries"] = 1 });
+        var detail = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/runs/{runId}");
+        var list = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/runs");
+        var dashboard = await user.Client.GetFromJsonAsync<JsonElement>("/workflows");
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("state").GetString(), Is.EqualTo("cancelled"));
         Assert.That(sent["state"]!.GetValue<string>(), Is.EqualTo("failed"));
+        Assert.That(detail.GetProperty("state").GetString(), Is.EqualTo("cancelled"));
+        Assert.That(list.GetProperty("items")[0].GetProperty("state").GetString(), Is.EqualTo("cancelled"));
+        Assert.That(dashboard.GetProperty("items").EnumerateArray().Single(w => w.GetProperty("id").GetGuid() == id).GetProperty("lastRun").GetProperty("state").GetString(),
+            Is.EqualTo("cancelled"));
         await using var db = new NpgsqlConnection(ApiFixture.ConnectionString);
         Assert.That(await db.ExecuteScalarAsync<int>("SELECT count(*) FROM audit_log WHERE workflow_id = @id AND action = 'run.cancelled'", new { id }), Is.EqualTo(1));
     }
 
     [Test]
-    public async Task Retrying_a_task_clears_it_for_real_not_as_a_dry_run()
+    public async Task A_finished_run_cannot_be_cancelled_and_Airflow_is_not_asked_to_rewrite_it()
     {
         var (user, id, dagId) = await DeployedWorkflowAsync();
-        const string runId = "wfc_run_retry";
-        AirflowStub.Json("POST", $"/api/v1/dags/{dagId}/clearTaskInstances", 200, AirflowStub.Recorded("31-clear-task-instances.json", dagId, runId));
+        const string runId = "wfc_run_done";
+        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}", 200, AirflowStub.DagRun(dagId, runId, "success"));
 
-        var response = await user.Client.PostAsync($"/workflows/{id}/runs/{runId}/tasks/b/retry", null);
-        var sent = AirflowStub.Sent("POST", $"/api/v1/dags/{dagId}/clearTaskInstances").Single();
+        var response = await user.Client.PostAsync($"/workflows/{id}/runs/{runId}/cancel", null);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
 
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
-        Assert.That(sent["dry_run"]!.GetValue<bool>(), Is.False);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That(problem.GetProperty("detail").GetString(), Is.EqualTo("The run is success; only pending, queued or running runs can be cancelled."));
+        Assert.That(AirflowStub.Sent("PATCH", $"{AirflowStub.RunsPath(dagId)}/{runId}"), Is.Empty, "history stays as it was");
     }
 
     [Test]
-    public async Task When_Airflow_is_down_the_user_gets_a_503_problem_not_a_500()
+    public async Task Retrying_a_task_that_succeeded_clears_that_task_and_with_downstream_the_tasks_after_it()
     {
-        var down = new ApiFactory(ApiFixture.ConnectionString, new Dictionary<string, string?> { ["Airflow:BaseUrl"] = "http://127.0.0.1:9" });
-        await using var _ = down;
+        var (user, id, dagId) = await DeployedWorkflowAsync();
+        const string runId = "wfc_run_retry_success";
+        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}/taskInstances", 200,
+            AirflowStub.TaskInstances(dagId, runId, DateTimeOffset.UtcNow, ("extract", "success"), ("clean", "failed")));
+        AirflowStub.Json("POST", $"/api/v1/dags/{dagId}/clearTaskInstances", 200, AirflowStub.Recorded("31-clear-task-instances.json", dagId, runId));
+
+        var alone = await user.Client.PostAsync($"/workflows/{id}/runs/{runId}/tasks/extract/retry", null);
+        var withDownstream = await user.Client.PostAsync($"/workflows/{id}/runs/{runId}/tasks/extract/retry?downstream=true", null);
+        var sent = AirflowStub.Sent("POST", $"/api/v1/dags/{dagId}/clearTaskInstances");
+
+        Assert.That(alone.StatusCode, Is.EqualTo(HttpStatusCode.OK), await alone.Content.ReadAsStringAsync());
+        Assert.That(withDownstream.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(sent.Select(b => $"{b["task_ids"]![0]} only_failed={b["only_failed"]} downstream={b["include_downstream"]} dry_run={b["dry_run"]}"), Is.EqualTo(new[]
+        {
+            "extract only_failed=false downstream=false dry_run=false",
+            "extract only_failed=false downstream=true dry_run=false",
+        }));
+    }
+
+    [Test]
+    public async Task Retrying_a_task_that_has_not_finished_is_a_409_naming_its_state()
+    {
+        var (user, id, dagId) = await DeployedWorkflowAsync();
+        const string runId = "wfc_run_retry_running";
+        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}/taskInstances", 200,
+            AirflowStub.TaskInstances(dagId, runId, DateTimeOffset.UtcNow, ("extract", "running")));
+
+        var response = await user.Client.PostAsync($"/workflows/{id}/runs/{runId}/tasks/extract/retry", null);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That(problem.GetProperty("detail").GetString(), Does.StartWith("Task extract is running; only a finished task"));
+        Assert.That(AirflowStub.Sent("POST", $"/api/v1/dags/{dagId}/clearTaskInstances"), Is.Empty);
+    }
+
+    [Test]
+    public async Task The_same_Idempotency_Key_returns_the_same_run_and_other_params_with_it_are_refused()
+    {
+        var (user, id, dagId) = await DeployedWorkflowAsync();
+        AirflowStub.Json("POST", AirflowStub.RunsPath(dagId), 200, AirflowStub.DagRun(dagId, "any", "queued"));
+
+        var first = await TriggerWithKeyAsync(user, id, "ci-build-4711", "us");
+        var again = await TriggerWithKeyAsync(user, id, "ci-build-4711", "us");
+        var otherParams = await TriggerWithKeyAsync(user, id, "ci-build-4711", "eu");
+        var otherKey = await TriggerWithKeyAsync(user, id, "ci-build-4712", "us");
+        var firstRun = await first.Content.ReadFromJsonAsync<JsonElement>();
+        var againRun = await again.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        Assert.That(againRun.GetProperty("runId").GetString(), Is.EqualTo(firstRun.GetProperty("runId").GetString()));
+        Assert.That(again.Headers.Location, Is.EqualTo(first.Headers.Location));
+        Assert.That(otherParams.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
+        Assert.That(otherKey.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        Assert.That(AirflowStub.Sent("POST", AirflowStub.RunsPath(dagId)), Has.Count.EqualTo(2), "one Airflow run per key");
+    }
+
+    private static Task<HttpResponseMessage> TriggerWithKeyAsync(TestUser user, Guid id, string key, string region)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/workflows/{id}/runs") { Content = JsonContent.Create(new { @params = new { region } }) };
+        request.Headers.Add("Idempotency-Key", key);
+        return user.Client.SendAsync(request);
+    }
+
+    [Test]
+    public async Task A_DAG_paused_in_Airflow_shows_on_the_deployment_refuses_triggers_and_can_be_unpaused()
+    {
+        var workflow = await DeployedWorkflow.CreateAsync(WithParams(), active: false);
+        await ApiFixture.Factory.FollowDeploymentsAsync();
+        var client = workflow.User.Client;
+
+        var refused = await client.PostAsJsonAsync($"/workflows/{workflow.Id}/runs", new { });
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        var paused = await workflow.LatestDeploymentAsync();
+        var unpause = await client.PostAsJsonAsync($"/workflows/{workflow.Id}/pause", new { paused = false });
+        var unpaused = await workflow.LatestDeploymentAsync();
+        AirflowStub.Json("POST", AirflowStub.RunsPath(workflow.DagId), 200, AirflowStub.DagRun(workflow.DagId, "any", "queued"));
+        var accepted = await client.PostAsJsonAsync($"/workflows/{workflow.Id}/runs", new { });
+
+        Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That(problem.GetProperty("title").GetString(), Is.EqualTo("Paused in Airflow"));
+        Assert.That(problem.GetProperty("detail").GetString(), Does.Contain("Unpause it"));
+        Assert.That(paused.GetProperty("pausedInAirflow").GetBoolean(), Is.True);
+        Assert.That(unpause.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(unpaused.GetProperty("pausedInAirflow").GetBoolean(), Is.False);
+        Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+    }
+
+    [Test]
+    public async Task A_Retry_After_too_long_to_wait_for_reaches_the_caller_as_a_header()
+    {
+        var (user, id, dagId) = await DeployedWorkflowAsync();
+        AirflowStub.Server.Given(Request.Create().WithPath($"{AirflowStub.RunsPath(dagId)}/scheduled__busy").UsingGet())
+            .RespondWith(Response.Create().WithStatusCode(429).WithHeader("Retry-After", "600").WithBody("Too Many Requests"));
+
+        var response = await user.Client.GetAsync($"/workflows/{id}/runs/scheduled__busy");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        Assert.That(response.Headers.RetryAfter?.Delta, Is.EqualTo(TimeSpan.FromSeconds(600)));
+    }
+
+    [Test]
+    public async Task While_Airflow_is_away_a_triggered_run_is_pending_listed_and_readable_at_its_Location()
+    {
+        await using var down = AirflowAway();
+        var (user, id) = await DeployedBeforeAirflowWentAwayAsync(down);
+
+        var trigger = await user.Client.PostAsJsonAsync($"/workflows/{id}/runs", new { });
+        var accepted = await trigger.Content.ReadFromJsonAsync<JsonElement>();
+        var atLocation = await user.Client.GetAsync(trigger.Headers.Location);
+        var detail = await atLocation.Content.ReadFromJsonAsync<JsonElement>();
+        var list = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/runs");
+        var unknown = await user.Client.GetAsync($"/workflows/{id}/runs/wfc_never_seen");
+
+        Assert.That(trigger.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        Assert.That(accepted.GetProperty("state").GetString(), Is.EqualTo("pending"));
+        Assert.That(accepted.GetProperty("message").GetString(), Does.StartWith("Waiting for Airflow: Airflow is not reachable"));
+        Assert.That(atLocation.StatusCode, Is.EqualTo(HttpStatusCode.OK), "a CI pipeline following Location finds the run");
+        Assert.That(detail.GetProperty("runId").GetString(), Is.EqualTo(accepted.GetProperty("runId").GetString()));
+        Assert.That(detail.GetProperty("state").GetString(), Is.EqualTo("pending"));
+        Assert.That(detail.GetProperty("message").GetString(), Does.Contain("Airflow is not reachable"));
+        Assert.That(detail.GetProperty("params").GetProperty("region").GetString(), Is.EqualTo("eu"));
+        Assert.That(list.GetProperty("items").EnumerateArray().Select(r => $"{r.GetProperty("runId")} {r.GetProperty("state")}"),
+            Is.EqualTo(new[] { $"{accepted.GetProperty("runId")} pending" }));
+        Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "a run WorkflowControl never stored needs Airflow");
+        Assert.That((await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString(), Is.EqualTo("Airflow is not reachable"));
+    }
+
+    [Test]
+    public async Task A_pending_run_can_be_cancelled_and_is_never_sent_to_Airflow()
+    {
+        await using var down = AirflowAway();
+        var (user, id) = await DeployedBeforeAirflowWentAwayAsync(down);
+        var runId = (await (await user.Client.PostAsJsonAsync($"/workflows/{id}/runs", new { })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString();
+
+        var cancel = await user.Client.PostAsync($"/workflows/{id}/runs/{runId}/cancel", null);
+        var again = await user.Client.PostAsync($"/workflows/{id}/runs/{runId}/cancel", null);
+        var detail = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/runs/{runId}");
+
+        Assert.That(cancel.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That((await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), Does.StartWith("The run is cancelled;"));
+        Assert.That(detail.GetProperty("state").GetString(), Is.EqualTo("cancelled"));
+        await using var db = new NpgsqlConnection(ApiFixture.ConnectionString);
+        Assert.That(await db.ExecuteScalarAsync<int>("SELECT count(*) FROM runs WHERE workflow_id = @id AND state = 'pending'", new { id }), Is.Zero,
+            "the tracker has nothing left to trigger");
+    }
+
+    private static ApiFactory AirflowAway() =>
+        new(ApiFixture.ConnectionString, new Dictionary<string, string?> { ["Airflow:BaseUrl"] = "http://127.0.0.1:9" });
+
+    /// <summary>A deployed workflow that Airflow parsed before it went away (the follower cannot ask it now).</summary>
+    private static async Task<(TestUser User, Guid Id)> DeployedBeforeAirflowWentAwayAsync(ApiFactory down)
+    {
         var user = await TestUser.SignUpAsync(down);
         var id = await user.CreateWorkflowIdAsync(WithParams());
         await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { });
-
-        var response = await user.Client.GetAsync($"/workflows/{id}/runs");
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
-        Assert.That(problem.GetProperty("title").GetString(), Is.EqualTo("Airflow is not reachable"));
+        await using var db = new NpgsqlConnection(ApiFixture.ConnectionString);
+        await db.ExecuteAsync("UPDATE deployments SET state = 'parsed', message = NULL WHERE workflow_id = @id", new { id });
+        return (user, id);
     }
 
-    /// <summary>A workflow with params, deployed and parsed by the stub Airflow.</summary>
+    /// <summary>A workflow with params, deployed as active and parsed (and so unpaused) by the stub Airflow.</summary>
     private static async Task<(TestUser User, Guid Id, string DagId)> DeployedWorkflowAsync()
     {
-        var workflow = await DeployedWorkflow.CreateAsync(WithParams());
+        var workflow = await DeployedWorkflow.CreateAsync(WithParams(), active: true);
         await ApiFixture.Factory.FollowDeploymentsAsync();
         Assert.That((await workflow.LatestDeploymentAsync()).GetProperty("state").GetString(), Is.EqualTo("parsed"));
         return (workflow.User, workflow.Id, workflow.DagId);

@@ -7,6 +7,8 @@ using Dapper;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using WorkflowControl.Airflow.Tracking;
 using Npgsql;
 
 namespace WorkflowControl.Api.Tests.Features.Runs;
@@ -29,11 +31,7 @@ public sealed class RunTrackingTests
     [Test]
     public async Task A_run_finishing_in_Airflow_reaches_the_subscribed_browser_and_the_database()
     {
-        var user = await TestUser.SignUpAsync(_api);
-        var id = await user.CreateWorkflowIdAsync();
-        await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { });
-        await _api.FollowDeploymentsAsync();
-        var dagId = "wf_" + id.ToString().Replace('-', '_');
+        var (user, id, dagId) = await DeployedAsync();
         AirflowStub.Json("POST", AirflowStub.RunsPath(dagId), 200, AirflowStub.DagRun(dagId, "any", "queued"));
         var changes = Channel.CreateUnbounded<JsonElement>();
         await using var hub = await ConnectAsync(user);
@@ -55,6 +53,34 @@ public sealed class RunTrackingTests
 
         await using var db = new NpgsqlConnection(ApiFixture.ConnectionString);
         Assert.That(await db.ExecuteScalarAsync<string>("SELECT state FROM runs WHERE dag_run_id = @runId", new { runId }), Is.EqualTo("success"));
+    }
+
+    [Test]
+    public async Task A_pending_run_Airflow_can_no_longer_create_fails_with_the_reason_and_stays_listed()
+    {
+        var (user, id, dagId) = await DeployedAsync();
+        const string runId = "wfc_pending_dag_deleted";
+        await using var db = new NpgsqlConnection(ApiFixture.ConnectionString);
+        // Accepted while Airflow was away; meanwhile the DAG was deleted in Airflow, which answers 404 to the trigger.
+        await db.ExecuteAsync(
+            """
+            INSERT INTO runs (workflow_id, dag_run_id, version, params, state, message, triggered_by, created_at, updated_at, reached_airflow)
+            VALUES (@id, @runId, 1, '{}', 'pending', 'Waiting for Airflow: Airflow is not reachable.', @user, now(), now(), false)
+            """,
+            new { id, runId, user = user.Id });
+        AirflowStub.Json("POST", AirflowStub.RunsPath(dagId), 404, AirflowStub.Recorded("03-get-dag-before-parse-404.json", dagId, "unused"));
+        AirflowStub.Json("POST", "/api/v1/dags/~/dagRuns/list", 200, new JsonObject { ["dag_runs"] = new JsonArray(), ["total_entries"] = 0 });
+
+        await TrackerCycles.UntilAsync(_api.Services.GetRequiredService<RunTracker>(),
+            async () => await db.ExecuteScalarAsync<string>("SELECT state FROM runs WHERE dag_run_id = @runId", new { runId }) == "failed",
+            "the pending run failed");
+        var detail = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/runs/{runId}");
+        var list = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/runs");
+
+        Assert.That(detail.GetProperty("state").GetString(), Is.EqualTo("failed"));
+        Assert.That(detail.GetProperty("message").GetString(), Does.Contain("was not found in Airflow"));
+        Assert.That(list.GetProperty("items").EnumerateArray().Select(r => $"{r.GetProperty("runId")} {r.GetProperty("state")}"), Does.Contain($"{runId} failed"),
+            "listed as the dashboard's last run is");
     }
 
     [Test]
@@ -113,4 +139,14 @@ public sealed class RunTrackingTests
     }
 
     private Task<HubConnection> ConnectAsync(TestUser user) => HubClients.ConnectAsync(_api, user);
+
+    /// <summary>A workflow deployed as active and parsed (so unpaused) by the stub Airflow.</summary>
+    private async Task<(TestUser User, Guid Id, string DagId)> DeployedAsync()
+    {
+        var user = await TestUser.SignUpAsync(_api);
+        var id = await user.CreateWorkflowIdAsync();
+        await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { active = true });
+        await _api.FollowDeploymentsAsync();
+        return (user, id, "wf_" + id.ToString().Replace('-', '_'));
+    }
 }

@@ -25,6 +25,30 @@ public sealed class ApiTokenTests
     }
 
     [Test]
+    public async Task Creating_a_token_answers_201_with_its_location_and_the_resource_with_the_secret_once()
+    {
+        var user = await TestUser.SignUpAsync();
+        var other = await TestUser.SignUpAsync();
+
+        var response = await user.Client.PostAsJsonAsync("/tokens", new { name = "pipeline", maxRole = "execute", expiresInDays = 7 });
+        var created = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var fetched = await user.Client.GetFromJsonAsync<JsonElement>(response.Headers.Location!);
+        var theirs = await other.Client.GetAsync(response.Headers.Location!);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        var id = created.GetProperty("id").GetGuid();
+        Assert.That(response.Headers.Location!.OriginalString, Is.EqualTo($"/tokens/{id}"));
+        Assert.That(created.GetProperty("name").GetString(), Is.EqualTo("pipeline"));
+        Assert.That(created.GetProperty("maxRole").GetString(), Is.EqualTo("execute"));
+        Assert.That(created.GetProperty("token").GetString(), Does.StartWith(created.GetProperty("prefix").GetString()!), "the secret, flat beside the resource");
+        Assert.That(created.TryGetProperty("info", out _), Is.False, "no nested info object");
+        Assert.That(fetched.GetProperty("id").GetGuid(), Is.EqualTo(id));
+        Assert.That(fetched.GetProperty("expiresAt").GetDateTimeOffset(), Is.EqualTo(created.GetProperty("expiresAt").GetDateTimeOffset()));
+        Assert.That(fetched.TryGetProperty("token", out _), Is.False, "the secret is shown once");
+        Assert.That(theirs.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "another user's token does not exist for them");
+    }
+
+    [Test]
     public async Task A_token_acts_for_its_user_within_its_maximum_role()
     {
         var user = await TestUser.SignUpAsync();

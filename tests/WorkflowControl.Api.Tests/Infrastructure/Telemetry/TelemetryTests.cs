@@ -78,6 +78,7 @@ public sealed class TelemetryTests
         _dagId = "wf_" + _workflowId.ToString().Replace('-', '_');
         var dag = (JsonObject)AirflowStub.Recorded("05-get-dag.json", _dagId, "unused");
         dag["last_parsed_time"] = DateTimeOffset.UtcNow.AddMinutes(5).ToString("O");
+        dag["is_paused"] = false;
         _airflow.Json("GET", $"/api/v1/dags/{_dagId}", 200, dag);
         _airflow.Json("POST", $"/api/v1/dags/{_dagId}/dagRuns", 200, AirflowStub.DagRun(_dagId, "any", "queued"));
         _airflow.Json("GET", $"/api/v1/dags/{_dagId}/dagRuns/*", 200, AirflowStub.DagRun(_dagId, "any", "running"));

@@ -13,6 +13,8 @@ import { parseStepId } from "./fields";
 import type { Issue } from "@/features/document/validation";
 import { formSchema, typedFormData } from "./formSchema";
 import { PreviewButton } from "./DataPreview";
+import { picksFor, useKnownColumns } from "@/features/document/pickers";
+import { useFiles } from "@/features/files/store";
 
 /** Operations that turn one config into another, one per changed top-level field (field-level merges for collaboration). */
 export function configChanges(id: string, before: Record<string, unknown>, after: Record<string, unknown>): Operation[] {
@@ -32,6 +34,18 @@ function uiSchemaFor(type: TaskType): UiSchema {
     if (Array.isArray(prop.examples) && prop.examples.length > 0) ui[key] = { ...(ui[key] as object), "ui:placeholder": String(prop.examples[0]) };
   }
   return ui;
+}
+
+/** Problems under the exact field they are about, nested as the form is ("conditions.0.value" under that value). */
+export function errorSchemaOf(issues: Issue[]): ErrorSchema {
+  const root: Record<string, unknown> = {};
+  for (const i of issues) {
+    if (!i.field || i.field === "dependsOn") continue;
+    let node = root;
+    for (const part of i.field.split(".")) node = (node[part] ??= {}) as Record<string, unknown>;
+    ((node.__errors ??= []) as string[]).push(i.message);
+  }
+  return root as ErrorSchema;
 }
 
 /** Whether the step runs as an Airflow task of its own when the workflow runs steps together. */
@@ -71,15 +85,16 @@ export function ConfigPanel({ task, type, issues, readOnly, lockedBy, onTakeOver
   const apply = useEditor((s) => s.apply);
   const taskIds = useEditor(useShallow((s) => s.doc?.spec.tasks.map((t) => t.id) ?? []));
   const parseId = useMemo(() => parseStepId(taskIds, task.id), [taskIds, task.id]);
-  const formContext = useMemo(() => ({ taskId: task.id }), [task.id]);
+  const known = useKnownColumns((st) => st.columns);
+  const files = useFiles((st) => st.files);
+  const formContext = useMemo(() => {
+    const paths = files.map((f) => f.path);
+    return { taskId: task.id, picks: (id: string) => picksFor(task, id, known, paths) };
+  }, [task, known, files]);
   const uiSchema = useMemo(() => (type ? uiSchemaFor(type) : {}), [type]);
   const shownSchema = useMemo(() => (type ? formSchema(type.configSchema) : null), [type]);
   // Problems found by the schema check (against the real schema) and by the server, inline under their field.
-  const extraErrors = useMemo(() => {
-    const e: Record<string, { __errors: string[] }> = {};
-    for (const i of issues) if (i.field && i.field !== "dependsOn") (e[i.field.split(".")[0] as string] ??= { __errors: [] }).__errors.push(i.message);
-    return e as ErrorSchema;
-  }, [issues]);
+  const extraErrors = useMemo(() => errorSchemaOf(issues), [issues]);
   const general = issues.filter((i) => !i.field || i.field === "dependsOn");
   const editable = !readOnly && !lockedBy;
 

@@ -3,6 +3,7 @@ import type { PreviewResult, TaskType } from "@/lib/api/types";
 import { describeError } from "@/lib/api/problem";
 import { countOf } from "@/features/shared/format";
 import { useEditor, type PreviewState } from "@/features/document/store";
+import { useKnownColumns } from "@/features/document/pickers";
 import { columnLabel, fetchPreview, formatCell, PREVIEW_ROWS, previewAvailability, type PreviewAvailability } from "./preview";
 
 let latestRequest = 0;
@@ -16,6 +17,8 @@ export async function startPreview(taskId: string): Promise<void> {
   st.openPanel("preview");
   try {
     const result = await fetchPreview(st.workflowId, taskId, PREVIEW_ROWS);
+    // The step's columns are offered in the column pickers of the steps that read it.
+    useKnownColumns.getState().remember(taskId, result.schema.map((c) => c.name));
     if (mine === latestRequest) useEditor.getState().setPreview(taskId, { kind: "done", result });
   } catch (e) {
     if (mine === latestRequest) useEditor.getState().setPreview(taskId, { kind: "failed", error: describeError(e, "preview this step") });

@@ -5,8 +5,11 @@ import { ariaDescribedByIds, examplesId, getInputProps, type BaseInputTemplatePr
 import { useFieldDraft } from "../fields/useFieldDraft";
 import { describedBy, DraftNotes } from "../fields/DraftField";
 import { parseConfigNumber, parseConfigText } from "./fields";
+import type { Picks } from "@/features/document/pickers";
 
 const PAUSE_MS = 1000;
+/** Buttons under a field; the rest are in the input's suggestion list. */
+const MAX_PICKS = 12;
 const asText = (value: unknown) => (value === undefined || value === null ? "" : String(value));
 
 function useConfigDraft(props: WidgetProps, { numeric = false, multiline = false }: { numeric?: boolean; multiline?: boolean }) {
@@ -28,7 +31,8 @@ export function DraftBaseInputTemplate(props: BaseInputTemplateProps) {
   const { id, readonly, disabled, autofocus, onBlur, onFocus, options, schema, type, placeholder, required } = props;
   const inputProps = getInputProps(schema, type, options);
   const draft = useConfigDraft(props, { numeric: inputProps.type === "number" || inputProps.type === "integer" });
-  const examples = Array.isArray(schema.examples) ? schema.examples : null;
+  const picks = (props.registry.formContext?.picks as ((id: string) => Picks | null) | undefined)?.(id) ?? null;
+  const listed = picks?.values ?? (Array.isArray(schema.examples) ? schema.examples.map(String) : null);
   return (
     <>
       <input
@@ -42,18 +46,30 @@ export function DraftBaseInputTemplate(props: BaseInputTemplateProps) {
         required={required}
         {...inputProps}
         {...draft.field}
-        list={examples ? examplesId(id) : undefined}
+        list={listed ? examplesId(id) : undefined}
         onBlur={() => {
           draft.field.onBlur();
           onBlur(id, draft.text);
         }}
         onFocus={() => onFocus(id, draft.text)}
-        aria-describedby={describedBy(id, draft, ariaDescribedByIds(id, !!examples))}
+        aria-describedby={describedBy(id, draft, ariaDescribedByIds(id, !!listed))}
       />
-      {examples && (
+      {listed && (
         <datalist id={examplesId(id)}>
-          {examples.map((example) => <option key={String(example)} value={String(example)} />)}
+          {listed.map((example) => <option key={example} value={example} />)}
         </datalist>
+      )}
+      {picks && !disabled && !readonly && (
+        <span className="picks" role="group" aria-label={`${picks.label} for this field`}>
+          <span className="hint">{picks.label}:</span>
+          {picks.values.slice(0, MAX_PICKS).map((value) => (
+            // Picking must not first store the half-typed draft: keep the focus where it is, then set the value.
+            <button key={value} type="button" className="small ghost" onMouseDown={(e) => e.preventDefault()} onClick={() => props.onChange(value)}>
+              {value}
+            </button>
+          ))}
+          {picks.values.length > MAX_PICKS && <span className="hint">… type to see all {picks.values.length}</span>}
+        </span>
       )}
       <DraftNotes id={id} draft={draft} />
     </>

@@ -44,3 +44,17 @@ describe("client-side config validation", () => {
     expect(issues.filter?.[0]?.message).toMatch(/Connect an input/);
   });
 });
+
+describe("schema wording in a form's words", () => {
+  it("says what a list or a text needs instead of AJV's phrases", () => {
+    const schema = { type: "object", properties: { left_keys: { type: "array", title: "Left keys", minItems: 1, items: { type: "string" } }, column: { type: "string", title: "Column", minLength: 1 } } };
+    expect(configIssues({ left_keys: [], column: "" }, schema).map((i) => i.message)).toEqual(["Left keys needs at least one entry.", "Column is required."]);
+  });
+
+  it("puts a step rule's problem on the exact field it is about", () => {
+    const doc = { ...pipeline() };
+    doc.spec.tasks = [{ id: "only", type: "transform.filter", config: { conditions: [{ column: "amount", operator: "gt", value: "abc" }] }, dependsOn: [] }];
+    const catalog = new Map<string, TaskType>([["transform.filter", { id: "transform.filter", category: "transform", title: "Filter rows", description: "", icon: "", inputs: [], outputs: [], preview: false, configSchema: { type: "object" } }]]);
+    expect(schemaIssues(doc, catalog).byNode.only).toEqual([{ field: "conditions.0.value", message: '"is greater than" needs a number or a date (YYYY-MM-DD); "abc" is neither.', source: "schema" }]);
+  });
+});

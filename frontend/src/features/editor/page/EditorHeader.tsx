@@ -11,6 +11,8 @@ interface Props {
   workflowId: string;
   issues: IssueMap;
   canEdit: boolean;
+  /** May start runs and unpause a DAG paused in Airflow; sees the deploy control (deploying itself needs edit). */
+  canExecute: boolean;
   liveMode: boolean;
   offline: boolean;
   pendingCount: number;
@@ -22,7 +24,7 @@ interface Props {
 }
 
 /** The workflow's name and state (version, live or saved, role, validity) and the editor's actions. */
-export function EditorHeader({ workflowId, issues, canEdit, liveMode, offline, pendingCount, saving, save, arrange, showHelp, share }: Props) {
+export function EditorHeader({ workflowId, issues, canEdit, canExecute, liveMode, offline, pendingCount, saving, save, arrange, showHelp, share }: Props) {
   const name = useEditor((s) => s.doc?.metadata.name ?? "");
   const version = useEditor((s) => s.version);
   const role = useEditor((s) => s.role);
@@ -51,8 +53,9 @@ export function EditorHeader({ workflowId, issues, canEdit, liveMode, offline, p
       <button type="button" className="small" onClick={arrange} disabled={!canEdit} title="Arrange automatically (Shift+L)"><LayoutGrid size={14} /> Arrange</button>
       <button type="button" className="small" onClick={showHelp} title="Keyboard shortcuts (?)"><HelpCircle size={14} /> Shortcuts</button>
       <button type="button" className="small" onClick={share}><Users size={14} /> Share</button>
-      <Link href={`/workflows/${workflowId}/runs`} className="small">History</Link>
-      {canEdit && <DeployControl workflowId={workflowId} canDeploy={canEdit} dirty={dirty} live={liveMode} version={version} />}
+      <Link href={`/workflows/${workflowId}/runs`} className="small" title="Runs of this workflow: who started them, their state and results">Runs</Link>
+      <Link href={`/workflows/${workflowId}/history`} className="small" title="Versions of this workflow: who changed what, compare and restore">History</Link>
+      {canExecute && <DeployControl workflowId={workflowId} canDeploy={canEdit} canExecute={canExecute} dirty={dirty} live={liveMode} version={version} />}
       {liveMode && canEdit ? (
         <LiveSaveState offline={offline} pending={pendingCount} />
       ) : (

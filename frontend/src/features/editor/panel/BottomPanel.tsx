@@ -3,6 +3,8 @@ import { ChevronDown, ChevronUp } from "lucide-react";
 import type { TaskType } from "@/lib/api/types";
 import { LogPanel } from "@/features/runs/LogPanel";
 import { RunResults } from "@/features/runs/RunResults";
+import { RunOutputs } from "@/features/runs/RunOutputs";
+import { FilesPanel } from "@/features/files/FilesPanel";
 import { useEditor, type PanelTab } from "@/features/document/store";
 import { DataPreview } from "../config/DataPreview";
 import { usePanelResize } from "./resize";
@@ -10,12 +12,15 @@ import { usePanelResize } from "./resize";
 const TABS: { id: PanelTab; label: string }[] = [
   { id: "preview", label: "Data preview" },
   { id: "results", label: "Task results" },
+  { id: "outputs", label: "Outputs" },
   { id: "log", label: "Task log" },
+  { id: "files", label: "Files" },
 ];
 
-/** The wide panel under the canvas for what needs room: a step's data preview, the run's tasks, a task's log. */
-export function BottomPanel({ workflowId, selectedTask, selectedType, canExecute, refreshRun, onError }: {
+/** The wide panel under the canvas for what needs room: a step's data preview, the run's tasks and outputs, a task's log and output, the data folder. */
+export function BottomPanel({ workflowId, selectedTask, selectedType, canExecute, canEdit, refreshRun, onError }: {
   workflowId: string;
+  canEdit: boolean;
   selectedTask: string | null;
   selectedType: TaskType | undefined;
   canExecute: boolean;
@@ -65,9 +70,14 @@ export function BottomPanel({ workflowId, selectedTask, selectedType, canExecute
         <div className="panel-body" role="tabpanel">
           {panel.tab === "preview" && <DataPreview taskId={selectedTask} type={selectedType} />}
           {panel.tab === "results" && <RunResults workflowId={workflowId} canExecute={canExecute} refresh={refreshRun} onError={onError} />}
+          {panel.tab === "outputs" && <RunOutputs workflowId={workflowId} onError={onError} />}
+          {panel.tab === "files" && <FilesPanel workflowId={workflowId} canEdit={canEdit} onError={onError} />}
           {panel.tab === "log" &&
             (logTask && runId ? (
-              <LogPanel workflowId={workflowId} runId={runId} taskId={logTask.taskId} tryNumber={logTask.tryNumber} />
+              <div className="log-and-output">
+                <LogPanel workflowId={workflowId} runId={runId} taskId={logTask.taskId} tryNumber={logTask.tryNumber} />
+                <RunOutputs workflowId={workflowId} stepId={logTask.taskId} onError={onError} />
+              </div>
             ) : (
               <p className="muted">Click a step on the canvas, or Log in Task results, to read a task&apos;s log from the latest run.</p>
             ))}

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace WorkflowControl.Api.Features.Runs;
+namespace WorkflowControl.Api.Infrastructure.Storage;
 
 /// <summary>
 /// Where the task library keeps a run's files under the shared data root:

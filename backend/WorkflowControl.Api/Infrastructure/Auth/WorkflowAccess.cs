@@ -1,14 +1,15 @@
-using System.Security.Claims;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
-using WorkflowControl.Api.Infrastructure.Auth;
 using WorkflowControl.Api.Infrastructure.Http;
 using WorkflowControl.Core.Permissions;
 
-namespace WorkflowControl.Api.Features.Workflows;
+namespace WorkflowControl.Api.Infrastructure.Auth;
 
-/// <summary>Loads the facts about one workflow and lets <see cref="Access"/> decide. Every workflow endpoint starts here.</summary>
+/// <summary>
+/// Loads the facts about one workflow and lets <see cref="Access"/> decide. Endpoints under /workflows/{id} get this
+/// through <see cref="WorkflowRoutes"/>; hub methods, background work and checks inside a transaction call it directly.
+/// </summary>
 public static class WorkflowAccess
 {
     private sealed record FactsRow(Guid Id, Guid OwnerId, Guid? OrganisationId, short? CollaboratorRole, short? MemberRole);
@@ -29,15 +30,11 @@ public static class WorkflowAccess
             : Access.EffectiveRole(caller, new WorkflowAccessFacts(row.Id, row.OwnerId, row.OrganisationId, (Role?)row.CollaboratorRole, (Role?)row.MemberRole));
     }
 
-    /// <summary>The caller's role when it is at least <paramref name="required"/>; otherwise the 404 or 403 to answer.</summary>
-    public static async Task<(Role Role, ProblemHttpResult? Denied)> RequireAsync(NpgsqlConnection connection, ClaimsPrincipal user, Guid workflowId, Role required, NpgsqlTransaction? transaction = null)
+    /// <summary>The 404 or 403 to answer when <paramref name="role"/> is below <paramref name="required"/>; null when it is enough.</summary>
+    public static ProblemHttpResult? Denial(Role role, Role required) => Access.Check(role, required) switch
     {
-        var role = await RoleOfAsync(connection, user.GetCaller(), workflowId, transaction);
-        return Access.Check(role, required) switch
-        {
-            AccessOutcome.Allowed => (role, null),
-            AccessOutcome.NotFound => (role, Problems.NotFound()),
-            _ => (role, Problems.Forbidden($"This needs the '{required.ToWire()}' role on the workflow; you have '{role.ToWire()}'.")),
-        };
-    }
+        AccessOutcome.Allowed => null,
+        AccessOutcome.NotFound => Problems.NotFound(),
+        _ => Problems.Forbidden($"This needs the '{required.ToWire()}' role on the workflow; you have '{role.ToWire()}'."),
+    };
 }

@@ -2,38 +2,32 @@ using System.Security.Claims;
 using System.Text.Json;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.SignalR;
-using WorkflowControl.Api.Features.Collaboration;
 using Npgsql;
+using WorkflowControl.Api.Features.Workflows;
 using WorkflowControl.Api.Infrastructure.Auth;
 using WorkflowControl.Api.Infrastructure.Http;
+using WorkflowControl.Api.Infrastructure.Realtime;
 using WorkflowControl.Core.Permissions;
 using WorkflowControl.Core.Workflows;
 
-namespace WorkflowControl.Api.Features.Workflows;
+namespace WorkflowControl.Api.Features.History;
 
-/// <summary>The immutable history of a workflow: read, restore as a new version, and compare (listing: Features/History).</summary>
+/// <summary>The immutable history of a workflow: read, restore as a new version, and compare (listing: <see cref="VersionHistory"/>).</summary>
 public static class WorkflowVersions
 {
-    public static RouteGroupBuilder MapWorkflowVersionEndpoints(this RouteGroupBuilder group)
+    public static RouteGroupBuilder MapWorkflowVersionEndpoints(this RouteGroupBuilder workflow)
     {
-        group.MapGet("/{id:guid}/versions/{version:int}", Get).WithName("GetWorkflowVersion");
-        group.MapPost("/{id:guid}/versions/{version:int}/restore", Restore).WithName("RestoreWorkflowVersion");
-        group.MapGet("/{id:guid}/diff", Diff).WithName("DiffWorkflowVersions");
-        return group;
+        workflow.MapGet("/versions/{version:int}", Get).RequireWorkflowRole(Role.View).WithName("GetWorkflowVersion");
+        workflow.MapPost("/versions/{version:int}/restore", Restore).RequireWorkflowRole(Role.Edit).WithName("RestoreWorkflowVersion");
+        workflow.MapGet("/diff", Diff).RequireWorkflowRole(Role.View).WithName("DiffWorkflowVersions");
+        return workflow;
     }
 
     private sealed record VersionRow(int Version, DateTime CreatedAt, Guid CreatedBy, string CreatedByName, string ContentHash, string Document);
 
-    public static async Task<Results<Ok<VersionDetail>, ProblemHttpResult>> Get(Guid id, int version, ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken ct)
+    public static async Task<Results<Ok<VersionDetail>, ProblemHttpResult>> Get(Guid id, int version, NpgsqlDataSource database, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
         var row = await ReadAsync(connection, id, version);
         return row is null
             ? Problems.NotFound("version")
@@ -41,15 +35,9 @@ public static class WorkflowVersions
     }
 
     public static async Task<Results<Ok<WorkflowDetail>, ProblemHttpResult>> Restore(
-        Guid id, int version, HttpContext http, ClaimsPrincipal user, NpgsqlDataSource database, IHubContext<WorkflowHub> hub, TimeProvider time, CancellationToken ct)
+        Guid id, int version, HttpContext http, ClaimsPrincipal user, NpgsqlDataSource database, IWorkflowChannel browsers, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.Edit);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
         var row = await ReadAsync(connection, id, version);
         if (row is null)
         {
@@ -66,23 +54,17 @@ public static class WorkflowVersions
 
         if (detail!.Version > current)
         {
-            await History.VersionHistory.MarkRestoredAsync(connection, id, detail.Version, version, user.GetCaller().UserId, time.GetUtcNow());
+            await VersionHistory.MarkRestoredAsync(connection, id, detail.Version, version, user.GetCaller().UserId, time.GetUtcNow());
         }
 
-        await CollaborationBroadcasts.DocumentChangedAsync(hub.Clients, id, detail.Version);
+        await browsers.DocumentChangedAsync(id, detail.Version);
         http.Response.Headers.ETag = ETags.For(detail.Version);
         return TypedResults.Ok(detail);
     }
 
-    public static async Task<Results<Ok<DiffResult>, ProblemHttpResult>> Diff(Guid id, int from, int to, ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken ct)
+    public static async Task<Results<Ok<DiffResult>, ProblemHttpResult>> Diff(Guid id, int from, int to, NpgsqlDataSource database, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (_, denied) = await WorkflowAccess.RequireAsync(connection, user, id, Role.View);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
         var before = await ReadAsync(connection, id, from);
         var after = await ReadAsync(connection, id, to);
         if (before is null || after is null)

@@ -89,7 +89,9 @@ export function ConfigPanel({ task, type, issues, readOnly, lockedBy, onTakeOver
   const files = useFiles((st) => st.files);
   const formContext = useMemo(() => {
     const paths = files.map((f) => f.path);
-    return { taskId: task.id, picks: (id: string) => picksFor(task, id, known, paths) };
+    // The form compares its context deeply but counts functions as equal: the files and columns themselves are in
+    // it too, so a new upload or preview redraws the fields' picks.
+    return { taskId: task.id, paths, known, picks: (id: string) => picksFor(task, id, known, paths) };
   }, [task, known, files]);
   const uiSchema = useMemo(() => (type ? uiSchemaFor(type) : {}), [type]);
   const shownSchema = useMemo(() => (type ? formSchema(type.configSchema) : null), [type]);

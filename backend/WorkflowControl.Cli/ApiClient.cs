@@ -15,6 +15,22 @@ internal sealed class ApiClient(HttpClient http) : IDisposable
     public async Task<JsonElement> GetAsync(string path, CancellationToken ct) =>
         await ReadJsonAsync(await SendAsync(new HttpRequestMessage(HttpMethod.Get, path), ct), ct);
 
+    /// <summary>
+    /// A GET whose answer must be Airflow's: the server marks an answer from its database while Airflow is unreachable
+    /// (header Airflow-Unreachable), and that counts as unavailable here (exit 7).
+    /// </summary>
+    public async Task<JsonElement> GetFromAirflowAsync(string path, CancellationToken ct)
+    {
+        var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, path), ct);
+        if (response.IsSuccessStatusCode && response.Headers.TryGetValues("Airflow-Unreachable", out var why))
+        {
+            response.Dispose();
+            throw new CliException(ExitCodes.Unavailable, string.Join(" ", why));
+        }
+
+        return await ReadJsonAsync(response, ct);
+    }
+
     public async Task<string> GetTextAsync(string path, CancellationToken ct)
     {
         using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, path), ct);

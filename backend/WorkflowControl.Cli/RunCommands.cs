@@ -292,7 +292,7 @@ internal static class RunCommands
     {
         try
         {
-            return ((await api.GetAsync($"/workflows/{id}/runs?limit=10", ct)).GetProperty("items"), null);
+            return ((await api.GetFromAirflowAsync($"/workflows/{id}/runs?limit=10", ct)).GetProperty("items"), null);
         }
         catch (CliException e) when (e.ExitCode == ExitCodes.Unavailable)
         {

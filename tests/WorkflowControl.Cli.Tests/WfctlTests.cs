@@ -386,11 +386,14 @@ public sealed class WfctlTests
         Assert.That(result.Error, Does.Contain("cannot be reached"));
     }
 
-    /// <summary>A workflow pushed, deployed with --wait and parsed by the stub Airflow.</summary>
+    /// <summary>
+    /// A workflow pushed, deployed active with --wait and parsed by the stub Airflow. Active, because a DAG paused in
+    /// Airflow refuses runs (409 "Paused in Airflow") and every caller of this triggers one.
+    /// </summary>
     private static async Task<(CiUser User, string Key, string DagId)> DeployedAsync()
     {
         var (user, key, dagId) = await PushedAsync();
-        var deployed = await user.RunAsync(new SteppingTime(CliFixture.FollowDeploymentsAsync), "deploy", key, "--wait");
+        var deployed = await user.RunAsync(new SteppingTime(CliFixture.FollowDeploymentsAsync), "deploy", key, "--active", "--wait");
         Assert.That(deployed.ExitCode, Is.EqualTo(0), deployed.ToString());
         Assert.That(deployed.Out, Does.Contain($"{key}: deployed version 1"));
         return (user, key, dagId);

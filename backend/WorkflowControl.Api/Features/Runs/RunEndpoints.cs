@@ -219,8 +219,14 @@ public static class RunEndpoints
         return TypedResults.Problem(statusCode: 409, title: refusal.Title, detail: refusal.Detail, type: refusal.Type);
     }
 
+    /// <summary>
+    /// Set on a run list answered from the database because Airflow is unreachable: the states may be stale, and a
+    /// client that must know Airflow's answer (wfctl status exits 7) can tell without parsing the body.
+    /// </summary>
+    public const string AirflowUnreachableHeader = "Airflow-Unreachable";
+
     public static async Task<Results<Ok<RunPage>, ProblemHttpResult>> List(
-        Guid id, NpgsqlDataSource database, IAirflowClient airflow, CancellationToken ct, int offset = 0, int limit = 50)
+        Guid id, NpgsqlDataSource database, IAirflowClient airflow, HttpResponse response, CancellationToken ct, int offset = 0, int limit = 50)
     {
         if (offset < 0 || limit is < 1 or > 100)
         {
@@ -242,6 +248,7 @@ public static class RunEndpoints
         {
             // Airflow is away: the runs as WorkflowControl last saw them, pending ones included.
             var stored = await LocalRun.PageAsync(connection, id, offset, limit);
+            response.Headers[AirflowUnreachableHeader] = "Airflow is not reachable right now; these are the runs as WorkflowControl saw them last.";
             return TypedResults.Ok(new RunPage([.. stored.Items.Select(r => r.Summary())], stored.Total));
         }
 

@@ -365,7 +365,8 @@ public sealed class RunTests
         var accepted = await trigger.Content.ReadFromJsonAsync<JsonElement>();
         var atLocation = await user.Client.GetAsync(trigger.Headers.Location);
         var detail = await atLocation.Content.ReadFromJsonAsync<JsonElement>();
-        var list = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/runs");
+        var listed = await user.Client.GetAsync($"/workflows/{id}/runs");
+        var list = await listed.Content.ReadFromJsonAsync<JsonElement>();
         var unknown = await user.Client.GetAsync($"/workflows/{id}/runs/wfc_never_seen");
 
         Assert.That(trigger.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
@@ -378,6 +379,7 @@ public sealed class RunTests
         Assert.That(detail.GetProperty("params").GetProperty("region").GetString(), Is.EqualTo("eu"));
         Assert.That(list.GetProperty("items").EnumerateArray().Select(r => $"{r.GetProperty("runId")} {r.GetProperty("state")}"),
             Is.EqualTo(new[] { $"{accepted.GetProperty("runId")} pending" }));
+        Assert.That(listed.Headers.Contains("Airflow-Unreachable"), Is.True, "the list says it is WorkflowControl's last view, not Airflow's");
         Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "a run WorkflowControl never stored needs Airflow");
         Assert.That((await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString(), Is.EqualTo("Airflow is not reachable"));
     }

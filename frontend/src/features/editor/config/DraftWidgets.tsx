@@ -27,11 +27,33 @@ function useConfigDraft(props: WidgetProps, { numeric = false, multiline = false
   });
 }
 
+/** What the form's context offers under this field (files, upstream columns), or null. */
+function picksOf(props: WidgetProps | BaseInputTemplateProps): Picks | null {
+  return (props.registry.formContext?.picks as ((id: string) => Picks | null) | undefined)?.(props.id) ?? null;
+}
+
+/** Values to pick with one click under a field; typing any other value stays possible. */
+function PickButtons({ picks, pick }: { picks: Picks | null; pick: (value: string) => void }) {
+  if (!picks) return null;
+  return (
+    <span className="picks" role="group" aria-label={`${picks.label} for this field`}>
+      <span className="hint">{picks.label}:</span>
+      {picks.values.slice(0, MAX_PICKS).map((value) => (
+        // Picking must not first store the half-typed draft: keep the focus where it is, then set the value.
+        <button key={value} type="button" className="small ghost" onMouseDown={(e) => e.preventDefault()} onClick={() => pick(value)}>
+          {value}
+        </button>
+      ))}
+      {picks.values.length > MAX_PICKS && <span className="hint">… type to see all {picks.values.length}</span>}
+    </span>
+  );
+}
+
 export function DraftBaseInputTemplate(props: BaseInputTemplateProps) {
   const { id, readonly, disabled, autofocus, onBlur, onFocus, options, schema, type, placeholder, required } = props;
   const inputProps = getInputProps(schema, type, options);
   const draft = useConfigDraft(props, { numeric: inputProps.type === "number" || inputProps.type === "integer" });
-  const picks = (props.registry.formContext?.picks as ((id: string) => Picks | null) | undefined)?.(id) ?? null;
+  const picks = picksOf(props);
   const listed = picks?.values ?? (Array.isArray(schema.examples) ? schema.examples.map(String) : null);
   return (
     <>
@@ -59,18 +81,7 @@ export function DraftBaseInputTemplate(props: BaseInputTemplateProps) {
           {listed.map((example) => <option key={example} value={example} />)}
         </datalist>
       )}
-      {picks && !disabled && !readonly && (
-        <span className="picks" role="group" aria-label={`${picks.label} for this field`}>
-          <span className="hint">{picks.label}:</span>
-          {picks.values.slice(0, MAX_PICKS).map((value) => (
-            // Picking must not first store the half-typed draft: keep the focus where it is, then set the value.
-            <button key={value} type="button" className="small ghost" onMouseDown={(e) => e.preventDefault()} onClick={() => props.onChange(value)}>
-              {value}
-            </button>
-          ))}
-          {picks.values.length > MAX_PICKS && <span className="hint">… type to see all {picks.values.length}</span>}
-        </span>
-      )}
+      {!disabled && !readonly && <PickButtons picks={picks} pick={(value) => props.onChange(value)} />}
       <DraftNotes id={id} draft={draft} />
     </>
   );
@@ -99,6 +110,7 @@ export function DraftTextareaWidget(props: WidgetProps) {
         onFocus={() => onFocus(id, draft.text)}
         aria-describedby={describedBy(id, draft, ariaDescribedByIds(id))}
       />
+      {!disabled && !readonly && <PickButtons picks={picksOf(props)} pick={(value) => props.onChange(value)} />}
       <DraftNotes id={id} draft={draft} />
     </>
   );

@@ -306,7 +306,8 @@ def serving_smtp() -> Iterator[SmtpServer]:
             state.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
             return "250 OK"
 
-    controller = Controller(Handler(), hostname="127.0.0.1", port=state.port)
+    # A guard against a hang, not a measurement: on a loaded machine the server's thread may take seconds to start.
+    controller = Controller(Handler(), hostname="127.0.0.1", port=state.port, ready_timeout=60)
     controller.start()  # returns once the server answers a connection
     try:
         yield state

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 
 namespace WorkflowControl.Testing;
 
@@ -36,26 +35,41 @@ public sealed class ThrowawayRedis : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start redis-server");
+        // Redis says when it listens; awaiting that line (or its exit) decides, not a deadline on this machine's speed.
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                output.Enqueue(line);
+                if (line.Contains("Ready to accept connections", StringComparison.Ordinal))
+                {
+                    ready.TrySetResult();
+                }
+            }
+        };
+        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException("redis-server exited:\n" + string.Join("\n", output)));
+        if (!process.Start())
+        {
+            throw new InvalidOperationException("could not start redis-server");
+        }
+
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var redis = new ThrowawayRedis(process, port);
-        for (var i = 0; i < 100; i++)
+        try
         {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", port, ct);
-                return redis;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(50, ct);
-            }
+            // A guard against a hang only: Redis starts in milliseconds even on a loaded machine.
+            await ready.Task.WaitAsync(TimeSpan.FromMinutes(1), ct);
+            return redis;
         }
-
-        await redis.DisposeAsync();
-        throw new InvalidOperationException($"redis-server did not listen on port {port} within 5 s");
+        catch
+        {
+            await redis.DisposeAsync();
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -16,6 +16,10 @@ public sealed class AirflowHarness : IDisposable
 {
     private readonly InFlightCounter _inFlight = new();
 
+    // Pool threads busy for good outside the code under test (the test runner blocks one while the tests run): the
+    // fewest seen busy, first before anything of this harness started, then at every look.
+    private int _blockedWorkers = OtherBusyWorkers();
+
     public AirflowHarness(AirflowGeneration generation, AirflowApiVersion apiVersion = AirflowApiVersion.Auto, Action<IServiceCollection, IConfiguration>? extra = null,
         Dictionary<string, string?>? settings = null)
     {
@@ -56,30 +60,61 @@ public sealed class AirflowHarness : IDisposable
     public CapturingLogs Logs { get; } = new();
 
     /// <summary>
-    /// Completes <paramref name="task"/>, advancing fake time in <paramref name="step"/>s whenever no request is in
-    /// flight (so back-offs, Retry-After and breaker windows elapse) and returns the fake time that passed.
+    /// Completes <paramref name="task"/> on fake time and returns the fake time that passed. Time moves only while the
+    /// code under test is idle (no request on the wire, no work queued or running on the thread pool) and then only to
+    /// the next timer it set, at most <paramref name="step"/> at a time: back-offs, Retry-After and breaker windows
+    /// elapse exactly as asked, however slow the machine is.
     /// </summary>
     public async Task<TimeSpan> Drive(Task task, TimeSpan? step = null)
     {
         var started = Time.GetUtcNow();
-        for (var i = 0; !task.IsCompleted; i++)
+        // A guard against a hang, not a measurement: no outcome depends on it.
+        using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var idleChecks = 0;
+        while (!task.IsCompleted)
         {
-            if (i > 200_000)
+            if (guard.IsCancellationRequested)
             {
-                Assert.Fail("the operation did not finish");
+                Assert.Fail($"the operation did not finish (fake time {Time.GetUtcNow():O}, next timer {Time.NextDue():O}, {State()})");
             }
 
-            // Real waiting only for the thread pool and the loopback socket, never for the timing under test.
+            // Real waiting only lets other threads run; it decides nothing.
             await Task.WhenAny(task, Task.Delay(1)).ConfigureAwait(false);
-            if (!task.IsCompleted && _inFlight.Count == 0)
+            idleChecks = !task.IsCompleted && Idle() ? idleChecks + 1 : 0;
+            // Idle at two looks a real moment apart: nothing was just about to be queued.
+            if (idleChecks >= 2 && Time.NextDue() is { } due)
             {
-                Time.Advance(step ?? TimeSpan.FromMilliseconds(250));
+                var limit = step ?? TimeSpan.FromMilliseconds(250);
+                var wait = due - Time.GetUtcNow();
+                Time.Advance(wait <= TimeSpan.Zero ? TimeSpan.FromTicks(1) : wait < limit ? wait : limit);
+                idleChecks = 0;
             }
         }
 
         await task.ConfigureAwait(false);
         return Time.GetUtcNow() - started;
     }
+
+    /// <summary>
+    /// Nothing of the code under test can move without time passing: no request in flight, nothing queued on the
+    /// thread pool and no pool thread busy but the one asking and those blocked for good.
+    /// </summary>
+    private bool Idle()
+    {
+        var busy = OtherBusyWorkers();
+        _blockedWorkers = Math.Min(_blockedWorkers, busy);
+        return _inFlight.Count == 0 && ThreadPool.PendingWorkItemCount == 0 && busy <= _blockedWorkers;
+    }
+
+    private static int OtherBusyWorkers()
+    {
+        ThreadPool.GetMaxThreads(out var maxWorkers, out _);
+        ThreadPool.GetAvailableThreads(out var availableWorkers, out _);
+        return maxWorkers - availableWorkers - (Thread.CurrentThread.IsThreadPoolThread ? 1 : 0);
+    }
+
+    private string State() =>
+        $"requests in flight {_inFlight.Count}, queued work items {ThreadPool.PendingWorkItemCount}, other busy pool threads {OtherBusyWorkers()} of which {_blockedWorkers} blocked for good";
 
     public async Task<T> Drive<T>(Task<T> task, TimeSpan? step = null)
     {
@@ -133,18 +168,72 @@ public sealed class AirflowHarness : IDisposable
 
 /// <summary>
 /// Fake time that also remembers every timer's due time, so a test can prove what the code waited for (a Retry-After,
-/// a back-off) instead of measuring how much fake time the driver happened to advance.
+/// a back-off) instead of measuring how much fake time the driver happened to advance, and knows when the next timer
+/// is due, so the driver moves time exactly to it.
 /// </summary>
 public sealed class TimerRecordingTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
 {
     private readonly ConcurrentQueue<TimeSpan> _dueTimes = new();
+    private readonly ConcurrentDictionary<RecordedTimer, DateTimeOffset> _pending = new();
 
     public IReadOnlyCollection<TimeSpan> TimerDueTimes => _dueTimes;
+
+    /// <summary>When the earliest timer still set fires; null when none is set.</summary>
+    public DateTimeOffset? NextDue() => _pending.IsEmpty ? null : _pending.Values.Min();
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         _dueTimes.Enqueue(dueTime);
-        return base.CreateTimer(callback, state, dueTime, period);
+        var timer = new RecordedTimer(this, callback, state);
+        // Recorded before the fake timer exists: a due time of zero fires inside CreateTimer.
+        timer.Schedule(dueTime, period);
+        timer.Inner = base.CreateTimer(static s => ((RecordedTimer)s!).Fire(), timer, dueTime, period);
+        return timer;
+    }
+
+    private sealed class RecordedTimer(TimerRecordingTimeProvider time, TimerCallback callback, object? state) : ITimer
+    {
+        private TimeSpan _period = Timeout.InfiniteTimeSpan;
+
+        public ITimer Inner { get; set; } = null!;
+
+        public void Schedule(TimeSpan dueTime, TimeSpan period)
+        {
+            _period = period;
+            if (dueTime == Timeout.InfiniteTimeSpan)
+            {
+                time._pending.TryRemove(this, out _);
+            }
+            else
+            {
+                time._pending[this] = time.GetUtcNow() + dueTime;
+            }
+        }
+
+        public void Fire()
+        {
+            var periodic = _period != Timeout.InfiniteTimeSpan && _period != TimeSpan.Zero;
+            Schedule(periodic ? _period : Timeout.InfiniteTimeSpan, _period);
+            callback(state);
+        }
+
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            Schedule(dueTime, period);
+            return Inner.Change(dueTime, period);
+        }
+
+        public void Dispose()
+        {
+            time._pending.TryRemove(this, out _);
+            Inner.Dispose();
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            time._pending.TryRemove(this, out _);
+            return Inner.DisposeAsync();
+        }
     }
 }
 

@@ -62,7 +62,8 @@ public sealed class LeaderLeaseTests
     internal static async Task TerminateAsync(int processId)
     {
         await using var admin = new NpgsqlConnection(ApiFixture.ConnectionString);
-        var ended = await admin.ExecuteScalarAsync<bool>("SELECT pg_terminate_backend(@processId, 10000)", new { processId });
-        Assert.That(ended, Is.True, "the session ended within 10 s");
+        // The wait is a guard against a hang, not a measurement: a loaded machine may take seconds to end a backend.
+        var ended = await admin.ExecuteScalarAsync<bool>("SELECT pg_terminate_backend(@processId, 60000)", new { processId });
+        Assert.That(ended, Is.True, "the session ended within a minute");
     }
 }

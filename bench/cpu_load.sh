@@ -5,7 +5,8 @@ set -euo pipefail
 seconds="${1:-300}"
 pids=()
 for _ in $(seq "$(nproc)"); do
-  timeout "$seconds" bash -c 'while :; do :; done' &
+  # --foreground keeps the loop in this script's process group, so killing the group (as the tests script does) stops it.
+  timeout --foreground "$seconds" bash -c 'while :; do :; done' &
   pids+=($!)
 done
 wait "${pids[@]}" 2>/dev/null || true

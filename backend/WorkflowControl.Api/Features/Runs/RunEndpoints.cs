@@ -4,6 +4,8 @@ using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 using Npgsql;
 using WorkflowControl.Airflow;
 using WorkflowControl.Api.Features.Audit;
@@ -55,7 +57,7 @@ public static class RunEndpoints
     public static RouteGroupBuilder MapRunEndpoints(this RouteGroupBuilder workflow)
     {
         workflow.MapPost("/runs", Trigger).RequireWorkflowRole(Role.Execute).WithName("TriggerRun");
-        workflow.MapGet("/runs", List).RequireWorkflowRole(Role.View).WithName("ListRuns");
+        workflow.MapGet("/runs", List).RequireWorkflowRole(Role.View).WithName("ListRuns").AddOpenApiOperationTransformer(DeclareAirflowUnreachable);
         workflow.MapGet("/runs/{runId}", Get).RequireWorkflowRole(Role.View).WithName("GetRun");
         workflow.MapGet("/runs/{runId}/tasks/{taskId}/logs", Logs).RequireWorkflowRole(Role.View).WithName("GetTaskLog");
         workflow.MapPost("/runs/{runId}/cancel", Cancel).RequireWorkflowRole(Role.Execute).WithName("CancelRun");
@@ -231,6 +233,22 @@ public static class RunEndpoints
     /// client that must know Airflow's answer (wfctl status exits 7) can tell without parsing the body.
     /// </summary>
     public const string AirflowUnreachableHeader = "Airflow-Unreachable";
+
+    /// <summary>Declares <see cref="AirflowUnreachableHeader"/> on the run list's 200 answer, so generated clients know to look for it.</summary>
+    private static Task DeclareAirflowUnreachable(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        if (operation.Responses?.GetValueOrDefault("200") is OpenApiResponse ok)
+        {
+            ok.Headers ??= new Dictionary<string, IOpenApiHeader>();
+            ok.Headers[AirflowUnreachableHeader] = new OpenApiHeader
+            {
+                Description = "Present when Airflow could not be asked: the runs are WorkflowControl's last view of them (its value says so in words).",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            };
+        }
+
+        return Task.CompletedTask;
+    }
 
     public static async Task<Results<Ok<RunPage>, ProblemHttpResult>> List(
         Guid id, NpgsqlDataSource database, IAirflowClient airflow, HttpResponse response, CancellationToken ct, int offset = 0, int limit = 50)

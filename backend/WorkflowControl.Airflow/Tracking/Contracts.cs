@@ -13,7 +13,11 @@ public static class TrackedRunStates
 }
 
 /// <summary>A run the host still considers active: pending (with the conf to trigger it with), queued or running.</summary>
-public sealed record TrackedRun(RunKey Key, string State, JsonObject? Conf = null);
+/// <param name="Cancelled">
+/// Cancelled by a user while Airflow was being asked to start it (the cancel found it pending, the trigger then created it):
+/// the tracker marks it failed in Airflow, as a cancel of a running run does.
+/// </param>
+public sealed record TrackedRun(RunKey Key, string State, JsonObject? Conf = null, bool Cancelled = false);
 
 public enum RunChangeKind
 {

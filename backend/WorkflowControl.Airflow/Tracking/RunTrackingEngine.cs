@@ -103,6 +103,19 @@ public sealed partial class RunTrackingEngine(
             }
         }
 
+        // A cancel that raced a trigger (it found the run pending, the trigger then created it in Airflow): Airflow is told
+        // now, unless the run has finished there meanwhile (history stays as it is).
+        foreach (var key in active.Values.Where(r => r.Cancelled && seen.TryGetValue(r.Key, out var now) && !AirflowRunStates.IsFinished(now.State)).Select(r => r.Key))
+        {
+            requests++;
+            if (await MarkFailedAsync(key, ct).ConfigureAwait(false) is { } run)
+            {
+                changes.RemoveAll(c => c.Key == key);
+                changes.Add(new RunChange(key, RunChangeKind.StateChanged, stateOf[key], run.State, run));
+                seen[key] = run;
+            }
+        }
+
         var watched = (await watchList.WatchedAsync(ct).ConfigureAwait(false)).ToHashSet();
         var (taskChanges, taskRequests) = await PollTasksAsync(active.Keys, watched, changes, seen, ct).ConfigureAwait(false);
         requests += taskRequests;
@@ -164,6 +177,18 @@ public sealed partial class RunTrackingEngine(
             // Airflow will not accept this trigger however often it is repeated.
             var problem = AirflowProblems.ToProblemDetails(e);
             return new RunChange(pending.Key, RunChangeKind.TriggerFailed, TrackedRunStates.Pending, AirflowRunStates.Failed, null, problem.Detail);
+        }
+    }
+
+    private async Task<AirflowDagRun?> MarkFailedAsync(RunKey key, CancellationToken ct)
+    {
+        try
+        {
+            return await airflow.MarkDagRunFailedAsync(key.DagId, key.DagRunId, ct).ConfigureAwait(false);
+        }
+        catch (AirflowNotFoundException)
+        {
+            return null; // gone from Airflow: the lookup of runs missing from the lists reports it deleted
         }
     }
 

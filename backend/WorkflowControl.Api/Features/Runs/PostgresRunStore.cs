@@ -17,9 +17,9 @@ public sealed class PostgresRunStore(NpgsqlDataSource database, TimeProvider tim
     public async Task<IReadOnlyList<TrackedRun>> GetActiveRunsAsync(CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var rows = await connection.QueryAsync<(Guid WorkflowId, string DagRunId, string State, string Params)>(
-            "SELECT workflow_id, dag_run_id, state, params::text FROM runs WHERE state IN ('pending', 'queued', 'running')");
-        return rows.Select(r => new TrackedRun(new RunKey(DagPaths.DagId(r.WorkflowId), r.DagRunId), r.State, JsonNode.Parse(r.Params) as JsonObject)).ToList();
+        var rows = await connection.QueryAsync<(Guid WorkflowId, string DagRunId, string State, string Params, bool Cancelled)>(
+            "SELECT workflow_id, dag_run_id, state, params::text, cancelled_at IS NOT NULL FROM runs WHERE state IN ('pending', 'queued', 'running')");
+        return rows.Select(r => new TrackedRun(new RunKey(DagPaths.DagId(r.WorkflowId), r.DagRunId), r.State, JsonNode.Parse(r.Params) as JsonObject, r.Cancelled)).ToList();
     }
 
     public async Task<IReadOnlyCollection<string>> GetTrackedDagIdsAsync(CancellationToken ct)

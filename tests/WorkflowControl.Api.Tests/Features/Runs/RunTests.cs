@@ -385,6 +385,22 @@ public sealed class RunTests
     }
 
     [Test]
+    public async Task The_web_app_can_read_Airflow_Unreachable_and_the_OpenAPI_document_declares_it()
+    {
+        var user = await TestUser.SignUpAsync();
+        var id = await user.CreateWorkflowIdAsync();
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/workflows/{id}/runs");
+        request.Headers.Add("Origin", "http://localhost:3000");
+
+        var response = await user.Client.SendAsync(request);
+        var document = JsonNode.Parse(await ApiFixture.Factory.CreateClient().GetStringAsync("/openapi/v1.json"))!;
+
+        Assert.That(string.Join(",", response.Headers.GetValues("Access-Control-Expose-Headers")).Split(','), Does.Contain("Airflow-Unreachable"),
+            "the browser's fetch sees the header only when CORS exposes it");
+        Assert.That(document["paths"]!["/workflows/{id}/runs"]!["get"]!["responses"]!["200"]!["headers"]!["Airflow-Unreachable"], Is.Not.Null);
+    }
+
+    [Test]
     public async Task A_pending_run_can_be_cancelled_and_is_never_sent_to_Airflow()
     {
         await using var down = AirflowAway();

@@ -100,7 +100,7 @@ internal static class RunCommands
     {
         var key = KeyArgument();
         var parameters = new Option<string[]>("--param") { Description = "A run parameter k=v (v read as JSON when it parses, else as text); repeatable" };
-        var wait = new Option<bool>("--wait") { Description = "Wait for the run to finish; exit 0 success, 5 failed, 6 timeout" };
+        var wait = new Option<bool>("--wait") { Description = "Wait for the run to finish; exit 0 success, 5 failed or cancelled, 6 timeout" };
         var timeout = TimeoutOption(TimeSpan.FromMinutes(10));
         var idempotencyKey = new Option<string?>("--idempotency-key")
         {
@@ -243,7 +243,8 @@ internal static class RunCommands
             }
 
             runState = state;
-            return state is "success" or "failed";
+            // Over, one way or another: a cancelled run (failed in Airflow) or one deleted there does not finish later.
+            return state is "success" or "failed" or "cancelled" or "deleted";
         }, ct);
         if (!finished)
         {

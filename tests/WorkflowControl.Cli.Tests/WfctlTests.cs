@@ -1,6 +1,9 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using WireMock.Matchers;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
 
 namespace WorkflowControl.Cli.Tests;
 
@@ -409,6 +412,29 @@ public sealed class WfctlTests
 
         Assert.That(result.ExitCode, Is.EqualTo(5), result.ToString());
         Assert.That(result.Out, Does.Match(@"  \S+: failed").And.Match(@"run \S+: failed"));
+    }
+
+    [Test]
+    public async Task Waiting_for_a_run_someone_cancels_ends_with_exit_5_saying_cancelled()
+    {
+        var (user, key, dagId) = await DeployedAsync();
+        StubRun(dagId, "18-get-dag-run-running.json", "22-task-instances-of-run.json");
+        CliFixture.Airflow.Given(Request.Create().WithPath(new RegexMatcher($"^/api/v1/dags/{dagId}/dagRuns/[^/]+$")).UsingMethod("PATCH"))
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(RunBody(dagId, "any", "failed").ToJsonString()));
+        var workflowId = Guid.Parse(dagId["wf_".Length..].Replace('_', '-'));
+        var cancel = new Lazy<Task<HttpResponseMessage>>(() =>
+        {
+            var trigger = CliFixture.Airflow.LogEntries.Single(e => e.RequestMessage?.Path == $"/api/v1/dags/{dagId}/dagRuns" && e.RequestMessage.Method == "POST");
+            var runId = JsonNode.Parse(trigger.RequestMessage!.Body!)!["dag_run_id"]!.GetValue<string>();
+            return user.Web.PostAsync($"/workflows/{workflowId}/runs/{runId}/cancel", null);
+        });
+
+        // Someone cancels the run in the web app while wfctl waits for it.
+        var result = await user.RunAsync(new SteppingTime(() => cancel.Value), "run", key, "--wait", "--timeout", "10m");
+
+        Assert.That((await cancel.Value).StatusCode, Is.EqualTo(System.Net.HttpStatusCode.OK));
+        Assert.That(result.ExitCode, Is.EqualTo(5), result.ToString());
+        Assert.That(result.Out, Does.Match(@"run \S+: cancelled"));
     }
 
     [Test]

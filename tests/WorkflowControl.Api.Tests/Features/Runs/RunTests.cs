@@ -9,7 +9,10 @@ using WireMock.ResponseBuilders;
 
 namespace WorkflowControl.Api.Tests.Features.Runs;
 
-/// <summary>Runs through the API against a stub Airflow 2.10 answering with recorded responses.</summary>
+/// <summary>
+/// Runs through the API against a stub Airflow 2.10 answering with recorded responses. What a run does on both Airflow
+/// generations (cancel, retry, Idempotency-Key, paging, ...) is in <see cref="RunGenerationTests"/>.
+/// </summary>
 public sealed class RunTests
 {
     [Test]
@@ -205,117 +208,6 @@ public sealed class RunTests
         var log = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/runs/{runId}/tasks/b/logs?try=1");
 
         Assert.That(log.GetProperty("content").GetString(), Does.Contain("Dependencies all met"));
-    }
-
-    [Test]
-    public async Task Cancelling_a_running_run_marks_it_failed_in_Airflow_and_it_shows_as_cancelled_everywhere()
-    {
-        var (user, id, dagId) = await DeployedWorkflowAsync();
-        const string runId = "wfc_run_cancel";
-        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}", 200, AirflowStub.DagRun(dagId, runId, "running"));
-        AirflowStub.Json("PATCH", $"{AirflowStub.RunsPath(dagId)}/{runId}", 200, AirflowStub.DagRun(dagId, runId, "failed"));
-
-        var response = await user.Client.PostAsync($"/workflows/{id}/runs/{runId}/cancel", null);
-        var sent = AirflowStub.Sent("PATCH", $"{AirflowStub.RunsPath(dagId)}/{runId}").Single();
-        // Airflow now says failed, as it does for a cancelled run.
-        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}", 200, AirflowStub.DagRun(dagId, runId, "failed"));
-        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}/taskInstances", 200, AirflowStub.TaskInstances(dagId, runId, DateTimeOffset.UtcNow, ("extract", "failed")));
-        AirflowStub.Json("GET", AirflowStub.RunsPath(dagId), 200, new JsonObject { ["dag_runs"] = new JsonArray(AirflowStub.DagRun(dagId, runId, "failed")), ["total_entries"] = 1 });
-        var detail = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/runs/{runId}");
-        var list = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/runs");
-        var dashboard = await user.Client.GetFromJsonAsync<JsonElement>("/workflows");
-
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("state").GetString(), Is.EqualTo("cancelled"));
-        Assert.That(sent["state"]!.GetValue<string>(), Is.EqualTo("failed"));
-        Assert.That(detail.GetProperty("state").GetString(), Is.EqualTo("cancelled"));
-        Assert.That(list.GetProperty("items")[0].GetProperty("state").GetString(), Is.EqualTo("cancelled"));
-        Assert.That(dashboard.GetProperty("items").EnumerateArray().Single(w => w.GetProperty("id").GetGuid() == id).GetProperty("lastRun").GetProperty("state").GetString(),
-            Is.EqualTo("cancelled"));
-        await using var db = new NpgsqlConnection(ApiFixture.ConnectionString);
-        Assert.That(await db.ExecuteScalarAsync<int>("SELECT count(*) FROM audit_log WHERE workflow_id = @id AND action = 'run.cancelled'", new { id }), Is.EqualTo(1));
-    }
-
-    [Test]
-    public async Task A_finished_run_cannot_be_cancelled_and_Airflow_is_not_asked_to_rewrite_it()
-    {
-        var (user, id, dagId) = await DeployedWorkflowAsync();
-        const string runId = "wfc_run_done";
-        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}", 200, AirflowStub.DagRun(dagId, runId, "success"));
-
-        var response = await user.Client.PostAsync($"/workflows/{id}/runs/{runId}/cancel", null);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
-        Assert.That(problem.GetProperty("detail").GetString(), Is.EqualTo("The run is success; only pending, queued or running runs can be cancelled."));
-        Assert.That(AirflowStub.Sent("PATCH", $"{AirflowStub.RunsPath(dagId)}/{runId}"), Is.Empty, "history stays as it was");
-    }
-
-    [Test]
-    public async Task Retrying_a_task_that_succeeded_clears_that_task_and_with_downstream_the_tasks_after_it()
-    {
-        var (user, id, dagId) = await DeployedWorkflowAsync();
-        const string runId = "wfc_run_retry_success";
-        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}/taskInstances", 200,
-            AirflowStub.TaskInstances(dagId, runId, DateTimeOffset.UtcNow, ("extract", "success"), ("clean", "failed")));
-        AirflowStub.Json("POST", $"/api/v1/dags/{dagId}/clearTaskInstances", 200, AirflowStub.Recorded("31-clear-task-instances.json", dagId, runId));
-
-        var alone = await user.Client.PostAsync($"/workflows/{id}/runs/{runId}/tasks/extract/retry", null);
-        var withDownstream = await user.Client.PostAsync($"/workflows/{id}/runs/{runId}/tasks/extract/retry?downstream=true", null);
-        var sent = AirflowStub.Sent("POST", $"/api/v1/dags/{dagId}/clearTaskInstances");
-
-        Assert.That(alone.StatusCode, Is.EqualTo(HttpStatusCode.OK), await alone.Content.ReadAsStringAsync());
-        Assert.That(withDownstream.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That(sent.Select(b => $"{b["task_ids"]![0]} only_failed={b["only_failed"]} downstream={b["include_downstream"]} dry_run={b["dry_run"]}"), Is.EqualTo(new[]
-        {
-            "extract only_failed=false downstream=false dry_run=false",
-            "extract only_failed=false downstream=true dry_run=false",
-        }));
-    }
-
-    [Test]
-    public async Task Retrying_a_task_that_has_not_finished_is_a_409_naming_its_state()
-    {
-        var (user, id, dagId) = await DeployedWorkflowAsync();
-        const string runId = "wfc_run_retry_running";
-        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}/taskInstances", 200,
-            AirflowStub.TaskInstances(dagId, runId, DateTimeOffset.UtcNow, ("extract", "running")));
-
-        var response = await user.Client.PostAsync($"/workflows/{id}/runs/{runId}/tasks/extract/retry", null);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
-        Assert.That(problem.GetProperty("detail").GetString(), Does.StartWith("Task extract is running; only a finished task"));
-        Assert.That(AirflowStub.Sent("POST", $"/api/v1/dags/{dagId}/clearTaskInstances"), Is.Empty);
-    }
-
-    [Test]
-    public async Task The_same_Idempotency_Key_returns_the_same_run_and_other_params_with_it_are_refused()
-    {
-        var (user, id, dagId) = await DeployedWorkflowAsync();
-        AirflowStub.Json("POST", AirflowStub.RunsPath(dagId), 200, AirflowStub.DagRun(dagId, "any", "queued"));
-
-        var first = await TriggerWithKeyAsync(user, id, "ci-build-4711", "us");
-        var again = await TriggerWithKeyAsync(user, id, "ci-build-4711", "us");
-        var otherParams = await TriggerWithKeyAsync(user, id, "ci-build-4711", "eu");
-        var otherKey = await TriggerWithKeyAsync(user, id, "ci-build-4712", "us");
-        var firstRun = await first.Content.ReadFromJsonAsync<JsonElement>();
-        var againRun = await again.Content.ReadFromJsonAsync<JsonElement>();
-
-        Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
-        Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
-        Assert.That(againRun.GetProperty("runId").GetString(), Is.EqualTo(firstRun.GetProperty("runId").GetString()));
-        Assert.That(again.Headers.Location, Is.EqualTo(first.Headers.Location));
-        Assert.That(otherParams.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
-        Assert.That(otherKey.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
-        Assert.That(AirflowStub.Sent("POST", AirflowStub.RunsPath(dagId)), Has.Count.EqualTo(2), "one Airflow run per key");
-    }
-
-    private static Task<HttpResponseMessage> TriggerWithKeyAsync(TestUser user, Guid id, string key, string region)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, $"/workflows/{id}/runs") { Content = JsonContent.Create(new { @params = new { region } }) };
-        request.Headers.Add("Idempotency-Key", key);
-        return user.Client.SendAsync(request);
     }
 
     [Test]

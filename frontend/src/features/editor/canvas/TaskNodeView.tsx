@@ -86,4 +86,6 @@ function TaskNodeViewImpl({ data, selected }: NodeProps<TaskNode>) {
   );
 }
 
-export const TaskNodeView = memo(TaskNodeViewImpl);
+// Drawn again only when what it shows changes: React Flow also passes position, size and z-index, which change
+// for all 500 nodes while a workflow opens (measuring, fitting the view) without changing the node's look.
+export const TaskNodeView = memo(TaskNodeViewImpl, (a, b) => a.data === b.data && a.selected === b.selected);

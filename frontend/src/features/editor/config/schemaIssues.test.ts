@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import validator from "@rjsf/validator-ajv8";
 import type { TaskType } from "@/lib/api/types";
 import { pipeline } from "@/features/document/testing";
 import { configIssues, schemaIssues } from "./schemaIssues";
@@ -42,6 +43,23 @@ describe("client-side config validation", () => {
     const issues = schemaIssues(doc, catalog).byNode;
     expect(issues.extract?.[0]?.field).toBe("path");
     expect(issues.filter?.[0]?.message).toMatch(/Connect an input/);
+  });
+});
+
+describe("a schema the browser cannot compile", () => {
+  // In production the Content-Security-Policy refuses AJV's generated code; a 500-step workflow must not try 500 times.
+  it("is tried once, and its steps show only the server's problems", () => {
+    const broken = { type: "object", properties: { a: { $ref: "#/definitions/nowhere" } } };
+    const spy = vi.spyOn(validator, "rawValidation");
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      expect(configIssues({ a: 1 }, broken)).toEqual([]);
+      expect(configIssues({ a: 2 }, broken)).toEqual([]);
+      expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockRestore();
+      errors.mockRestore();
+    }
   });
 });
 

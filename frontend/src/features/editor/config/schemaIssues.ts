@@ -8,6 +8,10 @@ interface AjvError { instancePath?: string; keyword: string; message?: string; p
 
 // Results per schema and config object: with 500 nodes only the configs that changed are checked again.
 const cache = new WeakMap<object, WeakMap<object, Issue[]>>();
+// Schemas AJV could not compile. It compiles to code run with `new Function`, which the production
+// Content-Security-Policy (no 'unsafe-eval') refuses; a failed compile is not cached by AJV, so without this
+// every config would compile (and fail, and log) again: 500 steps took 1.8 s of opening a workflow.
+const uncompilable = new WeakSet<object>();
 
 function fieldTitle(schema: JsonSchema, field: string): string {
   return schema.properties?.[field]?.title ?? field;
@@ -41,7 +45,13 @@ export function humanMessage(e: AjvError): string {
 }
 
 export function configIssues(config: Record<string, unknown>, schema: JsonSchema): Issue[] {
-  const { errors } = validator.rawValidation<AjvError>(schema as never, config);
+  // The server's validation, asked a moment after opening and each change, still reports these problems.
+  if (uncompilable.has(schema)) return [];
+  const { errors, validationError } = validator.rawValidation<AjvError>(schema as never, config);
+  if (validationError && !errors) {
+    uncompilable.add(schema);
+    return [];
+  }
   return (errors ?? []).map((e) => {
     const path = (e.instancePath ?? "").split("/").filter(Boolean);
     const missing = e.keyword === "required" ? String(e.params?.missingProperty ?? "") : "";

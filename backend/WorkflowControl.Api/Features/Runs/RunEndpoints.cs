@@ -234,6 +234,8 @@ public static class RunEndpoints
     /// </summary>
     public const string AirflowUnreachableHeader = "Airflow-Unreachable";
 
+    private const int MaxRunOffset = 1_000_000_000;
+
     /// <summary>Declares <see cref="AirflowUnreachableHeader"/> on the run list's 200 answer, so generated clients know to look for it.</summary>
     private static Task DeclareAirflowUnreachable(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
     {
@@ -253,9 +255,10 @@ public static class RunEndpoints
     public static async Task<Results<Ok<RunPage>, ProblemHttpResult>> List(
         Guid id, NpgsqlDataSource database, IAirflowClient airflow, HttpResponse response, CancellationToken ct, int offset = 0, int limit = 50)
     {
-        if (offset < 0 || limit is < 1 or > 100)
+        // The page's end (offset + limit) is computed below: an offset near int.MaxValue would overflow it.
+        if (offset is < 0 or > MaxRunOffset || limit is < 1 or > 100)
         {
-            return Problems.BadRequest("offset must be 0 or more and limit between 1 and 100.");
+            return Problems.BadRequest($"offset must be between 0 and {MaxRunOffset} and limit between 1 and 100.");
         }
 
         await using var connection = await database.OpenConnectionAsync(ct);

@@ -133,6 +133,20 @@ public sealed class RunTests
     }
 
     [Test]
+    public async Task A_run_list_page_out_of_range_is_a_400_naming_the_bounds()
+    {
+        var user = await TestUser.SignUpAsync();
+        var id = await user.CreateWorkflowIdAsync();
+
+        var deep = await user.Client.GetAsync($"/workflows/{id}/runs?offset={int.MaxValue}&limit=100");
+        var wide = await user.Client.GetAsync($"/workflows/{id}/runs?limit=101");
+
+        Assert.That(deep.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), "not a 500 from an overflowing page end");
+        Assert.That((await deep.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), Does.Contain("offset must be between 0 and 1000000000"));
+        Assert.That(wide.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+
+    [Test]
     public async Task Viewers_cannot_run_and_strangers_do_not_see_runs()
     {
         var (owner, id, _) = await DeployedWorkflowAsync();

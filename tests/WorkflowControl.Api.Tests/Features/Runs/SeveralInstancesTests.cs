@@ -74,7 +74,7 @@ public sealed class SeveralInstancesTests
         await takeover;
         var (runs, tasks) = await run.UntilSuccessAsync();
 
-        Assert.That(run.FirstPollRequests, Is.EqualTo(new[] { RunsList, RunsList, TasksList }),
+        Assert.That(run.IntervalPollRequests, Is.EqualTo(new[] { RunsList, RunsList, TasksList }),
             "a poll of three instances costs Airflow what one instance's poll does: active and finished runs, and the watched run's tasks, in one batch each");
         Assert.That(others.Count(o => o.Services.GetRequiredService<LeaderLease>().IsHeld), Is.EqualTo(1), "one survivor took over within one poll interval");
         Assert.That(runs.Select(State), Is.EqualTo(new[] { "running", "success" }), "every state of the run reached the browser, once");
@@ -116,6 +116,19 @@ public sealed class SeveralInstancesTests
         Assert.That(Final(tasks), Is.EqualTo(new Dictionary<string, string?> { ["extract"] = "success", ["clean"] = "success" }));
         await using var db = new NpgsqlConnection(_database);
         Assert.That(await db.ExecuteScalarAsync<long>("SELECT count(*) FROM run_outbox"), Is.Zero, "nothing is left to push");
+    }
+
+    [Test]
+    public async Task A_run_triggered_and_opened_through_standing_by_instances_is_polled_at_once_by_the_poller()
+    {
+        await StartClusterAsync();
+        var run = await StartedRunAsync();
+
+        Assert.That(run.SeenBeforeTheClockMoved, Is.True,
+            "the trigger's and the watch's early polls, asked on instances that stand by, reached the poller: no wait for the interval");
+        Assert.That(run.Others.Select(o => Tracker(o).Cycles), Is.All.Zero, "the instances that stand by asked, and did not poll Airflow themselves");
+        Assert.That(run.RunEvents.Select(State), Is.EqualTo(new[] { "running" }));
+        await run.Hub.DisposeAsync();
     }
 
     [Test]
@@ -209,24 +222,48 @@ public sealed class SeveralInstancesTests
         var runEvents = Events(hub, "runChanged");
         var taskEvents = Events(hub, "taskChanged");
         await hub.InvokeAsync("Subscribe", id);
-        var runId = (await (await user.Client.PostAsJsonAsync($"/workflows/{id}/runs", new { })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!;
-        await hub.InvokeAsync("WatchRun", id, runId);
+        await Task.WhenAll(_instances.Select(i => After(h => Requests(i).StartedListening += h, () => Requests(i).Listening)));
 
-        // Poll 1, by the leader: the run and its first task are running.
+        // Airflow starts the run at once, with its first task. The trigger and the watch, each on an instance that stands
+        // by, ask for an early poll: the leader hears both and polls before the clock moves.
         var started = _time.GetUtcNow();
+        // Until the lists have it, a poll asks for the run alone.
+        AirflowStub.Json("POST", RunsList, 200, new JsonObject { ["dag_runs"] = new JsonArray(), ["total_entries"] = 0 });
+        AirflowStub.Json("GET", AirflowStub.RunsPath(dagId) + "/*", 200, AirflowStub.DagRun(dagId, "any", "running"));
+        var quiet = QuietAsync(leader, requests: 2);
+        var runId = (await (await user.Client.PostAsJsonAsync($"/workflows/{id}/runs", new { })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!;
         AirflowStub.Json("POST", RunsList, 200, Runs(dagId, runId, "running"));
         AirflowStub.Json("POST", TasksList, 200, AirflowStub.TaskInstances(dagId, runId, started, ("extract", "running"), ("clean", null)));
+        await hub.InvokeAsync("WatchRun", id, runId);
+        var run = new StartedRun(leader, others, hub, runEvents, taskEvents, id, dagId, runId, started);
+        await UntilAsync(runEvents, run.RunEvents, e => State(e) == "running");
+        await UntilAsync(taskEvents, run.TaskEvents, e => e.GetProperty("taskId").GetString() == "extract");
+        run.SeenBeforeTheClockMoved = _time.GetUtcNow() == started;
+        await quiet;
+
+        // A poll at the interval, by the leader alone: nothing changed.
         var before = AirflowStub.Server.LogEntries.Count();
         var polled = CycledAsync(Tracker(leader), Tracker(leader).Cycles);
         var standing = others.Select(o => StoodByAsync(Tracker(o), _time.GetUtcNow() + Poll)).ToArray();
         _time.Advance(Poll);
         await polled;
         await Task.WhenAll(standing);
-        var requests = AirflowStub.Server.LogEntries.Skip(before).Select(e => e.RequestMessage!.Path).ToList();
-        var run = new StartedRun(leader, others, hub, runEvents, taskEvents, id, dagId, runId, started, requests);
-        await UntilAsync(runEvents, run.RunEvents, e => State(e) == "running");
-        await UntilAsync(taskEvents, run.TaskEvents, e => e.GetProperty("taskId").GetString() == "extract");
+        run.IntervalPollRequests = [.. AirflowStub.Server.LogEntries.Skip(before).Select(e => e.RequestMessage!.Path)];
         return run;
+    }
+
+    /// <summary>
+    /// Completes once every instance heard <paramref name="requests"/> early-poll requests and the leader has polled after
+    /// them and waits for its interval with none pending (so the next poll is the clock's).
+    /// </summary>
+    private Task QuietAsync(ApiFactory leader, int requests)
+    {
+        var heard = _instances.Select(Requests).Select(r => After(h => r.RequestHeard += h, () => r.Heard >= requests));
+        var (tracker, asked) = (Tracker(leader), Requests(leader));
+        // The leader wakes its tracker before it counts a request: waiting with none pending after the last one means a
+        // cycle started after it and ended.
+        var idle = After(h => tracker.Waiting += h, () => false, () => asked.Heard >= requests && !tracker.PollPending);
+        return Task.WhenAll([.. heard, idle]);
     }
 
     /// <summary>The instance dies: its lease's database session ends with it, and it leaves the cluster.</summary>
@@ -266,6 +303,8 @@ public sealed class SeveralInstancesTests
     private static RunTracker Tracker(ApiFactory api) => api.Services.GetRequiredService<RunTracker>();
 
     private static DeploymentFollower Follower(ApiFactory api) => api.Services.GetRequiredService<DeploymentFollower>();
+
+    private static PollRequests Requests(ApiFactory api) => api.Services.GetRequiredService<PollRequests>();
 
     private static string? State(JsonElement change) => change.GetProperty("state").GetString();
 
@@ -323,8 +362,14 @@ public sealed class SeveralInstancesTests
 
     private sealed record StartedRun(
         ApiFactory Leader, ApiFactory[] Others, HubConnection Hub, ChannelReader<JsonElement> Runs, ChannelReader<JsonElement> Tasks,
-        Guid WorkflowId, string DagId, string RunId, DateTimeOffset Started, List<string> FirstPollRequests)
+        Guid WorkflowId, string DagId, string RunId, DateTimeOffset Started)
     {
+        /// <summary>The browser heard the run and its first task running while the fake clock still stood at the trigger.</summary>
+        public bool SeenBeforeTheClockMoved { get; set; }
+
+        /// <summary>The cluster's Airflow requests in the first poll at the interval.</summary>
+        public List<string?> IntervalPollRequests { get; set; } = [];
+
         public List<JsonElement> RunEvents { get; } = [];
 
         public List<JsonElement> TaskEvents { get; } = [];

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import shutil
 import types
 from pathlib import Path
 from typing import Any
@@ -125,8 +126,11 @@ def test_a_fused_run_exports_the_same_bytes_and_keeps_the_same_results_as_a_per_
     assert b'"due":"2024-02-01"' in exported["out/orders.json"] and b'"due":"not yet"' in exported["out/orders.json"]
     for name in EXPORTS:
         (sources.files() / name).unlink()
-    for written in run_folder(sources).iterdir():
-        written.unlink()
+    per_step_records = {path.stem: json.loads(path.read_text()) for path in (run_folder(sources) / "_steps").iterdir()}
+    assert per_step_records["eu_only"]["steps"]["eu_only"]["columns"] == 8, "a step of its own keeps a record too"
+    assert all(record["steps"][task]["rows"] == per_step[task]["result"]["rows"]
+               for task, record in per_step_records.items()), per_step_records
+    shutil.rmtree(run_folder(sources))
 
     fused = run_file(airflow, tmp_path, dag_source(sources, GROUPINGS[grouping]))
 

@@ -1,6 +1,7 @@
 """The operator, imported and run inside the strict Airflow double of each generation (2.10 and 3.2)."""
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import sys
@@ -64,6 +65,9 @@ def test_a_failure_is_explained_in_one_line_before_airflows_traceback(airflow, h
     first = caplog.records[0]
     assert first.levelno == logging.ERROR and first.getMessage().startswith("Step failed: task shout")
     assert "field 'case'" in first.getMessage() and "\n" not in first.getMessage()
+    record_file, = (Path(harness.root) / harness.owner_id / harness.workflow_id).glob("scheduled__*/_steps/shout.json")
+    record = json.loads(record_file.read_text())
+    assert record["steps"]["shout"]["state"] == "failed" and "'shout' is not one of" in record["steps"]["shout"]["error"]
 
 
 def test_ids_that_are_not_uuids_are_refused(airflow) -> None:

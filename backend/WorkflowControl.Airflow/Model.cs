@@ -45,6 +45,7 @@ public static class AirflowRunStates
     public static bool IsFinished(string? state) => state is Success or Failed;
 }
 
+/// <param name="RunAfter">3.x only: when the run was due; Airflow 3 lists runs newest first by it (manual runs there have no logical date).</param>
 public sealed record AirflowDagRun(
     string DagId,
     string DagRunId,
@@ -53,7 +54,12 @@ public sealed record AirflowDagRun(
     DateTimeOffset? LogicalDate,
     DateTimeOffset? StartDate,
     DateTimeOffset? EndDate,
-    JsonObject? Conf);
+    JsonObject? Conf,
+    DateTimeOffset? RunAfter = null)
+{
+    /// <summary>The time Airflow's run list is ordered by, newest first: run_after on 3.x, the logical date on 2.x.</summary>
+    public DateTimeOffset? ListedAt => RunAfter ?? LogicalDate;
+}
 
 /// <summary>A task instance; <see cref="State"/> is null before the scheduler looked at it.</summary>
 public sealed record AirflowTaskInstance(

@@ -53,7 +53,7 @@ builder.Services.AddCors(o => o.AddDefaultPolicy(p => p
     .AllowAnyHeader()
     .AllowAnyMethod()
     .AllowCredentials()
-    .WithExposedHeaders("ETag", "Location", "Retry-After", RequestIds.Header)));
+    .WithExposedHeaders("ETag", "Location", "Retry-After", RequestIds.Header, RunEndpoints.AirflowUnreachableHeader)));
 builder.Services.AddOpenApi();
 builder.Services.AddWorkflowTelemetry(builder.Configuration);
 builder.Services.AddWorkflowDatabase(builder.Configuration);

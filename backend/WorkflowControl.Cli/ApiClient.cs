@@ -38,12 +38,17 @@ internal sealed class ApiClient(HttpClient http) : IDisposable
         return await response.Content.ReadAsStringAsync(ct);
     }
 
-    public async Task<JsonElement> SendJsonAsync(HttpMethod method, string path, string json, CancellationToken ct, int? ifMatchVersion = null)
+    public async Task<JsonElement> SendJsonAsync(HttpMethod method, string path, string json, CancellationToken ct, int? ifMatchVersion = null, string? idempotencyKey = null)
     {
         var request = new HttpRequestMessage(method, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
         if (ifMatchVersion is { } version)
         {
             request.Headers.IfMatch.Add(new EntityTagHeaderValue($"\"{version}\""));
+        }
+
+        if (idempotencyKey is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", idempotencyKey);
         }
 
         return await ReadJsonAsync(await SendAsync(request, ct), ct);

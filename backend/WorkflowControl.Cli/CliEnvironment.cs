@@ -34,7 +34,7 @@ public static class ExitCodes
     public const string Help = """
         Exit codes: 0 ok, 1 validation failed, request refused (not found, invalid) or diff found changes, 2 usage, 3 authentication or
         permission, 4 conflict (a newer version on the server, or not deployed or not parsed by Airflow yet), 5 run
-        failed, 6 timeout, 7 server unavailable, 8 Airflow cannot import the deployed DAG file (deploy --wait), 9 the
+        failed or cancelled, 6 timeout, 7 server unavailable, 8 Airflow cannot import the deployed DAG file (deploy --wait), 9 the
         workflow has active runs (deploy without --force).
         Environment: WFCTL_SERVER (or --server), WFCTL_TOKEN or WFCTL_TOKEN_FILE (or --token-file).
         """;

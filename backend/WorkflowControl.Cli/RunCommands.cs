@@ -100,9 +100,14 @@ internal static class RunCommands
     {
         var key = KeyArgument();
         var parameters = new Option<string[]>("--param") { Description = "A run parameter k=v (v read as JSON when it parses, else as text); repeatable" };
-        var wait = new Option<bool>("--wait") { Description = "Wait for the run to finish; exit 0 success, 5 failed, 6 timeout" };
+        var wait = new Option<bool>("--wait") { Description = "Wait for the run to finish; exit 0 success, 5 failed or cancelled, 6 timeout" };
         var timeout = TimeoutOption(TimeSpan.FromMinutes(10));
-        var command = new Command("run", "Trigger a run of the deployed workflow, and with --wait follow it to the end.") { key, parameters, wait, timeout };
+        var idempotencyKey = new Option<string?>("--idempotency-key")
+        {
+            Description = "Names this trigger (sent as Idempotency-Key; default: a new UUID per invocation, kept across wfctl's own retries). "
+                + "The same key again, e.g. from a re-run CI job, answers with the run it started instead of starting another; with other --param it exits 1",
+        };
+        var command = new Command("run", "Trigger a run of the deployed workflow, and with --wait follow it to the end.") { key, parameters, wait, timeout, idempotencyKey };
         command.SetAction(context.Handle(async (parsed, ct) =>
         {
             var conf = new JsonObject();
@@ -119,7 +124,7 @@ internal static class RunCommands
 
             using var api = context.Connect(parsed);
             var id = await api.ResolveAsync(parsed.GetRequiredValue(key), ct);
-            var triggered = await api.SendJsonAsync(HttpMethod.Post, $"/workflows/{id}/runs", new JsonObject { ["params"] = conf }.ToJsonString(), ct);
+            var triggered = await TriggerAsync(context, api, id, conf, parsed.GetValue(idempotencyKey) ?? Guid.NewGuid().ToString(), ct);
             var runId = triggered.GetProperty("runId").GetString()!;
             if (!parsed.GetValue(wait))
             {
@@ -132,6 +137,29 @@ internal static class RunCommands
             return await WaitAsync(context, api, id, runId, parsed.GetValue(timeout), context.IsJson(parsed), ct);
         }));
         return command;
+    }
+
+    /// <summary>Attempts of a trigger whose answer was lost (the server unreachable, or 502 to 504 from a proxy).</summary>
+    private const int TriggerAttempts = 3;
+
+    /// <summary>
+    /// Triggers the run, repeating the request when its answer is lost: the same Idempotency-Key makes the server answer a
+    /// repeat with the run the first attempt may have started, so a repeat never starts a second run.
+    /// </summary>
+    private static async Task<JsonElement> TriggerAsync(CliContext context, ApiClient api, Guid id, JsonObject conf, string idempotencyKey, CancellationToken ct)
+    {
+        var body = new JsonObject { ["params"] = conf }.ToJsonString();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await api.SendJsonAsync(HttpMethod.Post, $"/workflows/{id}/runs", body, ct, idempotencyKey: idempotencyKey);
+            }
+            catch (CliException e) when (attempt < TriggerAttempts && e.ExitCode == ExitCodes.Unavailable && e.Status is null or 502 or 503 or 504)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(attempt), context.Env.Time, ct);
+            }
+        }
     }
 
     /// <summary>How long a --wait waits, e.g. 90s, 10m, 1h.</summary>
@@ -215,7 +243,8 @@ internal static class RunCommands
             }
 
             runState = state;
-            return state is "success" or "failed";
+            // Over, one way or another: a cancelled run (failed in Airflow) or one deleted there does not finish later.
+            return state is "success" or "failed" or "cancelled" or "deleted";
         }, ct);
         if (!finished)
         {

@@ -9,8 +9,14 @@ public sealed record FleetItem(Guid WorkflowId, DagOwner Owner, int Version, Wor
 /// <summary>A workflow that could not be re-rendered; its previous file is untouched.</summary>
 public sealed record FleetFailure(Guid WorkflowId, string Message);
 
-/// <summary>Counts of a fleet re-render. <see cref="Failures"/> lists at most <see cref="FleetRerender.MaxListedFailures"/>.</summary>
-public sealed record FleetRerenderResult(int Total, int Changed, int Unchanged, int Failed, IReadOnlyList<FleetFailure> Failures);
+/// <summary>A workflow whose file changed: what its deployment now points at (<paramref name="Commit"/> with git delivery).</summary>
+public sealed record FleetRewrite(Guid WorkflowId, int Version, string ContentHash, string? Commit);
+
+/// <summary>
+/// Counts of a fleet re-render. <see cref="Failures"/> lists at most <see cref="FleetRerender.MaxListedFailures"/>;
+/// <see cref="Rewrites"/> lists every changed file, so the deployments can be brought up to date.
+/// </summary>
+public sealed record FleetRerenderResult(int Total, int Changed, int Unchanged, int Failed, IReadOnlyList<FleetFailure> Failures, IReadOnlyList<FleetRewrite> Rewrites);
 
 /// <summary>
 /// Re-renders every deployed workflow, e.g. after a template change, and reports how many files changed.
@@ -42,6 +48,7 @@ public sealed class FleetRerender(DagPublisher publisher)
     private sealed class Tally
     {
         private readonly ConcurrentQueue<FleetFailure> _failures = new();
+        private readonly ConcurrentQueue<FleetRewrite> _rewrites = new();
         private int _total;
         private int _changed;
         private int _failed;
@@ -51,9 +58,11 @@ public sealed class FleetRerender(DagPublisher publisher)
             Interlocked.Increment(ref _total);
             try
             {
-                if (publisher.Publish(item.Document, item.WorkflowId, item.Owner, item.Version).Changed)
+                var published = publisher.Publish(item.Document, item.WorkflowId, item.Owner, item.Version);
+                if (published.Changed)
                 {
                     Interlocked.Increment(ref _changed);
+                    _rewrites.Enqueue(new FleetRewrite(item.WorkflowId, item.Version, published.ContentHash, published.Commit));
                 }
             }
             catch (Exception e) when (e is DagRenderException or DagRepositoryException or IOException or UnauthorizedAccessException or ArgumentException)
@@ -66,6 +75,6 @@ public sealed class FleetRerender(DagPublisher publisher)
         }
 
         public FleetRerenderResult Result() =>
-            new(_total, _changed, _total - _changed - _failed, _failed, [.. _failures]);
+            new(_total, _changed, _total - _changed - _failed, _failed, [.. _failures], [.. _rewrites]);
     }
 }

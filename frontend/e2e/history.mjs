@@ -1,6 +1,7 @@
 // Versions an analyst can read (issue #14), against the real API and PostgreSQL (started by e2e/run.sh): edit,
-// name a version, open History, compare two versions (the changed step highlighted on the graph), restore one,
-// see "Changes not deployed", deploy with one click and read the DAG file the deployment wrote.
+// name a version, open History, compare two versions (the changed step highlighted on the graph), show the changes
+// on the editor's canvas and hide them again, restore one, see "Changes not deployed", deploy with one click and
+// read the DAG file the deployment wrote.
 import assert from "node:assert/strict";
 import { launch } from "./browser.mjs";
 import { SHOTS, WEB, call, openAs, signup, steps, typeIn } from "./helpers.mjs";
@@ -107,6 +108,34 @@ try {
     assert.match(await row.locator("td.before").innerText(), /"value":"?10"?\}/);
     assert.match(await row.locator("td.after").innerText(), /"value":"?100"?\}/);
     await shot("03-diff");
+  });
+
+  await step("she shows the changes since that version on the editor's canvas, reloads, and hides them", async () => {
+    const versionBefore = (await call("GET", `/workflows/${workflowId}`, ada.token)).version;
+    await page.getByRole("button", { name: "Show on canvas" }).click();
+    const banner = page.getByRole("region", { name: `Changes since v${named.ten}` });
+    await banner.locator(".legend").getByText("changed", { exact: true }).waitFor();
+    const filterCard = node("filter").locator(".task-node");
+    await node("filter").locator('.task-node[data-change="changed"]').waitFor();
+    assert.equal(await filterCard.locator(".change-tag").textContent(), "changed", "the step carries the tag the legend shows");
+    assert.equal(await node("csv").locator(".task-node").getAttribute("data-change"), null, "an unchanged step is not marked");
+    assert.equal(await node("file").locator(".task-node").getAttribute("data-change"), null, "an unchanged step is not marked");
+    assert.equal(new URL(page.url()).searchParams.get("changesSince"), String(named.ten), "the address keeps what is shown");
+    await shot("03b-changes-on-canvas");
+
+    await page.reload();
+    await page.getByTestId("live-state").filter({ hasText: "All changes saved" }).waitFor();
+    await node("filter").locator('.task-node[data-change="changed"]').waitFor();
+
+    await banner.getByRole("button", { name: "Hide changes" }).click();
+    await banner.waitFor({ state: "detached" });
+    await node("filter").locator(".task-node:not([data-change])").waitFor();
+    assert.equal(await page.locator(".task-node[data-change]").count(), 0, "no step is marked any more");
+    assert.equal(new URL(page.url()).searchParams.has("changesSince"), false, "the address no longer asks for changes");
+    assert.equal((await call("GET", `/workflows/${workflowId}`, ada.token)).version, versionBefore, "showing changes edited nothing");
+
+    await page.getByRole("link", { name: "History", exact: true }).click();
+    await page.getByRole("heading", { name: /^History/ }).waitFor();
   });
 
   let restoredAs;

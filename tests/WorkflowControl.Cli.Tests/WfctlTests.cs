@@ -1,6 +1,9 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using WireMock.Matchers;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
 
 namespace WorkflowControl.Cli.Tests;
 
@@ -320,6 +323,86 @@ public sealed class WfctlTests
     }
 
     [Test]
+    public async Task Each_run_sends_a_new_Idempotency_Key_and_a_given_key_returns_the_run_it_started()
+    {
+        var (user, key, dagId) = await DeployedAsync();
+        CliFixture.StubJson("POST", $"/api/v1/dags/{dagId}/dagRuns", RunBody(dagId, "any", "queued"));
+        var wire = new TriggerWire(loseFirstAnswer: false);
+
+        var first = await wire.RunAsync(user, "run", key);
+        var second = await wire.RunAsync(user, "run", key);
+        var ciJob = await wire.RunAsync(user, "run", key, "--idempotency-key", "ci-job-77");
+        var ciJobAgain = await wire.RunAsync(user, "run", key, "--idempotency-key", "ci-job-77");
+
+        Assert.That(new[] { first, second, ciJob, ciJobAgain }.Select(r => r.ExitCode), Is.All.EqualTo(0), string.Join("\n", first, second, ciJob, ciJobAgain));
+        Assert.That(wire.Keys.Take(2).Select(k => Guid.TryParse(k, out _)), Is.All.True, "a UUID unless one is given");
+        Assert.That(wire.Keys[0], Is.Not.EqualTo(wire.Keys[1]), "each invocation its own key");
+        Assert.That(wire.Keys.Skip(2), Is.EqualTo(new[] { "ci-job-77", "ci-job-77" }));
+        Assert.That(ciJobAgain.Out, Is.EqualTo(ciJob.Out), "the re-run CI job gets the run it started");
+        Assert.That(AirflowTriggers(dagId), Is.EqualTo(3), "one Airflow run per key");
+    }
+
+    [Test]
+    public async Task A_trigger_whose_answer_is_lost_is_sent_again_with_the_same_key_and_starts_one_run()
+    {
+        var (user, key, dagId) = await DeployedAsync();
+        CliFixture.StubJson("POST", $"/api/v1/dags/{dagId}/dagRuns", RunBody(dagId, "any", "queued"));
+        var wire = new TriggerWire(loseFirstAnswer: true);
+
+        // wfctl's pause before sending again passes at once on this clock.
+        var result = await wire.RunAsync(user, "run", key, time: new SteppingTime(() => Task.CompletedTask));
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        Assert.That(wire.Keys, Has.Count.EqualTo(2), "sent again after the lost answer");
+        Assert.That(wire.Keys[1], Is.EqualTo(wire.Keys[0]));
+        Assert.That(AirflowTriggers(dagId), Is.EqualTo(1));
+    }
+
+    private static int AirflowTriggers(string dagId) =>
+        CliFixture.Airflow.LogEntries.Count(e => e.RequestMessage?.Path == $"/api/v1/dags/{dagId}/dagRuns" && e.RequestMessage.Method == "POST");
+
+    /// <summary>
+    /// The way from wfctl to the API: remembers the Idempotency-Key of each trigger and, with <paramref name="loseFirstAnswer"/>,
+    /// lets the first trigger reach the API but drops its answer, as a connection reset would.
+    /// </summary>
+    private sealed class TriggerWire(bool loseFirstAnswer)
+    {
+        private int _lost;
+
+        public List<string> Keys { get; } = [];
+
+        public Task<CliResult> RunAsync(CiUser user, params string[] args) => RunAsync(user, args, null);
+
+        public Task<CliResult> RunAsync(CiUser user, string command, string key, TimeProvider time) => RunAsync(user, [command, key], time);
+
+        private Task<CliResult> RunAsync(CiUser user, string[] args, TimeProvider? time) =>
+            CliResult.RunAsync(args, user.Environment(), () => new Recorder(this) { InnerHandler = CliFixture.Api.Server.CreateHandler() }, time);
+
+        private bool LoseThisAnswer() => loseFirstAnswer && Interlocked.Exchange(ref _lost, 1) == 0;
+
+        private sealed class Recorder(TriggerWire wire) : DelegatingHandler
+        {
+            protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+            {
+                var trigger = request.Method == HttpMethod.Post && request.RequestUri!.AbsolutePath.EndsWith("/runs", StringComparison.Ordinal);
+                if (trigger)
+                {
+                    wire.Keys.Add(request.Headers.TryGetValues("Idempotency-Key", out var keys) ? keys.Single() : "(none)");
+                }
+
+                var response = await base.SendAsync(request, cancellationToken);
+                if (trigger && wire.LoseThisAnswer())
+                {
+                    response.Dispose();
+                    throw new HttpRequestException("The connection was reset.");
+                }
+
+                return response;
+            }
+        }
+    }
+
+    [Test]
     public async Task A_failed_run_exits_5_and_shows_the_failed_task()
     {
         var (user, key, dagId) = await DeployedAsync();
@@ -329,6 +412,29 @@ public sealed class WfctlTests
 
         Assert.That(result.ExitCode, Is.EqualTo(5), result.ToString());
         Assert.That(result.Out, Does.Match(@"  \S+: failed").And.Match(@"run \S+: failed"));
+    }
+
+    [Test]
+    public async Task Waiting_for_a_run_someone_cancels_ends_with_exit_5_saying_cancelled()
+    {
+        var (user, key, dagId) = await DeployedAsync();
+        StubRun(dagId, "18-get-dag-run-running.json", "22-task-instances-of-run.json");
+        CliFixture.Airflow.Given(Request.Create().WithPath(new RegexMatcher($"^/api/v1/dags/{dagId}/dagRuns/[^/]+$")).UsingMethod("PATCH"))
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(RunBody(dagId, "any", "failed").ToJsonString()));
+        var workflowId = Guid.Parse(dagId["wf_".Length..].Replace('_', '-'));
+        var cancel = new Lazy<Task<HttpResponseMessage>>(() =>
+        {
+            var trigger = CliFixture.Airflow.LogEntries.Single(e => e.RequestMessage?.Path == $"/api/v1/dags/{dagId}/dagRuns" && e.RequestMessage.Method == "POST");
+            var runId = JsonNode.Parse(trigger.RequestMessage!.Body!)!["dag_run_id"]!.GetValue<string>();
+            return user.Web.PostAsync($"/workflows/{workflowId}/runs/{runId}/cancel", null);
+        });
+
+        // Someone cancels the run in the web app while wfctl waits for it.
+        var result = await user.RunAsync(new SteppingTime(() => cancel.Value), "run", key, "--wait", "--timeout", "10m");
+
+        Assert.That((await cancel.Value).StatusCode, Is.EqualTo(System.Net.HttpStatusCode.OK));
+        Assert.That(result.ExitCode, Is.EqualTo(5), result.ToString());
+        Assert.That(result.Out, Does.Match(@"run \S+: cancelled"));
     }
 
     [Test]

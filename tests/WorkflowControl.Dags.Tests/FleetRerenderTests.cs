@@ -21,7 +21,8 @@ public sealed class FleetRerenderTests
             items[7] = broken;
 
             var first = fleet.Run(items);
-            Assert.That(first with { Failures = [] }, Is.EqualTo(new FleetRerenderResult(40, 39, 0, 1, [])));
+            Assert.That(first with { Failures = [], Rewrites = [] }, Is.EqualTo(new FleetRerenderResult(40, 39, 0, 1, [], [])));
+            Assert.That(first.Rewrites.Select(r => r.WorkflowId), Is.EquivalentTo(items.Where(i => i != broken).Select(i => i.WorkflowId)));
             Assert.That(first.Failures.Single().WorkflowId, Is.EqualTo(broken.WorkflowId));
             Assert.That(first.Failures.Single().Message, Does.Contain("/metadata/name"));
             Assert.That(Directory.GetFiles(root.FullName, "*.py", SearchOption.AllDirectories), Has.Length.EqualTo(39));
@@ -29,7 +30,8 @@ public sealed class FleetRerenderTests
 
             items[3] = items[3] with { Version = 2 };
             var second = await fleet.RunAsync(items.ToAsyncEnumerable());
-            Assert.That(second with { Failures = [] }, Is.EqualTo(new FleetRerenderResult(40, 1, 38, 1, [])), "only the re-versioned workflow changed");
+            Assert.That(second with { Failures = [], Rewrites = [] }, Is.EqualTo(new FleetRerenderResult(40, 1, 38, 1, [], [])), "only the re-versioned workflow changed");
+            Assert.That(second.Rewrites.Single(), Is.EqualTo(new FleetRewrite(items[3].WorkflowId, 2, second.Rewrites.Single().ContentHash, null)), "folder delivery has no commit");
         }
         finally
         {

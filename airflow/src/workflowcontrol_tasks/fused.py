@@ -8,7 +8,8 @@ table no one reads is only counted.
 
 The group's record, `{"steps": {<step id>: {state, rows, columns, seconds, error, result}}}`, is the task's XCom
 return value. It is also written to `<run folder>/_steps/<task id>.json` (atomically) before and after every step,
-so the control plane shows each step's state while the group runs and after it failed.
+so the control plane shows each step's state while the group runs and after it failed. A step that is its own task
+writes the same record of itself (`write_record`), so a run's results show rows and columns in both modes.
 """
 from __future__ import annotations
 
@@ -71,6 +72,25 @@ def _entry(state: str) -> dict[str, Any]:
     return {"state": state, "rows": None, "columns": None, "seconds": 0.0, "error": None, "result": None}
 
 
+def finished_entry(ref: Mapping[str, Any], started: float, keep: bool) -> dict[str, Any]:
+    """A step's entry once it succeeded; `started` is its `time.perf_counter()` at the start."""
+    return {**_entry("success"), "rows": ref.get("rows"), "columns": _columns(ref),
+            "seconds": round(time.perf_counter() - started, 3), "result": dict(ref) if keep else None}
+
+
+def failed_entry(explanation: str, started: float) -> dict[str, Any]:
+    return {**_entry("failed"), "seconds": round(time.perf_counter() - started, 3), "error": explanation}
+
+
+def write_record(run_folder: Path, task_id: str, record: Mapping[str, Any]) -> None:
+    """Writes a task's record to `<run folder>/_steps/<task id>.json` at once: a reader never sees half of it."""
+    path = run_folder / "_steps" / f"{task_id}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.partial")
+    temporary.write_text(json.dumps(record), encoding="utf-8")
+    os.replace(temporary, path)
+
+
 def _columns(ref: Mapping[str, Any]) -> int | None:
     schema = ref.get("schema")
     return len(schema) if ref.get("format") in TABLE_FORMATS and isinstance(schema, list) and schema else None
@@ -91,7 +111,7 @@ class GroupRun:
         self.pull = pull
         self.base = base
         self.record: dict[str, Any] = {"steps": {step["id"]: _entry("queued") for step in self.steps}}
-        self.record_path = base.run_folder() / "_steps" / f"{task_id}.json"
+        self.task_id = task_id
         self.failure: str | None = None
 
     def run(self) -> dict[str, Any]:
@@ -124,15 +144,14 @@ class GroupRun:
                 if isinstance(error, TaskError):
                     error.task = error.task or label
                 self.failure = explain(error, label)
-                entry.update(state="failed", seconds=round(time.perf_counter() - started, 3), error=self.failure)
+                entry.update(failed_entry(self.failure, started))
                 for later in self.steps[index + 1:]:
                     self.record["steps"][later["id"]]["state"] = "upstream_failed"
                 self._save()
                 raise
             refs[step["id"]] = {**ref, "task_id": step["id"]}
             held[step["id"]] = sorted(set(memory) - before)
-            entry.update(state="success", rows=ref.get("rows"), columns=_columns(ref),
-                         seconds=round(time.perf_counter() - started, 3), result=dict(ref) if step["keep"] else None)
+            entry.update(finished_entry(ref, started, step["keep"]))
             log.info("Step %s: %s in %.2f s", label, _outcome(entry["rows"], entry["columns"]), entry["seconds"])
             for done in [name for name in held if last_reader[name] <= index]:
                 for path in held.pop(done):
@@ -141,8 +160,4 @@ class GroupRun:
         return self.record
 
     def _save(self) -> None:
-        path: Path = self.record_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.partial")
-        temporary.write_text(json.dumps(self.record), encoding="utf-8")
-        os.replace(temporary, path)
+        write_record(self.base.run_folder(), self.task_id, self.record)

@@ -8,13 +8,14 @@ none of them use (`step_type`, `workflow_uuid`, `owner_uuid`, `upstream_steps`, 
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
 from .compat import AirflowException, BaseOperator, Param
 from .context import TaskContext
 from .errors import InputError, TaskError, explain
-from .fused import GroupRun, checked_steps
+from .fused import GroupRun, checked_steps, failed_entry, finished_entry, write_record
 from .paths import check_uuid, run_dir, share_with_group
 from .run_version import check_run_version
 from .runner import run_task
@@ -89,12 +90,25 @@ class WorkflowTaskOperator(_LibraryOperator):
         self.step_config = dict(config or {})
 
     def execute(self, context: Mapping[str, Any]) -> dict[str, Any]:
+        # The step's record, as a fused group keeps one: the run's results list its rows and columns from it.
+        task_context = self._task_context(context, self.step_type)
+        started = time.perf_counter()
         try:
             self._check_version(context)
             refs = [pull_result(context["ti"], step, self.external_tasks, self.task_id) for step in self.upstream_steps]
-            return run_task(self.step_type, self.step_config, refs, self._task_context(context, self.step_type))
+            ref = run_task(self.step_type, self.step_config, refs, task_context)
         except Exception as error:
-            self._failed(error, explain(error, f"{self.task_id} ({self.step_type})"))
+            explanation = explain(error, f"{self.task_id} ({self.step_type})")
+            self._record(task_context, failed_entry(explanation, started))
+            self._failed(error, explanation)
+        self._record(task_context, finished_entry(ref, started, keep=True))
+        return ref
+
+    def _record(self, task_context: TaskContext, entry: dict[str, Any]) -> None:
+        try:
+            write_record(task_context.run_folder(), self.task_id, {"steps": {self.task_id: entry}})
+        except OSError as error:  # the step's own outcome matters more than its summary
+            self.log.warning("Could not write the step's record: %s", error)
 
 
 class FusedSteps(_LibraryOperator):

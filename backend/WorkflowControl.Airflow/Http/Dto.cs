@@ -39,9 +39,10 @@ internal sealed record DagRunDto(
     DateTimeOffset? LogicalDate,
     DateTimeOffset? StartDate,
     DateTimeOffset? EndDate,
-    JsonObject? Conf)
+    JsonObject? Conf,
+    DateTimeOffset? RunAfter)
 {
-    public AirflowDagRun ToDomain() => new(DagId, DagRunId, State ?? AirflowRunStates.Queued, RunType ?? "manual", LogicalDate, StartDate, EndDate, Conf);
+    public AirflowDagRun ToDomain() => new(DagId, DagRunId, State ?? AirflowRunStates.Queued, RunType ?? "manual", LogicalDate, StartDate, EndDate, Conf, RunAfter);
 }
 
 internal sealed record DagRunCollectionDto(List<DagRunDto> DagRuns, int TotalEntries)

@@ -13,7 +13,11 @@ public static class TrackedRunStates
 }
 
 /// <summary>A run the host still considers active: pending (with the conf to trigger it with), queued or running.</summary>
-public sealed record TrackedRun(RunKey Key, string State, JsonObject? Conf = null);
+/// <param name="Cancelled">
+/// Cancelled by a user while Airflow was being asked to start it (the cancel found it pending, the trigger then created it):
+/// the tracker marks it failed in Airflow, as a cancel of a running run does.
+/// </param>
+public sealed record TrackedRun(RunKey Key, string State, JsonObject? Conf = null, bool Cancelled = false);
 
 public enum RunChangeKind
 {
@@ -58,8 +62,21 @@ public interface IRunStore
     /// <summary>The stored state of each of these runs that the store knows; unknown runs are absent.</summary>
     Task<IReadOnlyDictionary<RunKey, string>> GetKnownStatesAsync(IReadOnlyCollection<RunKey> runs, CancellationToken ct);
 
-    /// <summary>Persists a cycle's changes (inserting discovered runs) atomically; called before any notification.</summary>
+    /// <summary>
+    /// Persists a cycle's changes (inserting discovered runs) atomically; called before any notification. A store shared
+    /// by several processes also keeps the run changes as unpublished until <see cref="MarkPublishedAsync"/>.
+    /// </summary>
     Task SaveAsync(RunPollResult result, CancellationToken ct);
+
+    /// <summary>
+    /// Run changes saved but never marked published: the poller died, or the push failed, between the two. Each cycle
+    /// pushes them before anything newer, so a change is never lost (and, rarely, sent twice). A store that lives and
+    /// dies with its process has nobody to hand them to, and has none.
+    /// </summary>
+    Task<IReadOnlyList<RunChange>> GetUnpublishedAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<RunChange>>([]);
+
+    /// <summary>These run changes reached the notifier: no later cycle sends them again.</summary>
+    Task MarkPublishedAsync(IReadOnlyList<RunChange> changes, CancellationToken ct) => Task.CompletedTask;
 }
 
 /// <summary>Pushes a cycle's saved changes to subscribers (SignalR in the API).</summary>

@@ -33,6 +33,12 @@ public sealed partial class RunTracker(
     /// <summary>Raised when this process found the lease held elsewhere, once its next check is scheduled (tests await it).</summary>
     public event EventHandler? StoodBy;
 
+    /// <summary>Raised whenever the tracker starts to wait for its next cycle, once the wait's timer is scheduled (tests await it).</summary>
+    public event EventHandler? Waiting;
+
+    /// <summary>True while an early cycle was asked for (<see cref="PollSoon"/>) and has not started yet.</summary>
+    public bool PollPending => _signal.CurrentCount > 0;
+
     /// <summary>Completed cycles, successful or not (for health checks and tests).</summary>
     public int Cycles => _cycles;
 
@@ -163,6 +169,7 @@ public sealed partial class RunTracker(
         using var timeout = new CancellationTokenSource(wait, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stoppingToken);
         waiting?.Invoke(this, EventArgs.Empty);
+        Waiting?.Invoke(this, EventArgs.Empty);
         try
         {
             await _signal.WaitAsync(linked.Token).ConfigureAwait(false);

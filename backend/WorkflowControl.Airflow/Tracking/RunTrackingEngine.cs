@@ -8,9 +8,10 @@ namespace WorkflowControl.Airflow.Tracking;
 /// One poll cycle over every active run with batched requests: the active runs of all tracked DAGs, the runs
 /// that finished since the last good cycle, task instances of watched runs only, and a single GET for a run
 /// that vanished from both lists. Requests grow with pages of runs, not with runs. Changes are computed
-/// against the store, saved, then notified; a failed cycle changes nothing, so the next one catches up
-/// without losing or repeating a change. Not for concurrent use: <see cref="RunTracker"/> is its one caller
-/// (ask it for an early cycle with <see cref="IRunTrackerSignal.PollSoon"/>).
+/// against the store, saved, notified, then marked published; a cycle first sends what an earlier one saved
+/// but did not mark (this process's push failed, or another poller died in between), so no change is lost.
+/// A failed cycle changes nothing the store knows, so the next one catches up. Not for concurrent use:
+/// <see cref="RunTracker"/> is its one caller (ask it for an early cycle with <see cref="IRunTrackerSignal.PollSoon"/>).
 /// </summary>
 public sealed partial class RunTrackingEngine(
     IAirflowClient airflow,
@@ -41,6 +42,7 @@ public sealed partial class RunTrackingEngine(
         var cycleStart = time.GetUtcNow();
         var requests = 0;
         var changes = new List<RunChange>();
+        await PublishLeftOverAsync(ct).ConfigureAwait(false);
 
         var active = (await store.GetActiveRunsAsync(ct).ConfigureAwait(false)).ToDictionary(r => r.Key);
         var stateOf = active.ToDictionary(r => r.Key, r => r.Value.State);
@@ -101,6 +103,19 @@ public sealed partial class RunTrackingEngine(
             }
         }
 
+        // A cancel that raced a trigger (it found the run pending, the trigger then created it in Airflow): Airflow is told
+        // now, unless the run has finished there meanwhile (history stays as it is).
+        foreach (var key in active.Values.Where(r => r.Cancelled && seen.TryGetValue(r.Key, out var now) && !AirflowRunStates.IsFinished(now.State)).Select(r => r.Key))
+        {
+            requests++;
+            if (await MarkFailedAsync(key, ct).ConfigureAwait(false) is { } run)
+            {
+                changes.RemoveAll(c => c.Key == key);
+                changes.Add(new RunChange(key, RunChangeKind.StateChanged, stateOf[key], run.State, run));
+                seen[key] = run;
+            }
+        }
+
         var watched = (await watchList.WatchedAsync(ct).ConfigureAwait(false)).ToHashSet();
         var (taskChanges, taskRequests) = await PollTasksAsync(active.Keys, watched, changes, seen, ct).ConfigureAwait(false);
         requests += taskRequests;
@@ -108,14 +123,43 @@ public sealed partial class RunTrackingEngine(
         var result = new RunPollResult(changes, taskChanges, requests);
         if (!result.IsEmpty)
         {
-            await store.SaveAsync(result, ct).ConfigureAwait(false);
-            await notifier.NotifyAsync(result, ct).ConfigureAwait(false);
+            try
+            {
+                await store.SaveAsync(result, ct).ConfigureAwait(false);
+                await notifier.NotifyAsync(result, ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Task states live only in the snapshots, which already hold this cycle's: forgetting them makes the
+                // next cycle send every watched task's state again rather than never.
+                _taskSnapshots.Clear();
+                throw;
+            }
+
+            if (result.Runs.Count > 0)
+            {
+                await store.MarkPublishedAsync(result.Runs, ct).ConfigureAwait(false);
+            }
         }
 
         _finishedSince = cycleStart - _options.FinishedOverlap;
         telemetry?.SetTrackedRuns(active.Count, watched.Count);
         LogCycle(active.Count, result.Runs.Count, result.Tasks.Count, requests);
         return result;
+    }
+
+    /// <summary>Sends the run changes the store holds as saved but not published, oldest first, and marks them published.</summary>
+    private async Task PublishLeftOverAsync(CancellationToken ct)
+    {
+        var left = await store.GetUnpublishedAsync(ct).ConfigureAwait(false);
+        if (left.Count == 0)
+        {
+            return;
+        }
+
+        await notifier.NotifyAsync(new RunPollResult(left, [], 0), ct).ConfigureAwait(false);
+        await store.MarkPublishedAsync(left, ct).ConfigureAwait(false);
+        LogLeftOver(left.Count);
     }
 
     private async Task<RunChange> TriggerAsync(TrackedRun pending, CancellationToken ct)
@@ -133,6 +177,18 @@ public sealed partial class RunTrackingEngine(
             // Airflow will not accept this trigger however often it is repeated.
             var problem = AirflowProblems.ToProblemDetails(e);
             return new RunChange(pending.Key, RunChangeKind.TriggerFailed, TrackedRunStates.Pending, AirflowRunStates.Failed, null, problem.Detail);
+        }
+    }
+
+    private async Task<AirflowDagRun?> MarkFailedAsync(RunKey key, CancellationToken ct)
+    {
+        try
+        {
+            return await airflow.MarkDagRunFailedAsync(key.DagId, key.DagRunId, ct).ConfigureAwait(false);
+        }
+        catch (AirflowNotFoundException)
+        {
+            return null; // gone from Airflow: the lookup of runs missing from the lists reports it deleted
         }
     }
 
@@ -199,6 +255,9 @@ public sealed partial class RunTrackingEngine(
 
         return (changes, (int)Math.Ceiling(relevant.Length / 100.0));
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sent {Count} run changes an earlier poll had saved but not sent")]
+    private partial void LogLeftOver(int count);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Run poll: {Active} active runs, {RunChanges} run changes, {TaskChanges} task changes, {Requests} Airflow requests")]
     private partial void LogCycle(int active, int runChanges, int taskChanges, int requests);

@@ -90,6 +90,21 @@ public static class Access
         _ => null,
     };
 
+    /// <summary>
+    /// Why the caller may not use their own data folder (<c>/files</c>), or null. A token narrowed to an organisation or
+    /// to named workflows stays inside them: the folder holds data of every workflow its user owns. Reading needs view,
+    /// uploading and deleting edit, as they do through a workflow.
+    /// </summary>
+    public static string? OwnDataFolderProblem(Caller caller, bool write) => caller.Token switch
+    {
+        null => null,
+        { OrganisationId: not null } or { WorkflowIds: not null } =>
+            "This API token is limited to an organisation or named workflows, so it cannot reach your own data folder; use /workflows/{id}/files.",
+        { } token when write && token.MaxRole < Role.Edit =>
+            $"This API token has the '{token.MaxRole.ToWire()}' role; uploading and deleting files needs 'edit'.",
+        _ => null,
+    };
+
     /// <summary>Creating a workflow in an organisation needs the edit role there; a non-member must not learn it exists.</summary>
     public static AccessOutcome CreateInOrganisation(Role? memberRole) => memberRole switch
     {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using WorkflowControl.Airflow.Tests.Fakes;
+using WorkflowControl.Testing.Airflow;
 
 namespace WorkflowControl.Airflow.Tests.Client;
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using WorkflowControl.Airflow.Http;
-using WorkflowControl.Airflow.Tests.Contract;
+using WorkflowControl.Testing.Airflow;
 
 namespace WorkflowControl.Airflow.Tests.Client;
 

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Refit;
 using WorkflowControl.Airflow.Api;
 using WorkflowControl.Airflow.Tests.Fakes;
+using WorkflowControl.Testing.Airflow;
 
 namespace WorkflowControl.Airflow.Tests.Client;
 

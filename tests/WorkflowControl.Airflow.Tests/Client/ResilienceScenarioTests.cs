@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
 using WorkflowControl.Airflow.Http;
 using WorkflowControl.Airflow.Tests.Fakes;
+using WorkflowControl.Testing.Airflow;
 
 namespace WorkflowControl.Airflow.Tests.Client;
 
@@ -295,7 +296,9 @@ public class TokenScenarioTests() : AirflowTestBase(AirflowGeneration.V2)
 }
 
 /// <summary>Reads of one run by many readers cost Airflow one request per interval.</summary>
-public class ReadCacheTests() : AirflowTestBase(AirflowGeneration.V1)
+[TestFixture(AirflowGeneration.V1)]
+[TestFixture(AirflowGeneration.V2)]
+public class ReadCacheTests(AirflowGeneration generation) : AirflowTestBase(generation)
 {
     [Test]
     public async Task Twenty_concurrent_readers_of_a_run_its_tasks_and_a_log_page_cost_one_request_each()

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using WorkflowControl.Airflow.Tests.Fakes;
+using WorkflowControl.Testing.Airflow;
 
 namespace WorkflowControl.Airflow.Tests.Client;
 

@@ -1,3 +1,5 @@
+using WorkflowControl.Testing.Airflow;
+
 namespace WorkflowControl.Airflow.Tests.Contract;
 
 /// <summary>The contract checker accepts what real Airflow 2.10 did and refuses what real Airflow refused.</summary>

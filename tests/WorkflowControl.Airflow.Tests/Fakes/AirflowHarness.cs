@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using WorkflowControl.Airflow.Tests.Contract;
+using WorkflowControl.Testing.Airflow;
 
 namespace WorkflowControl.Airflow.Tests.Fakes;
 
@@ -123,16 +123,7 @@ public sealed class AirflowHarness : IDisposable
     }
 
     /// <summary>Problems of every exchange so far against the official document of the fake's generation.</summary>
-    public List<string> ContractProblems()
-    {
-        var own = OpenApiContract.For(Airflow.Generation);
-        var other = OpenApiContract.For(Airflow.Generation == AirflowGeneration.V1 ? AirflowGeneration.V2 : AirflowGeneration.V1);
-        return
-        [
-            .. Airflow.Exchanges.SelectMany(e => own.Check(e).Select(p => e + ": " + p)),
-            .. Airflow.OtherGenerationProbes.SelectMany(e => other.CheckRequest(e).Select(p => e + " (probe): " + p)),
-        ];
-    }
+    public List<string> ContractProblems() => Airflow.ContractProblems();
 
     public void Dispose()
     {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using WorkflowControl.Airflow.Tests.Fakes;
+using WorkflowControl.Testing.Airflow;
 using WorkflowControl.Airflow.Tracking;
 
 namespace WorkflowControl.Airflow.Tests.Tracking;

@@ -34,6 +34,17 @@ public sealed class CreationAndTokenRulesTests
         Assert.That(Access.CreationOrganisation(new Caller(User), null), Is.Null, "a user's workflow is their own unless they name an organisation");
     }
 
+    [Test]
+    public void A_token_reaches_its_users_data_folder_only_unnarrowed_and_writes_there_only_with_edit()
+    {
+        Assert.That(Access.OwnDataFolderProblem(new Caller(User), write: true), Is.Null);
+        Assert.That(Access.OwnDataFolderProblem(Token(Role.View), write: false), Is.Null);
+        Assert.That(Access.OwnDataFolderProblem(Token(Role.View), write: true), Does.Contain("needs 'edit'"));
+        Assert.That(Access.OwnDataFolderProblem(Token(Role.Edit), write: true), Is.Null);
+        Assert.That(Access.OwnDataFolderProblem(Token(Role.Manage, Org), write: false), Does.Contain("use /workflows/{id}/files"));
+        Assert.That(Access.OwnDataFolderProblem(Token(Role.Manage, named: true), write: false), Does.Contain("limited to an organisation or named workflows"));
+    }
+
     [TestCase(null, AccessOutcome.NotFound)]
     [TestCase(Role.Execute, AccessOutcome.Forbidden)]
     [TestCase(Role.Edit, AccessOutcome.Allowed)]

@@ -18,6 +18,13 @@ public sealed class DeploymentFollower(
     : BackgroundService
 {
     private readonly HashSet<Guid> _reparseRequested = [];
+    private int _cycles;
+
+    /// <summary>Rounds of the loop, following or standing by (another instance holds the lease).</summary>
+    public int Cycles => _cycles;
+
+    /// <summary>Raised after each round, once the next one is scheduled on the clock (tests await it instead of waiting).</summary>
+    public event EventHandler? CycleCompleted;
 
     public TimeSpan Interval { get; } = IntervalOf(configuration);
 
@@ -41,7 +48,11 @@ public sealed class DeploymentFollower(
                 logger.LogWarning("Following deployments failed, trying again later: {Reason}", e.Message);
             }
 
-            await Task.Delay(Interval, time, stoppingToken);
+            // The delay's timer starts before anyone hears of the round: a test that then moves the clock wakes it.
+            var next = Task.Delay(Interval, time, stoppingToken);
+            Interlocked.Increment(ref _cycles);
+            CycleCompleted?.Invoke(this, EventArgs.Empty);
+            await next;
         }
     }
 

@@ -9,7 +9,8 @@ public static class DeploymentsFeature
     {
         if (configuration.GetValue("Airflow:Deployments:Enabled", true))
         {
-            services.AddHostedService<DeploymentFollower>();
+            services.AddSingleton<DeploymentFollower>();
+            services.AddHostedService(sp => sp.GetRequiredService<DeploymentFollower>());
         }
 
         return services;

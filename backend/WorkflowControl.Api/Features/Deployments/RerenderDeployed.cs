@@ -8,7 +8,8 @@ namespace WorkflowControl.Api.Features.Deployments;
 
 /// <summary>
 /// After a template change: re-render the deployed version of every workflow and report how many files changed.
-/// Run as `dotnet WorkflowControl.Api.dll rerender-dags` (make rerender-dags).
+/// Run as `dotnet WorkflowControl.Api.dll rerender-dags` (make rerender-dags). A rewritten file's deployment records its
+/// new content hash and, with git delivery, the commit that now holds it: runs started from here on run that commit.
 /// </summary>
 public static class RerenderDeployed
 {
@@ -27,6 +28,18 @@ public static class RerenderDeployed
             WHERE d.state <> 'superseded'
             ORDER BY d.workflow_id, d.created_at DESC
             """);
-        return fleet.Run(rows.Select(r => new FleetItem(r.WorkflowId, new DagOwner(r.OwnerId, r.OwnerName), r.Version, JsonSerializer.Deserialize<WorkflowDocument>(r.Document, WorkflowJson.Options)!)));
+        var result = fleet.Run(rows.Select(r => new FleetItem(r.WorkflowId, new DagOwner(r.OwnerId, r.OwnerName), r.Version, JsonSerializer.Deserialize<WorkflowDocument>(r.Document, WorkflowJson.Options)!)));
+        foreach (var rewrite in result.Rewrites)
+        {
+            await connection.ExecuteAsync(
+                """
+                UPDATE deployments SET content_hash = @ContentHash, git_commit = coalesce(@Commit, git_commit), updated_at = now()
+                WHERE id = (SELECT id FROM deployments WHERE workflow_id = @WorkflowId AND version = @Version AND state <> 'superseded'
+                            ORDER BY created_at DESC LIMIT 1)
+                """,
+                rewrite);
+        }
+
+        return result;
     }
 }

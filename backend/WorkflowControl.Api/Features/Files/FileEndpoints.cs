@@ -32,6 +32,7 @@ public static class FileEndpoints
 
     public static RouteGroupBuilder MapFileEndpoints(this RouteGroupBuilder group)
     {
+        group.AddEndpointFilter(RefuseNarrowTokens);
         group.MapGet("/", ListOwn).WithName("ListMyFiles");
         group.MapPost("/", UploadOwn).WithName("UploadMyFile");
         group.MapGet("/{**path}", DownloadOwn).WithName("DownloadMyFile");
@@ -46,6 +47,15 @@ public static class FileEndpoints
         workflow.MapGet("/files/{**path}", Download).RequireWorkflowRole(Role.View).WithName("DownloadWorkflowFile");
         workflow.MapDelete("/files/{**path}", Delete).RequireWorkflowRole(Role.Edit).WithName("DeleteWorkflowFile");
         return workflow;
+    }
+
+    /// <summary>The caller's own folder is outside any workflow's role check: an API token is held to its scope here.</summary>
+    private static async ValueTask<object?> RefuseNarrowTokens(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var write = !HttpMethods.IsGet(context.HttpContext.Request.Method) && !HttpMethods.IsHead(context.HttpContext.Request.Method);
+        return Access.OwnDataFolderProblem(context.HttpContext.User.GetCaller(), write) is { } problem
+            ? Problems.Forbidden(problem)
+            : await next(context);
     }
 
     public static Results<Ok<DataFileList>, ProblemHttpResult> ListOwn(ClaimsPrincipal user, DataFolders folders) =>

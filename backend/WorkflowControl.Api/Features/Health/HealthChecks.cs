@@ -88,11 +88,11 @@ public sealed partial class AirflowCheck(IAirflowClient airflow, ILogger<Airflow
 /// The run tracker's last cycle succeeded recently (within Health:TrackerMaxAge). An instance standing by while another
 /// holds the polling lease is healthy: it takes over when needed. Healthy when tracking is switched off here.
 /// </summary>
-public sealed class RunTrackerCheck(IRunTrackerSignal tracker, TimeProvider time, IOptions<HealthOptions> options) : IHealthCheck
+public sealed class RunTrackerCheck(IServiceProvider services, TimeProvider time, IOptions<HealthOptions> options) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        // Without tracking, the signal is a stand-in rather than the tracker.
-        Task.FromResult(Decide(tracker as RunTracker, time.GetUtcNow(), options.Value.TrackerMaxAge));
+        // Without tracking, no tracker is registered.
+        Task.FromResult(Decide(services.GetService<RunTracker>(), time.GetUtcNow(), options.Value.TrackerMaxAge));
 
     /// <summary>The verdict on a tracker at <paramref name="now"/>; null when this instance does not track runs.</summary>
     public static HealthCheckResult Decide(RunTracker? tracker, DateTimeOffset now, TimeSpan maxAge)

@@ -86,21 +86,15 @@ public static class OrganisationEndpoints
         Guid id, AddMemberRequest request, ClaimsPrincipal user, NpgsqlDataSource database, AccessChanges editors, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var actor = await MemberRoleAsync(connection, id, user.GetCaller().UserId);
-        if (actor is null)
+        if (await MemberManagementProblemAsync(connection, id, user, "add") is { } denied)
         {
-            return Problems.NotFound("organisation");
+            return denied;
         }
 
         var role = Roles.Parse(request.Role);
         if (role is null or Role.Owner)
         {
             return Problems.BadRequest("role must be one of view, execute, edit, manage.");
-        }
-
-        if (!Access.MayManageMembers(user.GetCaller(), actor.Value))
-        {
-            return Problems.Forbidden("Only the organisation's managers can add members.");
         }
 
         var target = await connection.ExecuteScalarAsync<Guid?>("SELECT id FROM users WHERE lower(email) = lower(@email) ORDER BY created_at LIMIT 1", new { email = request.Email?.Trim() ?? "" });
@@ -126,15 +120,9 @@ public static class OrganisationEndpoints
         Guid id, Guid userId, ClaimsPrincipal user, NpgsqlDataSource database, AccessChanges editors, TimeProvider time, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var actor = await MemberRoleAsync(connection, id, user.GetCaller().UserId);
-        if (actor is null)
+        if (await MemberManagementProblemAsync(connection, id, user, "remove") is { } denied)
         {
-            return Problems.NotFound("organisation");
-        }
-
-        if (!Access.MayManageMembers(user.GetCaller(), actor.Value))
-        {
-            return Problems.Forbidden("Only the organisation's managers can remove members.");
+            return denied;
         }
 
         var managers = await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM organisation_members WHERE organisation_id = @id AND role = 4", new { id });
@@ -148,6 +136,18 @@ public static class OrganisationEndpoints
         await AuditLog.WriteAsync(connection, null, user, "organisation.member_removed", null, new { organisationId = id, userId }, time.GetUtcNow());
         await editors.OrganisationRoleChangedAsync(id, userId);
         return TypedResults.Ok(await ReadMembersAsync(connection, id));
+    }
+
+    /// <summary>404 to non-members (the organisation stays invisible), 403 to members who may not manage members, null to managers.</summary>
+    private static async Task<ProblemHttpResult?> MemberManagementProblemAsync(NpgsqlConnection connection, Guid id, ClaimsPrincipal user, string action)
+    {
+        var actor = await MemberRoleAsync(connection, id, user.GetCaller().UserId);
+        if (actor is null)
+        {
+            return Problems.NotFound("organisation");
+        }
+
+        return Access.MayManageMembers(user.GetCaller(), actor.Value) ? null : Problems.Forbidden($"Only the organisation's managers can {action} members.");
     }
 
     private static async Task<Role?> MemberRoleAsync(NpgsqlConnection connection, Guid organisation, Guid user) =>

@@ -4,12 +4,16 @@ using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 using Npgsql;
 using WorkflowControl.Airflow;
 using WorkflowControl.Api.Features.Audit;
 using WorkflowControl.Api.Features.Deployments;
+using WorkflowControl.Api.Features.Workflows;
 using WorkflowControl.Api.Infrastructure.Auth;
 using WorkflowControl.Api.Infrastructure.Http;
+using WorkflowControl.Api.Infrastructure.Realtime;
 using WorkflowControl.Core.Permissions;
 using WorkflowControl.Dags;
 
@@ -53,7 +57,7 @@ public static class RunEndpoints
     public static RouteGroupBuilder MapRunEndpoints(this RouteGroupBuilder workflow)
     {
         workflow.MapPost("/runs", Trigger).RequireWorkflowRole(Role.Execute).WithName("TriggerRun");
-        workflow.MapGet("/runs", List).RequireWorkflowRole(Role.View).WithName("ListRuns");
+        workflow.MapGet("/runs", List).RequireWorkflowRole(Role.View).WithName("ListRuns").AddOpenApiOperationTransformer(DeclareAirflowUnreachable);
         workflow.MapGet("/runs/{runId}", Get).RequireWorkflowRole(Role.View).WithName("GetRun");
         workflow.MapGet("/runs/{runId}/tasks/{taskId}/logs", Logs).RequireWorkflowRole(Role.View).WithName("GetTaskLog");
         workflow.MapPost("/runs/{runId}/cancel", Cancel).RequireWorkflowRole(Role.Execute).WithName("CancelRun");
@@ -151,8 +155,13 @@ public static class RunEndpoints
             try
             {
                 var run = await airflow.TriggerDagRunAsync(dagId, runId, conf, ct);
+                // A cancel that came while the trigger was on its way found the run pending: it is Airflow's now, and active, so
+                // the tracker marks it failed there (TrackedRun.Cancelled).
                 await connection.ExecuteAsync(
-                    "UPDATE runs SET state = @state, reached_airflow = true, updated_at = @now WHERE workflow_id = @id AND dag_run_id = @runId AND state = 'pending'",
+                    """
+                    UPDATE runs SET state = @state, reached_airflow = true, updated_at = @now
+                    WHERE workflow_id = @id AND dag_run_id = @runId AND (state = 'pending' OR cancelled_at IS NOT NULL)
+                    """,
                     new { id, runId, state = run.State, now = time.GetUtcNow().UtcDateTime });
                 tracker.PollSoon();
                 return TypedResults.Accepted($"/workflows/{id}/runs/{runId}", new TriggeredRun(runId, run.State));
@@ -225,24 +234,47 @@ public static class RunEndpoints
     /// </summary>
     public const string AirflowUnreachableHeader = "Airflow-Unreachable";
 
+    private const int MaxRunOffset = 1_000_000_000;
+
+    /// <summary>Declares <see cref="AirflowUnreachableHeader"/> on the run list's 200 answer, so generated clients know to look for it.</summary>
+    private static Task DeclareAirflowUnreachable(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        if (operation.Responses?.GetValueOrDefault("200") is OpenApiResponse ok)
+        {
+            ok.Headers ??= new Dictionary<string, IOpenApiHeader>();
+            ok.Headers[AirflowUnreachableHeader] = new OpenApiHeader
+            {
+                Description = "Present when Airflow could not be asked: the runs are WorkflowControl's last view of them (its value says so in words).",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            };
+        }
+
+        return Task.CompletedTask;
+    }
+
     public static async Task<Results<Ok<RunPage>, ProblemHttpResult>> List(
         Guid id, NpgsqlDataSource database, IAirflowClient airflow, HttpResponse response, CancellationToken ct, int offset = 0, int limit = 50)
     {
-        if (offset < 0 || limit is < 1 or > 100)
+        // The page's end (offset + limit) is computed below: an offset near int.MaxValue would overflow it.
+        if (offset is < 0 or > MaxRunOffset || limit is < 1 or > 100)
         {
-            return Problems.BadRequest("offset must be 0 or more and limit between 1 and 100.");
+            return Problems.BadRequest($"offset must be between 0 and {MaxRunOffset} and limit between 1 and 100.");
         }
 
         await using var connection = await database.OpenConnectionAsync(ct);
-        AirflowPage<AirflowDagRun> page;
+        // Runs Airflow does not have (pending, or refused for good) are merged with Airflow's by time, so each appears once,
+        // in order, on whichever page it falls (RunListPaging): Airflow's window starts early enough to place them.
+        var (notInAirflow, notInAirflowCount) = await LocalRun.NotInAirflowAsync(connection, id, offset + limit);
+        var windowStart = RunListPaging.AirflowWindowStart(offset, notInAirflowCount);
+        AirflowPage<AirflowDagRun> window;
         try
         {
-            page = await airflow.ListDagRunsAsync(DagPaths.DagId(id), new AirflowPaging(offset, limit), ct);
+            window = await AirflowWindowAsync(airflow, DagPaths.DagId(id), windowStart, offset + limit - windowStart, ct);
         }
         catch (AirflowNotFoundException)
         {
             // Airflow does not know the DAG yet (never deployed, or not parsed yet): only runs it never had.
-            page = new AirflowPage<AirflowDagRun>([], 0);
+            window = new AirflowPage<AirflowDagRun>([], 0);
         }
         catch (AirflowUnavailableException)
         {
@@ -252,19 +284,41 @@ public static class RunEndpoints
             return TypedResults.Ok(new RunPage([.. stored.Items.Select(r => r.Summary())], stored.Total));
         }
 
-        // Runs Airflow does not have (pending, or refused for good) come first, newest first, on the first page.
-        var (notInAirflow, notInAirflowCount) = await LocalRun.NotInAirflowAsync(connection, id, offset == 0 ? limit : 0);
-        var ours = (await LocalRun.ManyAsync(connection, id, page.Items.Select(r => r.DagRunId))).ToDictionary(r => r.DagRunId);
+        var ours = (await LocalRun.ManyAsync(connection, id, window.Items.Select(r => r.DagRunId))).ToDictionary(r => r.DagRunId);
         // A run whose trigger reached Airflow but whose answer did not is Airflow's already: listed once, from Airflow.
-        var inAirflow = page.Items.Select(r => r.DagRunId).ToHashSet(StringComparer.Ordinal);
-        var items = notInAirflow.Where(r => !inAirflow.Contains(r.DagRunId)).Select(r => r.Summary()).Concat(page.Items.Select(r =>
-        {
-            var local = ours.GetValueOrDefault(r.DagRunId);
-            return new RunSummaryItem(r.DagRunId, RunStates.Shown(r.State, local?.CancelledAt), r.RunType, local?.TriggeredBy, local?.Version,
-                r.LogicalDate, r.StartDate, r.EndDate, local?.CancelledAt is null ? null : local.Message);
-        })).Take(limit).ToList();
-        return TypedResults.Ok(new RunPage(items, page.TotalEntries + notInAirflowCount));
+        var inAirflow = window.Items.Select(r => r.DagRunId).ToHashSet(StringComparer.Ordinal);
+        var items = RunListPaging.Page(
+            [.. window.Items.Select(r => (r.ListedAt, Summary(r, ours.GetValueOrDefault(r.DagRunId))))],
+            windowStart,
+            [.. notInAirflow.Where(r => !inAirflow.Contains(r.DagRunId)).Select(r => (WorkflowRows.Utc(r.CreatedAt), r.Summary()))],
+            offset,
+            limit);
+        return TypedResults.Ok(new RunPage(items, window.TotalEntries + notInAirflowCount));
     }
+
+    /// <summary>Airflow's runs from <paramref name="start"/>, <paramref name="count"/> of them or up to its last, in pages Airflow accepts.</summary>
+    private static async Task<AirflowPage<AirflowDagRun>> AirflowWindowAsync(IAirflowClient airflow, string dagId, int start, int count, CancellationToken ct)
+    {
+        var items = new List<AirflowDagRun>();
+        var total = 0;
+        do
+        {
+            var page = await airflow.ListDagRunsAsync(dagId, new AirflowPaging(start + items.Count, Math.Min(AirflowPaging.First.Limit, count - items.Count)), ct);
+            total = page.TotalEntries;
+            items.AddRange(page.Items);
+            if (page.Items.Count == 0)
+            {
+                break;
+            }
+        }
+        while (items.Count < count && start + items.Count < total);
+
+        return new AirflowPage<AirflowDagRun>(items, total);
+    }
+
+    private static RunSummaryItem Summary(AirflowDagRun run, LocalRun? local) =>
+        new(run.DagRunId, RunStates.Shown(run.State, local?.CancelledAt), run.RunType, local?.TriggeredBy, local?.Version,
+            run.LogicalDate, run.StartDate, run.EndDate, local?.CancelledAt is null ? null : local.Message);
 
     public static async Task<Results<Ok<RunDetail>, ProblemHttpResult>> Get(
         Guid id, string runId, NpgsqlDataSource database, AirflowReadCache airflow, StepRecords records, CancellationToken ct)
@@ -319,13 +373,17 @@ public static class RunEndpoints
     /// failed there. Either way it shows as "cancelled" from then on. A finished run is history and stays as it is (409).
     /// </summary>
     public static async Task<Results<Ok<TriggeredRun>, ProblemHttpResult>> Cancel(
-        Guid id, string runId, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, TimeProvider time, CancellationToken ct)
+        Guid id, string runId, ClaimsPrincipal user, NpgsqlDataSource database, IAirflowClient airflow, IWorkflowChannel channel, TimeProvider time,
+        CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         var now = time.GetUtcNow();
         var local = await LocalRun.OneAsync(connection, id, runId);
+        string oldState;
+        AirflowDagRun? cancelledRun = null;
         if (local is { ReachedAirflow: false })
         {
+            oldState = local.State;
             var stopped = local.State == TrackedPending && await connection.ExecuteAsync(
                 """
                 UPDATE runs SET state = 'failed', cancelled_at = @now, message = 'Cancelled before Airflow started it.', updated_at = @now
@@ -351,7 +409,8 @@ public static class RunEndpoints
                 return NotCancellable(RunStates.Shown(current.State, local?.CancelledAt));
             }
 
-            var run = await airflow.MarkDagRunFailedAsync(dagId, runId, ct);
+            oldState = current.State;
+            var run = cancelledRun = await airflow.MarkDagRunFailedAsync(dagId, runId, ct);
             // Runs Airflow started on its own are recorded too, so that they keep the word "cancelled".
             await connection.ExecuteAsync(
                 """
@@ -364,6 +423,8 @@ public static class RunEndpoints
         }
 
         await AuditLog.WriteAsync(connection, null, user, "run.cancelled", id, new { runId }, now);
+        // Browsers watching the workflow see it at once (a pending run never reaches the tracker).
+        await LiveRunNotifier.SendRunChangedAsync(channel, id, runId, "Cancelled", oldState, RunStates.Cancelled, cancelledRun, null, ct);
         return TypedResults.Ok(new TriggeredRun(runId, RunStates.Cancelled));
     }
 

@@ -1,3 +1,4 @@
+using Dapper;
 using Npgsql;
 using WorkflowControl.Airflow;
 using WorkflowControl.Airflow.Tracking;
@@ -14,22 +15,14 @@ public sealed class LiveRunNotifier(IWorkflowChannel channel, NpgsqlDataSource d
 {
     public async Task NotifyAsync(RunPollResult result, CancellationToken ct)
     {
+        // Airflow knows a cancelled run only as failed: the browser hears the word the run list and the dashboard use.
+        var cancelled = await CancelledAsync(result.Runs.Select(c => c.Key).ToList(), ct);
         foreach (var change in result.Runs)
         {
             if (DagPaths.WorkflowIdOf(change.Key.DagId) is { } workflowId)
             {
-                await channel.SendAsync(workflowId, "runChanged", new
-                {
-                    workflowId,
-                    runId = change.Key.DagRunId,
-                    kind = change.Kind.ToString(),
-                    oldState = change.OldState,
-                    state = change.NewState,
-                    runType = change.Run?.RunType,
-                    startedAt = change.Run?.StartDate,
-                    endedAt = change.Run?.EndDate,
-                    error = change.Error,
-                }, ct);
+                await SendRunChangedAsync(channel, workflowId, change.Key.DagRunId, change.Kind.ToString(), change.OldState,
+                    cancelled.Contains(change.Key) ? RunStates.Cancelled : change.NewState, change.Run, change.Error, ct);
             }
         }
 
@@ -59,6 +52,40 @@ public sealed class LiveRunNotifier(IWorkflowChannel channel, NpgsqlDataSource d
                 }, ct);
             }
         }
+    }
+
+    /// <summary>The <c>runChanged</c> event browsers subscribed to the workflow get, from the tracker or from a cancel.</summary>
+    public static Task SendRunChangedAsync(IWorkflowChannel channel, Guid workflowId, string runId, string kind, string? oldState, string state,
+        AirflowDagRun? run, string? error, CancellationToken ct) =>
+        channel.SendAsync(workflowId, "runChanged", new
+        {
+            workflowId,
+            runId,
+            kind,
+            oldState,
+            state,
+            runType = run?.RunType,
+            startedAt = run?.StartDate,
+            endedAt = run?.EndDate,
+            error,
+        }, ct);
+
+    private async Task<HashSet<RunKey>> CancelledAsync(IReadOnlyList<RunKey> runs, CancellationToken ct)
+    {
+        var keys = runs.Select(r => (Workflow: DagPaths.WorkflowIdOf(r.DagId), r.DagRunId)).Where(k => k.Workflow is not null).ToList();
+        if (keys.Count == 0)
+        {
+            return [];
+        }
+
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<(Guid WorkflowId, string DagRunId)>(
+            """
+            SELECT r.workflow_id, r.dag_run_id FROM runs r JOIN unnest(@workflows, @runIds) AS k(w, id) ON r.workflow_id = k.w AND r.dag_run_id = k.id
+            WHERE r.cancelled_at IS NOT NULL
+            """,
+            new { workflows = keys.Select(k => k.Workflow!.Value).ToArray(), runIds = keys.Select(k => k.DagRunId).ToArray() });
+        return [.. rows.Select(r => new RunKey(DagPaths.DagId(r.WorkflowId), r.DagRunId))];
     }
 }
 

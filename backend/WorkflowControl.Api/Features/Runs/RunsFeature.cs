@@ -19,6 +19,10 @@ public static class RunsFeature
         services.AddSingleton<IInstanceRows>(sp => sp.GetRequiredService<PostgresRunWatchList>());
         if (configuration.GetValue("Airflow:Tracking:Enabled", true))
         {
+            // Early polls asked on any instance reach the one that polls (before the tracker registers itself as the signal).
+            services.AddSingleton<PollRequests>();
+            services.AddSingleton<IRunTrackerSignal>(sp => sp.GetRequiredService<PollRequests>());
+            services.AddHostedService(sp => sp.GetRequiredService<PollRequests>());
             services.AddAirflowRunTracking(configuration);
         }
         else

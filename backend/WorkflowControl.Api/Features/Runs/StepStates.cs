@@ -12,13 +12,13 @@ namespace WorkflowControl.Api.Features.Runs;
 /// <param name="State">Airflow's task states; in a fused group the step's own (queued, running, success, failed, upstream_failed) from the group's record.</param>
 /// <param name="TryNumber">The try of the Airflow task.</param>
 /// <param name="DurationSeconds">The step's own time: its task's, or in a group the record's seconds (null without a record).</param>
-/// <param name="Rows">Rows of the step's table, from a group's record.</param>
-/// <param name="Columns">Columns of the step's table, from a group's record (null for results that are not tables).</param>
+/// <param name="Rows">Rows of the step's table, from its task's record (a group's, or a single step's own).</param>
+/// <param name="Columns">Columns of the step's table, from its task's record (null for results that are not tables).</param>
 /// <param name="Error">Why the step failed, from a group's record.</param>
 public sealed record StepRunState(string StepId, string TaskId, string? State, int TryNumber, double? DurationSeconds,
     long? Rows, int? Columns, string? Error);
 
-/// <summary>What a fused group's record (<c>_steps/&lt;task id&gt;.json</c>) says of one step; <paramref name="Result"/> is the reference to what a kept step wrote.</summary>
+/// <summary>What a task's record (<c>_steps/&lt;task id&gt;.json</c>, kept by fused groups and single steps alike) says of one step; <paramref name="Result"/> is the reference to what a kept step wrote.</summary>
 public sealed record StepRecordEntry(string? State, long? Rows, int? Columns, double? Seconds, string? Error, JsonElement? Result = null);
 
 /// <summary>A fused group's record of its steps, and when it was last written.</summary>
@@ -68,16 +68,13 @@ public static class StepStates
         foreach (var group in groups)
         {
             var task = byTask.GetValueOrDefault(group.TaskId);
+            var record = CurrentRecord(group, task, recordOf);
             if (group.IsSingleStep)
             {
-                states.Add(OwnTask(group.TaskId, task));
+                // Airflow's state is the step's; its own record adds the rows and columns it produced.
+                var own = OwnTask(group.TaskId, task);
+                states.Add(record?.Steps.GetValueOrDefault(group.TaskId) is { } counted ? own with { Rows = counted.Rows, Columns = counted.Columns } : own);
                 continue;
-            }
-
-            var record = task is { State: { } state } && RecordedStates.Contains(state) ? recordOf(group) : null;
-            if (record is not null && task?.StartDate is { } started && record.WrittenAt < started)
-            {
-                record = null; // left by an earlier try
             }
 
             foreach (var step in group.Steps)
@@ -92,6 +89,15 @@ public static class StepStates
         var planned = groups.Select(g => g.TaskId).ToHashSet(StringComparer.Ordinal);
         states.AddRange(byTask.Values.Where(t => !planned.Contains(t.TaskId)).Select(t => OwnTask(t.TaskId, t)));
         return states;
+    }
+
+    /// <summary>The task's record when it belongs to the current try (written since it started, the task running or finished).</summary>
+    private static StepRecord? CurrentRecord(StepGroup group, AirflowTaskInstance? task, Func<StepGroup, StepRecord?> recordOf)
+    {
+        var record = task is { State: { } state } && RecordedStates.Contains(state) ? recordOf(group) : null;
+        return record is not null && task?.StartDate is { } started && record.WrittenAt < started
+            ? null // left by an earlier try
+            : record;
     }
 
     /// <summary>A step that is its own Airflow task: the task's state, try and time are the step's.</summary>

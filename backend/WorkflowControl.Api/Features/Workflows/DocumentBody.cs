@@ -31,4 +31,17 @@ public static class DocumentBody
             ? (null, Problems.BadRequest("The request body is empty; send a workflow document as JSON."))
             : (buffer.ToArray(), null);
     }
+
+    /// <summary>Reads a body and validates it as create, import and update do: the document, or the problem to answer.</summary>
+    public static async Task<(WorkflowDocument? Document, ProblemHttpResult? Problem)> ReadValidAsync(HttpRequest request, WorkflowValidator validator, CancellationToken ct)
+    {
+        var (body, problem) = await ReadAsync(request, ct);
+        if (problem is not null)
+        {
+            return (null, problem);
+        }
+
+        var validation = validator.Validate(body);
+        return validation.IsValid ? (validation.Document!, null) : (null, Problems.Invalid(validation.Problems));
+    }
 }

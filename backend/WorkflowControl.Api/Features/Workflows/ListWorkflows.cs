@@ -33,7 +33,9 @@ public static class ListWorkflows
         ["never"] = [],
         ["running"] = ["pending", "queued", "running"],
         ["success"] = ["success"],
+        // A cancelled run is failed in Airflow but not a failure of the workflow: it has a filter of its own.
         ["failed"] = ["failed"],
+        ["cancelled"] = ["cancelled"],
     };
 
     /// <summary>The `deployment` filter: the state of the current deployment; "none" for workflows never deployed.</summary>

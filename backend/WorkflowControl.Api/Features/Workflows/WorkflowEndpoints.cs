@@ -52,16 +52,10 @@ public static class WorkflowEndpoints
     public static async Task<Results<Created<WorkflowDetail>, ProblemHttpResult>> Create(
         HttpRequest request, ClaimsPrincipal user, Guid? organisationId, WorkflowValidator validator, NpgsqlDataSource database, TimeProvider time, CancellationToken ct)
     {
-        var (body, problem) = await DocumentBody.ReadAsync(request, ct);
+        var (document, problem) = await DocumentBody.ReadValidAsync(request, validator, ct);
         if (problem is not null)
         {
             return problem;
-        }
-
-        var validation = validator.Validate(body);
-        if (!validation.IsValid)
-        {
-            return Problems.Invalid(validation.Problems);
         }
 
         await using var connection = await database.OpenConnectionAsync(ct);
@@ -70,11 +64,11 @@ public static class WorkflowEndpoints
             return denied;
         }
 
-        var document = ExecutionModes.WithDefault(validation.Document!, isNew: true);
-        var id = await InsertAsync(connection, user, document, Access.CreationOrganisation(user.GetCaller(), organisationId), time.GetUtcNow(), "workflow.created");
+        var withMode = ExecutionModes.WithDefault(document!, isNew: true);
+        var id = await InsertAsync(connection, user, withMode, Access.CreationOrganisation(user.GetCaller(), organisationId), time.GetUtcNow(), "workflow.created");
         if (id is null)
         {
-            return KeyTaken(validation.Document!.Metadata.Key);
+            return KeyTaken(document!.Metadata.Key);
         }
 
         var detail = (await WorkflowRows.DetailAsync(connection, id.Value, Role.Owner))!;
@@ -104,20 +98,14 @@ public static class WorkflowEndpoints
                 detail: "Send the version your change is based on in an If-Match header (the ETag of GET /workflows/{id}), so a newer version is never overwritten.");
         }
 
-        var (body, problem) = await DocumentBody.ReadAsync(request, ct);
+        var (document, problem) = await DocumentBody.ReadValidAsync(request, validator, ct);
         if (problem is not null)
         {
             return problem;
         }
 
-        var validation = validator.Validate(body);
-        if (!validation.IsValid)
-        {
-            return Problems.Invalid(validation.Problems);
-        }
-
         await using var connection = await database.OpenConnectionAsync(ct);
-        var outcome = await SaveAsync(connection, user, id, expected, validation.Document!, time.GetUtcNow(), "workflow.updated", ct);
+        var outcome = await SaveAsync(connection, user, id, expected, document!, time.GetUtcNow(), "workflow.updated", ct);
         if (outcome.Problem is not null)
         {
             return outcome.Problem;

@@ -7,6 +7,7 @@ describe("dashboard list query", () => {
   it("asks the server for the last run state so paging and totals count only matching workflows", () => {
     expect(listParams({ ...base, state: "run:failed", page: 2 }, "u1")).toMatchObject({ state: "failed", deployment: undefined, page: 2, pageSize: 20 });
     expect(listParams({ ...base, state: "run:never" }, "u1")).toMatchObject({ state: "never" });
+    expect(listParams({ ...base, state: "run:cancelled" }, "u1")).toMatchObject({ state: "cancelled" });
   });
 
   it("asks for the deployment state when the filter is about deploying", () => {

@@ -10,6 +10,7 @@ export const STATE_FILTERS = [
   { value: "", label: "Any" },
   { value: "run:success", label: "Last run succeeded" },
   { value: "run:failed", label: "Last run failed" },
+  { value: "run:cancelled", label: "Last run cancelled" },
   { value: "run:running", label: "Running" },
   { value: "run:never", label: "Never run" },
   { value: "deployment:import_error", label: "Deploy failed" },

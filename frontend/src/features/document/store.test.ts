@@ -7,6 +7,18 @@ describe("editor store", () => {
     useEditor.getState().load({ id: "w", version: 1, role: "owner", ownerId: "o", ownerName: "O", createdAt: "", updatedAt: "", document: pipeline() });
   });
 
+  it("keeps the shown steps when the live session's first snapshot equals them, so the canvas is not drawn again", () => {
+    const shown = useEditor.getState().doc!;
+    const snapshot = structuredClone(shown);
+    useEditor.getState().showLive(snapshot, 1, [], snapshot);
+    expect(useEditor.getState().doc).toBe(shown);
+    const changed = structuredClone(shown);
+    changed.spec.tasks[2]!.config = { sep: ";" };
+    useEditor.getState().showLive(changed, 2, [], changed);
+    expect(useEditor.getState().doc).toEqual(changed);
+    expect(useEditor.getState().doc!.spec.tasks[0]).toBe(shown.spec.tasks[0]);
+  });
+
   it("forgets the selection of steps that an undo removed", () => {
     const s = useEditor.getState();
     s.apply({ kind: "addNode", task: { id: "extra", type: "transform.filter", config: {}, dependsOn: ["extract"] }, position: { x: 0, y: 0 } });

@@ -4,6 +4,7 @@
 import { create, type StateCreator } from "zustand";
 import type { PreviewResult, RunDetail, StepRun, TaskType, WorkflowDetail, WorkflowDocument } from "@/lib/api/types";
 import { stepsOf } from "./runSteps";
+import { keepUnchanged } from "./sharing";
 import type { FriendlyError } from "@/lib/api/problem";
 import { emptyHistory, perform, redo, undo, type History } from "./history";
 import type { Operation, Position } from "./operations";
@@ -151,8 +152,10 @@ const documentSlice: StateCreator<EditorState, [], [], DocumentSlice> = (set, ge
     if (entry) get().localOps?.(entry.op);
   },
   clearRefusal: () => set({ refusal: null }),
-  showLive: (doc, version, pending, confirmed) => {
+  showLive: (arrived, version, pending, confirmed) => {
     const st = get();
+    // The snapshot on joining is a new copy of what is shown: unchanged steps stay the same objects (not redrawn).
+    const doc = keepUnchanged(st.doc, arrived);
     // Positions being dragged stay in the view slice, so a remote change never yanks a node from under the pointer.
     set({ doc, version, unsaved: pending, baseDoc: confirmed, ...pruneSelection(doc, st.selectedNodes, st.selectedEdges) });
   },

@@ -35,7 +35,8 @@ export function ConflictDialog(props: {
 }) {
   const { current, base, mine } = props;
   const theirs = useMemo(() => (current && base ? diffDocuments(base, current.document) : []), [current, base]);
-  const my = useMemo(() => (mine && base ? diffDocuments(base, mine) : []), [mine, base]);
+  // Only while the dialog is open: otherwise every edit of a 500-step workflow would diff it against the base.
+  const my = useMemo(() => (current && mine && base ? diffDocuments(base, mine) : []), [current, mine, base]);
   return (
     <Dialog title="Someone else saved this workflow" open={current !== null} onClose={props.onClose} wide>
       <p>

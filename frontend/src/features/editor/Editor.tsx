@@ -1,5 +1,5 @@
 "use client";
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import Link from "next/link";
 import { ReactFlowProvider } from "@xyflow/react";
 import { useShallow } from "zustand/react/shallow";
@@ -27,6 +27,8 @@ import { useIssues } from "./page/useIssues";
 import { useManualSave } from "./page/useManualSave";
 import { useCanvasActions } from "./page/useCanvasActions";
 import { useShortcuts } from "./page/useShortcuts";
+import { useChangesSince } from "./changes/useChangesSince";
+import { ChangesBanner } from "./changes/ChangesBanner";
 
 export function Editor({ workflowId }: { workflowId: string }) {
   return (
@@ -63,6 +65,9 @@ function EditorPage({ workflowId }: { workflowId: string }) {
   const showStepTab = useCallback(() => setTab("step"), []);
   const canvas = useCanvasActions(showStepTab);
   const showHelp = useCallback(() => setHelp(true), []);
+  const changesSince = useChangesSince(workflowId, s.doc);
+  // The same element while the changes stand, so a memoised canvas is not redrawn for it.
+  const changesBanner = useMemo(() => <ChangesBanner {...changesSince} />, [changesSince]);
   useShortcuts({ canEdit, save: saving.save, arrange: canvas.arrange, fit: canvas.fit, showHelp, say: setNotice });
 
   // Join the workflow's live session once the page shows it; leave it when the page goes.
@@ -109,7 +114,9 @@ function EditorPage({ workflowId }: { workflowId: string }) {
         share={() => setSharing(true)}
       />
       <Palette types={types} disabled={!canEdit} onAdd={(id) => canvas.addTask(id)} />
-      <Canvas issues={issues} readOnly={!canEdit} onAddTask={canvas.addTask} />
+      <Canvas issues={issues} readOnly={!canEdit} onAddTask={canvas.addTask} changes={changesSince.changes?.marks}>
+        {changesBanner}
+      </Canvas>
       <Sidebar
         workflowId={workflowId}
         tab={tab}

@@ -2,7 +2,7 @@
 import { memo, useMemo } from "react";
 import { Background, Handle, Position, ReactFlow, type Edge, type Node, type NodeProps } from "@xyflow/react";
 import type { WorkflowDocument } from "@/lib/api/types";
-import type { StepChangeKind } from "./diff";
+import type { StepChangeKind } from "@/features/document/versionDiff";
 
 type DiffNodeData = { label: string; type: string; change: StepChangeKind | "same" };
 type DiffNode = Node<DiffNodeData, "diff">;

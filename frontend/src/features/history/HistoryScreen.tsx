@@ -1,12 +1,14 @@
 "use client";
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import Link from "next/link";
+import { useRouter } from "next/navigation";
 import { api } from "@/lib/api/client";
 import { roleRank, type VersionDetail, type VersionSummary, type WorkflowDetail, type WorkflowDocument } from "@/lib/api/types";
 import { ErrorMessage } from "@/features/shared/ErrorMessage";
 import { formatDateTime } from "@/features/shared/format";
 import { subscribeWorkflow } from "@/lib/realtime/hub";
-import { diffVersions, highlights, showValue, sizeText, type FieldChange } from "./diff";
+import { changesOnCanvasHref, diffVersions, highlights, type FieldChange } from "@/features/document/versionDiff";
+import { showValue, sizeText } from "./diff";
 import { DiffGraph } from "./DiffGraph";
 
 const CUT_TEXT: Record<VersionSummary["cut"], string> = {
@@ -36,6 +38,7 @@ export function HistoryScreen({ workflowId }: { workflowId: string }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [name, setName] = useState("");
   const [busy, setBusy] = useState(false);
+  const router = useRouter();
 
   const load = useCallback(async () => {
     try {
@@ -185,7 +188,14 @@ export function HistoryScreen({ workflowId }: { workflowId: string }) {
               <p className="muted" role="status">Comparing…</p>
             ) : (
               <>
-                <h2>Changes from v{pair[0]} to v{pair[1]}</h2>
+                <div className="row">
+                  <h2 style={{ flex: 1 }}>Changes from v{pair[0]} to v{pair[1]}</h2>
+                  {/* The editor compares with the document as it is now, which may be newer than the second version. */}
+                  {pair[1] !== newest && <span className="hint">on the canvas: v{pair[0]} against the current workflow</span>}
+                  <button type="button" className="small" onClick={() => router.push(changesOnCanvasHref(workflowId, pair[0]))} title={`Mark on the editor's canvas what changed from v${pair[0]} to the current workflow`}>
+                    Show on canvas
+                  </button>
+                </div>
                 <DiffGraph before={before} after={after} marks={highlights(diff)} />
                 {diff.steps.length === 0 && diff.settings.length === 0 && (
                   <p className="muted">{diff.moved.length ? "Only positions on the canvas changed." : "No differences."}</p>

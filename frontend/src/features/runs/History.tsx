@@ -3,11 +3,12 @@ import { useEffect, useMemo, useState } from "react";
 import Link from "next/link";
 import { createColumnHelper, flexRender } from "@tanstack/react-table";
 import { api } from "@/lib/api/client";
-import type { RunPage, RunSummary, WorkflowDetail } from "@/lib/api/types";
+import type { RunSummary, WorkflowDetail } from "@/lib/api/types";
 import { ErrorMessage } from "@/features/shared/ErrorMessage";
 import { durationBetween, formatDateTime, formatDuration } from "@/features/shared/format";
 import { subscribeWorkflow } from "@/lib/realtime/hub";
 import { capitalise, starterName, usePeople } from "./people";
+import { AirflowUnreachableNote, fetchRunList } from "./runList";
 import { RUNS_PER_PAGE, useRunTable } from "./runTable";
 
 const col = createColumnHelper<RunSummary>();
@@ -17,11 +18,16 @@ export function History({ workflowId }: { workflowId: string }) {
   const [name, setName] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [stateFilter, setStateFilter] = useState("");
+  const [airflowUnreachable, setAirflowUnreachable] = useState(false);
   const { people, me } = usePeople(workflowId);
 
   useEffect(() => {
     api.get<WorkflowDetail>(`/workflows/${workflowId}`).then((d) => setName(d.document.metadata.name), () => undefined);
-    const load = () => api.get<RunPage>(`/workflows/${workflowId}/runs`).then((page) => setRuns(page.items), setError);
+    const load = () =>
+      fetchRunList(workflowId).then((list) => {
+        setRuns(list.runs);
+        setAirflowUnreachable(list.airflowUnreachable);
+      }, setError);
     void load();
     return subscribeWorkflow(workflowId, () => void load());
   }, [workflowId]);
@@ -58,6 +64,7 @@ export function History({ workflowId }: { workflowId: string }) {
         </label>
       </div>
       {error !== null && <ErrorMessage error={error} doing="load the run history" />}
+      <AirflowUnreachableNote shown={airflowUnreachable} />
       {runs && runs.length === 0 ? (
         <div className="empty"><p>No runs yet. Deploy the workflow, then start a run from the editor&apos;s Run tab.</p></div>
       ) : (

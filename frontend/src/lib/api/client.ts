@@ -36,7 +36,7 @@ export function currentToken(): string | null {
   return tokenSource();
 }
 
-export interface ApiResponse<T> { data: T; status: number; etag: string | null }
+export interface ApiResponse<T> { data: T; status: number; etag: string | null; headers: Headers }
 export interface RequestOptions {
   method?: "GET" | "POST" | "PUT" | "DELETE";
   body?: unknown;
@@ -66,7 +66,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     if (e instanceof DOMException && e.name === "AbortError") throw e;
     throw new ApiError(0, { title: "The server cannot be reached", status: 0 });
   }
-  if (options.blob && response.ok) return { data: (await response.blob()) as T, status: response.status, etag: response.headers.get("ETag") };
+  if (options.blob && response.ok) return { data: (await response.blob()) as T, status: response.status, etag: response.headers.get("ETag"), headers: response.headers };
   const text = await response.text();
   let parsed: unknown = undefined;
   if (text) {
@@ -82,7 +82,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
       parsed && typeof parsed === "object" ? (parsed as ProblemDetails) : { title: response.statusText, status: response.status };
     throw new ApiError(response.status, { status: response.status, ...problem });
   }
-  return { data: parsed as T, status: response.status, etag: response.headers.get("ETag") };
+  return { data: parsed as T, status: response.status, etag: response.headers.get("ETag"), headers: response.headers };
 }
 
 export const api = {

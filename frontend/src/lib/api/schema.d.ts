@@ -1949,6 +1949,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description Present when Airflow could not be asked: the runs are WorkflowControl's last view of them (its value says so in words). */
+                    "Airflow-Unreachable"?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -3,7 +3,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Npgsql;
+using WorkflowControl.Api.Features.Deployments;
+using WorkflowControl.Dags;
 using WireMock.Server;
 
 namespace WorkflowControl.Api.Tests.Features.Deployments;
@@ -75,6 +79,31 @@ public sealed class GitDeliveryTests
         Assert.That((await user.Client.DeleteAsync($"/workflows/{id}")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
         Assert.That(Git(root, "log", "-1", "--format=%s"), Is.EqualTo("Delete Quarterly sales"));
         Assert.That(Git(root, "ls-files"), Is.Empty);
+        Directory.Delete(root, recursive: true);
+    }
+
+    [Test]
+    public async Task A_re_render_that_changes_a_file_records_its_new_commit_on_the_deployment()
+    {
+        var root = Directory.CreateTempSubdirectory("wfc-git-rerender-").FullName;
+        using var airflow = Airflow("3.1.0");
+        await using var api = Api(airflow, root);
+        var user = await TestUser.SignUpAsync(api, "Grace");
+        var id = await user.CreateWorkflowIdAsync(Documents.Simple("Quarterly sales"));
+        var deployed = await (await user.Client.PostAsJsonAsync($"/workflows/{id}/deployments", new { })).Content.ReadFromJsonAsync<JsonElement>();
+        var file = Path.Combine(root, Git(root, "ls-files"));
+        // As if the template had changed since this file was committed. (The re-render covers every deployment in the
+        // shared test database, so other workflows may commit after this one.)
+        File.WriteAllText(file, "# written by an older template\n");
+        Git(root, "commit", "-qam", "an older template");
+
+        var result = await RerenderDeployed.RunAsync(api.Services.GetRequiredService<NpgsqlDataSource>(), api.Services.GetRequiredService<FleetRerender>(), CancellationToken.None);
+        var listed = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/deployments");
+
+        Assert.That(result.Rewrites.Select(r => r.WorkflowId), Does.Contain(id));
+        Assert.That(listed[0].GetProperty("commit").GetString(), Is.EqualTo(Git(root, "log", "-1", "--format=%H", "--", file)).And.Not.EqualTo(deployed.GetProperty("commit").GetString()),
+            "runs started from now on run the re-rendered commit, and the deployment says so");
+        Assert.That(File.ReadAllText(file), Does.Contain("Quarterly sales"));
         Directory.Delete(root, recursive: true);
     }
 

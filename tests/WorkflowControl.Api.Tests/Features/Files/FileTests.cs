@@ -141,6 +141,38 @@ public sealed class FileTests
     }
 
     [Test]
+    public async Task An_API_token_keeps_to_its_scope_in_its_users_own_data_folder()
+    {
+        var user = await TestUser.SignUpAsync(_api);
+        var id = await user.CreateWorkflowIdAsync();
+        await UploadAsync(user.Client, "/files?path=sales.csv", "a\n1\n");
+        using var viewToken = await TokenClientAsync(user, new { name = "read", maxRole = "view", expiresInDays = 1 });
+        using var oneWorkflow = await TokenClientAsync(user, new { name = "one", maxRole = "edit", expiresInDays = 1, workflowIds = new[] { id } });
+
+        var read = await viewToken.GetFromJsonAsync<JsonElement>("/files");
+        var viewUpload = await UploadAsync(viewToken, "/files?path=more.csv", "a\n");
+        var viewDelete = await viewToken.DeleteAsync("/files/sales.csv");
+        var narrowList = await oneWorkflow.GetAsync("/files");
+        var narrowThroughWorkflow = await oneWorkflow.GetFromJsonAsync<JsonElement>($"/workflows/{id}/files");
+
+        Assert.That(read.GetProperty("items").GetArrayLength(), Is.EqualTo(1), "a view token reads the folder");
+        Assert.That(viewUpload.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+        Assert.That(await viewDelete.Content.ReadAsStringAsync(), Does.Contain("needs 'edit'"));
+        Assert.That(narrowList.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+        Assert.That(await narrowList.Content.ReadAsStringAsync(), Does.Contain("use /workflows/{id}/files"));
+        Assert.That(narrowThroughWorkflow.GetProperty("items").GetArrayLength(), Is.EqualTo(1), "the workflow it names still reaches its files");
+        Assert.That(File.Exists(Path.Combine(_sharedRoot, user.Id.ToString(), "files", "sales.csv")), "nothing was deleted");
+    }
+
+    private async Task<HttpClient> TokenClientAsync(TestUser user, object request)
+    {
+        var created = await user.Client.PostAsJsonAsync("/tokens", request);
+        var client = _api.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString());
+        return client;
+    }
+
+    [Test]
     public async Task A_runs_results_list_each_steps_rows_columns_and_files_and_download_them()
     {
         var (user, id) = await FusedWorkflowAsync();

@@ -66,6 +66,20 @@ public sealed class FusedRunTests
     }
 
     [Test]
+    public async Task A_step_of_its_own_keeps_airflows_state_and_takes_rows_and_columns_from_its_record()
+    {
+        var workflow = await DeployedAsync();
+        const string runId = "wfc_own_task_counted";
+        StubRun(workflow, runId, (Group, "success"), ("report", "success"));
+        WriteRecord(workflow, runId, "report", """{"steps": {"report": {"state": "failed", "rows": 7, "columns": 3, "seconds": 0.5, "error": null, "result": null}}}""");
+
+        var steps = await StepsAsync(workflow, runId);
+
+        Assert.That(Describe(steps.Last()), Is.EqualTo("report in report: success, 7 rows"), "Airflow's state wins; the record adds the counts");
+        Assert.That(steps.Last().GetProperty("columns").GetInt32(), Is.EqualTo(3));
+    }
+
+    [Test]
     public async Task Without_a_record_every_step_of_a_group_shows_the_groups_state()
     {
         var workflow = await DeployedAsync();

@@ -9,7 +9,10 @@ using WireMock.ResponseBuilders;
 
 namespace WorkflowControl.Api.Tests.Features.Runs;
 
-/// <summary>Runs through the API against a stub Airflow 2.10 answering with recorded responses.</summary>
+/// <summary>
+/// Runs through the API against a stub Airflow 2.10 answering with recorded responses. What a run does on both Airflow
+/// generations (cancel, retry, Idempotency-Key, paging, ...) is in <see cref="RunGenerationTests"/>.
+/// </summary>
 public sealed class RunTests
 {
     [Test]
@@ -130,6 +133,20 @@ public sealed class RunTests
     }
 
     [Test]
+    public async Task A_run_list_page_out_of_range_is_a_400_naming_the_bounds()
+    {
+        var user = await TestUser.SignUpAsync();
+        var id = await user.CreateWorkflowIdAsync();
+
+        var deep = await user.Client.GetAsync($"/workflows/{id}/runs?offset={int.MaxValue}&limit=100");
+        var wide = await user.Client.GetAsync($"/workflows/{id}/runs?limit=101");
+
+        Assert.That(deep.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), "not a 500 from an overflowing page end");
+        Assert.That((await deep.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), Does.Contain("offset must be between 0 and 1000000000"));
+        Assert.That(wide.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+
+    [Test]
     public async Task Viewers_cannot_run_and_strangers_do_not_see_runs()
     {
         var (owner, id, _) = await DeployedWorkflowAsync();
@@ -208,117 +225,6 @@ public sealed class RunTests
     }
 
     [Test]
-    public async Task Cancelling_a_running_run_marks_it_failed_in_Airflow_and_it_shows_as_cancelled_everywhere()
-    {
-        var (user, id, dagId) = await DeployedWorkflowAsync();
-        const string runId = "wfc_run_cancel";
-        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}", 200, AirflowStub.DagRun(dagId, runId, "running"));
-        AirflowStub.Json("PATCH", $"{AirflowStub.RunsPath(dagId)}/{runId}", 200, AirflowStub.DagRun(dagId, runId, "failed"));
-
-        var response = await user.Client.PostAsync($"/workflows/{id}/runs/{runId}/cancel", null);
-        var sent = AirflowStub.Sent("PATCH", $"{AirflowStub.RunsPath(dagId)}/{runId}").Single();
-        // Airflow now says failed, as it does for a cancelled run.
-        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}", 200, AirflowStub.DagRun(dagId, runId, "failed"));
-        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}/taskInstances", 200, AirflowStub.TaskInstances(dagId, runId, DateTimeOffset.UtcNow, ("extract", "failed")));
-        AirflowStub.Json("GET", AirflowStub.RunsPath(dagId), 200, new JsonObject { ["dag_runs"] = new JsonArray(AirflowStub.DagRun(dagId, runId, "failed")), ["total_entries"] = 1 });
-        var detail = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/runs/{runId}");
-        var list = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows/{id}/runs");
-        var dashboard = await user.Client.GetFromJsonAsync<JsonElement>("/workflows");
-
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("state").GetString(), Is.EqualTo("cancelled"));
-        Assert.That(sent["state"]!.GetValue<string>(), Is.EqualTo("failed"));
-        Assert.That(detail.GetProperty("state").GetString(), Is.EqualTo("cancelled"));
-        Assert.That(list.GetProperty("items")[0].GetProperty("state").GetString(), Is.EqualTo("cancelled"));
-        Assert.That(dashboard.GetProperty("items").EnumerateArray().Single(w => w.GetProperty("id").GetGuid() == id).GetProperty("lastRun").GetProperty("state").GetString(),
-            Is.EqualTo("cancelled"));
-        await using var db = new NpgsqlConnection(ApiFixture.ConnectionString);
-        Assert.That(await db.ExecuteScalarAsync<int>("SELECT count(*) FROM audit_log WHERE workflow_id = @id AND action = 'run.cancelled'", new { id }), Is.EqualTo(1));
-    }
-
-    [Test]
-    public async Task A_finished_run_cannot_be_cancelled_and_Airflow_is_not_asked_to_rewrite_it()
-    {
-        var (user, id, dagId) = await DeployedWorkflowAsync();
-        const string runId = "wfc_run_done";
-        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}", 200, AirflowStub.DagRun(dagId, runId, "success"));
-
-        var response = await user.Client.PostAsync($"/workflows/{id}/runs/{runId}/cancel", null);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
-        Assert.That(problem.GetProperty("detail").GetString(), Is.EqualTo("The run is success; only pending, queued or running runs can be cancelled."));
-        Assert.That(AirflowStub.Sent("PATCH", $"{AirflowStub.RunsPath(dagId)}/{runId}"), Is.Empty, "history stays as it was");
-    }
-
-    [Test]
-    public async Task Retrying_a_task_that_succeeded_clears_that_task_and_with_downstream_the_tasks_after_it()
-    {
-        var (user, id, dagId) = await DeployedWorkflowAsync();
-        const string runId = "wfc_run_retry_success";
-        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}/taskInstances", 200,
-            AirflowStub.TaskInstances(dagId, runId, DateTimeOffset.UtcNow, ("extract", "success"), ("clean", "failed")));
-        AirflowStub.Json("POST", $"/api/v1/dags/{dagId}/clearTaskInstances", 200, AirflowStub.Recorded("31-clear-task-instances.json", dagId, runId));
-
-        var alone = await user.Client.PostAsync($"/workflows/{id}/runs/{runId}/tasks/extract/retry", null);
-        var withDownstream = await user.Client.PostAsync($"/workflows/{id}/runs/{runId}/tasks/extract/retry?downstream=true", null);
-        var sent = AirflowStub.Sent("POST", $"/api/v1/dags/{dagId}/clearTaskInstances");
-
-        Assert.That(alone.StatusCode, Is.EqualTo(HttpStatusCode.OK), await alone.Content.ReadAsStringAsync());
-        Assert.That(withDownstream.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That(sent.Select(b => $"{b["task_ids"]![0]} only_failed={b["only_failed"]} downstream={b["include_downstream"]} dry_run={b["dry_run"]}"), Is.EqualTo(new[]
-        {
-            "extract only_failed=false downstream=false dry_run=false",
-            "extract only_failed=false downstream=true dry_run=false",
-        }));
-    }
-
-    [Test]
-    public async Task Retrying_a_task_that_has_not_finished_is_a_409_naming_its_state()
-    {
-        var (user, id, dagId) = await DeployedWorkflowAsync();
-        const string runId = "wfc_run_retry_running";
-        AirflowStub.Json("GET", $"{AirflowStub.RunsPath(dagId)}/{runId}/taskInstances", 200,
-            AirflowStub.TaskInstances(dagId, runId, DateTimeOffset.UtcNow, ("extract", "running")));
-
-        var response = await user.Client.PostAsync($"/workflows/{id}/runs/{runId}/tasks/extract/retry", null);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
-        Assert.That(problem.GetProperty("detail").GetString(), Does.StartWith("Task extract is running; only a finished task"));
-        Assert.That(AirflowStub.Sent("POST", $"/api/v1/dags/{dagId}/clearTaskInstances"), Is.Empty);
-    }
-
-    [Test]
-    public async Task The_same_Idempotency_Key_returns_the_same_run_and_other_params_with_it_are_refused()
-    {
-        var (user, id, dagId) = await DeployedWorkflowAsync();
-        AirflowStub.Json("POST", AirflowStub.RunsPath(dagId), 200, AirflowStub.DagRun(dagId, "any", "queued"));
-
-        var first = await TriggerWithKeyAsync(user, id, "ci-build-4711", "us");
-        var again = await TriggerWithKeyAsync(user, id, "ci-build-4711", "us");
-        var otherParams = await TriggerWithKeyAsync(user, id, "ci-build-4711", "eu");
-        var otherKey = await TriggerWithKeyAsync(user, id, "ci-build-4712", "us");
-        var firstRun = await first.Content.ReadFromJsonAsync<JsonElement>();
-        var againRun = await again.Content.ReadFromJsonAsync<JsonElement>();
-
-        Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
-        Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
-        Assert.That(againRun.GetProperty("runId").GetString(), Is.EqualTo(firstRun.GetProperty("runId").GetString()));
-        Assert.That(again.Headers.Location, Is.EqualTo(first.Headers.Location));
-        Assert.That(otherParams.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
-        Assert.That(otherKey.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
-        Assert.That(AirflowStub.Sent("POST", AirflowStub.RunsPath(dagId)), Has.Count.EqualTo(2), "one Airflow run per key");
-    }
-
-    private static Task<HttpResponseMessage> TriggerWithKeyAsync(TestUser user, Guid id, string key, string region)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, $"/workflows/{id}/runs") { Content = JsonContent.Create(new { @params = new { region } }) };
-        request.Headers.Add("Idempotency-Key", key);
-        return user.Client.SendAsync(request);
-    }
-
-    [Test]
     public async Task A_DAG_paused_in_Airflow_shows_on_the_deployment_refuses_triggers_and_can_be_unpaused()
     {
         var workflow = await DeployedWorkflow.CreateAsync(WithParams(), active: false);
@@ -382,6 +288,22 @@ public sealed class RunTests
         Assert.That(listed.Headers.Contains("Airflow-Unreachable"), Is.True, "the list says it is WorkflowControl's last view, not Airflow's");
         Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "a run WorkflowControl never stored needs Airflow");
         Assert.That((await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString(), Is.EqualTo("Airflow is not reachable"));
+    }
+
+    [Test]
+    public async Task The_web_app_can_read_Airflow_Unreachable_and_the_OpenAPI_document_declares_it()
+    {
+        var user = await TestUser.SignUpAsync();
+        var id = await user.CreateWorkflowIdAsync();
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/workflows/{id}/runs");
+        request.Headers.Add("Origin", "http://localhost:3000");
+
+        var response = await user.Client.SendAsync(request);
+        var document = JsonNode.Parse(await ApiFixture.Factory.CreateClient().GetStringAsync("/openapi/v1.json"))!;
+
+        Assert.That(string.Join(",", response.Headers.GetValues("Access-Control-Expose-Headers")).Split(','), Does.Contain("Airflow-Unreachable"),
+            "the browser's fetch sees the header only when CORS exposes it");
+        Assert.That(document["paths"]!["/workflows/{id}/runs"]!["get"]!["responses"]!["200"]!["headers"]!["Airflow-Unreachable"], Is.Not.Null);
     }
 
     [Test]

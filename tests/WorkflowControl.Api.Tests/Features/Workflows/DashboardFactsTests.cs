@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Dapper;
 using Npgsql;
 using WorkflowControl.Airflow;
 using WorkflowControl.Airflow.Tracking;
@@ -67,16 +68,25 @@ public sealed class DashboardFactsTests
         var running = await user.CreateWorkflowIdAsync(Documents.Simple($"C running {term}"));
         var recovered = await user.CreateWorkflowIdAsync(Documents.Simple($"D recovered {term}"));
         var broken = await user.CreateWorkflowIdAsync(Documents.Simple($"E broken {term}"));
+        var stopped = await user.CreateWorkflowIdAsync(Documents.Simple($"F stopped {term}"));
         await StoreRunAsync(queued, "r1", "queued", Morning);
         await StoreRunAsync(running, "r1", "running", Morning);
         await StoreRunAsync(recovered, "r1", "failed", Morning);
         await StoreRunAsync(recovered, "r2", "success", Morning.AddHours(1));
         await StoreRunAsync(broken, "r1", "success", Morning);
         await StoreRunAsync(broken, "r2", "failed", Morning.AddHours(1));
+        await StoreRunAsync(stopped, "r1", "failed", Morning);
+        await using (var db = new NpgsqlConnection(ApiFixture.ConnectionString))
+        {
+            // Cancelled: Airflow says failed, WorkflowControl remembers why.
+            await db.ExecuteAsync("UPDATE runs SET cancelled_at = now() WHERE workflow_id = @stopped", new { stopped });
+        }
 
         Assert.That(await IdsAsync(user, $"/workflows?search={term}&state=never"), Is.EqualTo(new[] { never }));
         Assert.That(await IdsAsync(user, $"/workflows?search={term}&state=success"), Is.EqualTo(new[] { recovered }), "only the last run counts");
-        Assert.That(await IdsAsync(user, $"/workflows?search={term}&state=failed"), Is.EqualTo(new[] { broken }));
+        Assert.That(await IdsAsync(user, $"/workflows?search={term}&state=failed"), Is.EqualTo(new[] { broken }), "a cancelled run is no failure");
+        Assert.That(await IdsAsync(user, $"/workflows?search={term}&state=cancelled"), Is.EqualTo(new[] { stopped }));
+        Assert.That((await OnlyItemAsync(user, $"/workflows?search={term}&state=cancelled")).GetProperty("lastRun").GetProperty("state").GetString(), Is.EqualTo("cancelled"));
         var firstPage = await user.Client.GetFromJsonAsync<JsonElement>($"/workflows?search={term}&state=running&sort=-name&pageSize=1&page=1");
         Assert.That(firstPage.GetProperty("total").GetInt32(), Is.EqualTo(2), "queued counts as running");
         Assert.That(firstPage.GetProperty("items")[0].GetProperty("id").GetGuid(), Is.EqualTo(running));

@@ -1,5 +1,5 @@
 "use client";
-import { useCallback, useMemo, useRef, useState, type DragEvent } from "react";
+import { useCallback, useMemo, useRef, useState, type DragEvent, type ReactNode } from "react";
 import {
   Background,
   Controls,
@@ -15,6 +15,7 @@ import { useEditor } from "@/features/document/store";
 import { connectionProblem } from "@/features/document/graph";
 import type { Operation, Position } from "@/features/document/operations";
 import type { IssueMap } from "@/features/document/validation";
+import type { CanvasMark } from "@/features/document/versionDiff";
 import { buildEdges, buildNodes, type NodeCache } from "./flow";
 import { RemoteCursors, useCursorBroadcast } from "@/features/collab/Presence";
 import { TaskNodeView } from "./TaskNodeView";
@@ -24,7 +25,17 @@ import type { DependencyEdge, TaskNode } from "./types";
 export const TASK_DRAG_MIME = "application/x-workflowcontrol-task";
 const nodeTypes = { task: TaskNodeView };
 
-export function Canvas({ issues, readOnly, onAddTask }: { issues: IssueMap; readOnly: boolean; onAddTask: (typeId: string, position: Position) => void }) {
+interface CanvasProps {
+  issues: IssueMap;
+  readOnly: boolean;
+  onAddTask: (typeId: string, position: Position) => void;
+  /** Steps marked as added or changed since a version: a view of the document, never a change to it. */
+  changes?: Record<string, CanvasMark>;
+  /** Shown over the canvas, such as the legend of those marks. */
+  children?: ReactNode;
+}
+
+export function Canvas({ issues, readOnly, onAddTask, changes, children }: CanvasProps) {
   const doc = useEditor((s) => s.doc);
   const catalog = useEditor((s) => s.catalog);
   const dragging = useEditor((s) => s.dragging);
@@ -47,8 +58,8 @@ export function Canvas({ issues, readOnly, onAddTask }: { issues: IssueMap; read
   const selectedSet = useMemo(() => new Set(selectedNodes), [selectedNodes]);
   const selectedEdgeSet = useMemo(() => new Set(selectedEdges), [selectedEdges]);
   const nodes = useMemo(
-    () => (doc ? buildNodes({ doc, catalog, dragging, selected: selectedSet, selectedEdges: selectedEdgeSet, issues: issues.byNode, runStates, locks, remoteSelections, sizes }, cache.current) : []),
-    [doc, catalog, dragging, selectedSet, selectedEdgeSet, issues.byNode, runStates, locks, remoteSelections, sizes],
+    () => (doc ? buildNodes({ doc, catalog, dragging, selected: selectedSet, selectedEdges: selectedEdgeSet, issues: issues.byNode, runStates, locks, remoteSelections, sizes, changes }, cache.current) : []),
+    [doc, catalog, dragging, selectedSet, selectedEdgeSet, issues.byNode, runStates, locks, remoteSelections, sizes, changes],
   );
   const edges = useMemo(() => (doc ? buildEdges(doc, catalog, selectedEdgeSet, runStates) : []), [doc, catalog, selectedEdgeSet, runStates]);
 
@@ -195,6 +206,7 @@ export function Canvas({ issues, readOnly, onAddTask }: { issues: IssueMap; read
           <p>Drag a step from the palette on the left onto this canvas, then connect its right port to the next step.</p>
         </div>
       )}
+      {children}
       {hint && (
         <div className="canvas-message warn-box" role="status">
           {hint} <button type="button" className="small ghost" onClick={() => setHint(null)} aria-label="Dismiss">×</button>
@@ -210,5 +222,7 @@ function minimapColor(n: TaskNode): string {
   if (run === "failed" || run === "upstream_failed") return "#b42318";
   if (run === "running" || run === "queued") return "#0969da";
   if (n.data.issues?.length) return "#e5534b";
+  if (n.data.change === "added") return "#2da44e";
+  if (n.data.change === "changed") return "#d4a72c";
   return "#9aa4b1";
 }

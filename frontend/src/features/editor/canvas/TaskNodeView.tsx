@@ -15,21 +15,23 @@ function RunIcon({ state }: { state: string | null }) {
 }
 
 function TaskNodeViewImpl({ data, selected }: NodeProps<TaskNode>) {
-  const { task, taskType, issues, run, lockedBy, selectedBy } = data;
+  const { task, taskType, issues, run, lockedBy, selectedBy, change } = data;
   const inputs = taskType?.inputs ?? [{ name: "data", title: "Input", many: false }];
   const producesData = !taskType || taskType.outputs.some((o) => o.kind !== "none");
   // Ports are named where it matters which upstream goes where (a join's left and right) or several may connect.
   const labelPorts = inputs.length > 1 || inputs.some((p) => p.many);
   const summary = nodeSummary(task, taskType);
-  const classes = ["task-node", selected ? "selected" : "", issues?.length ? "invalid" : "", run ? `state-${run.state ?? "none"}` : "", selectedBy?.length ? "remote-selected" : ""].join(" ");
+  const classes = ["task-node", selected ? "selected" : "", issues?.length ? "invalid" : "", run ? `state-${run.state ?? "none"}` : "", selectedBy?.length ? "remote-selected" : "", change ? `change-${change}` : ""].join(" ");
   const others = selectedBy?.map((m) => m.displayName).join(", ");
   return (
     <div
       className={classes}
       data-testid={`node-${task.id}`}
+      data-change={change}
       style={selectedBy?.[0] ? { outlineColor: selectedBy[0].colour } : undefined}
-      aria-label={`Task ${task.id}${issues?.length ? `, ${issues.length} problem(s)` : ""}${others ? `, selected by ${others}` : ""}`}
+      aria-label={`Task ${task.id}${issues?.length ? `, ${issues.length} problem(s)` : ""}${others ? `, selected by ${others}` : ""}${change ? `, ${change}` : ""}`}
     >
+      {change && <span className={`change-tag ${change}`} aria-hidden="true">{change}</span>}
       {selectedBy && selectedBy.length > 0 && (
         <div className="selected-by" aria-hidden="true">
           {selectedBy.map((m) => (
@@ -84,4 +86,6 @@ function TaskNodeViewImpl({ data, selected }: NodeProps<TaskNode>) {
   );
 }
 
-export const TaskNodeView = memo(TaskNodeViewImpl);
+// Drawn again only when what it shows changes: React Flow also passes position, size and z-index, which change
+// for all 500 nodes while a workflow opens (measuring, fitting the view) without changing the node's look.
+export const TaskNodeView = memo(TaskNodeViewImpl, (a, b) => a.data === b.data && a.selected === b.selected);

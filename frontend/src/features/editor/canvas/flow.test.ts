@@ -35,6 +35,26 @@ describe("canvas view model", () => {
     expect(JSON.stringify(pipeline())).not.toContain("success");
   });
 
+  it("marks changed steps and rebuilds only the nodes whose own mark changed", () => {
+    const cache: NodeCache = new Map();
+    const base = inputs();
+    const plain = buildNodes(base, cache);
+    const marked = buildNodes({ ...base, changes: { filter: "changed" } }, cache);
+    expect(marked.map((n) => n.data.change)).toEqual([undefined, "changed", undefined]);
+    expect(marked[0]).toBe(plain[0]);
+    expect(marked[2]).toBe(plain[2]);
+
+    // A new set of marks (the document changed elsewhere) keeps every node whose mark is the same.
+    const again = buildNodes({ ...base, changes: { filter: "changed", export: "added" } }, cache);
+    expect(again[0]).toBe(marked[0]);
+    expect(again[1]).toBe(marked[1]);
+    expect(again[2]?.data.change).toBe("added");
+
+    const hidden = buildNodes(base, cache);
+    expect(hidden.map((n) => n.data.change)).toEqual([undefined, undefined, undefined]);
+    expect(hidden[0]).toBe(again[0]);
+  });
+
   it("draws one edge per dependency into the matching input port", () => {
     const doc = pipeline();
     doc.spec.tasks.push({ id: "join", type: "transform.join", config: {}, dependsOn: ["filter", "extract"] });

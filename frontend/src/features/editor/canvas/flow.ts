@@ -4,6 +4,7 @@ import type { StepRun, TaskType, WorkflowDocument } from "@/lib/api/types";
 import type { Position } from "@/features/document/operations";
 import type { Issue } from "@/features/document/validation";
 import type { SelectionMarker } from "@/features/document/store";
+import type { CanvasMark } from "@/features/document/versionDiff";
 import { inputHandleId, type DependencyEdge, type TaskNode } from "./types";
 
 export interface FlowInputs {
@@ -18,6 +19,8 @@ export interface FlowInputs {
   /** Nodes other people selected (absent outside live editing). */
   remoteSelections?: Record<string, SelectionMarker[]>;
   sizes: Record<string, { width: number; height: number }>;
+  /** Steps marked as added or changed since a version; each node is keyed by its own mark only. */
+  changes?: Record<string, CanvasMark>;
 }
 
 export type NodeCache = Map<string, { key: unknown[]; node: TaskNode }>;
@@ -27,7 +30,7 @@ export function buildNodes(input: FlowInputs, cache: NodeCache): TaskNode[] {
   const nodes = input.doc.spec.tasks.map((task) => {
     seen.add(task.id);
     const position = input.dragging[task.id] ?? input.doc.layout.nodes[task.id] ?? { x: 0, y: 0 };
-    const dataKey = [task, input.catalog.get(task.type), input.issues[task.id], input.runStates[task.id], input.locks[task.id], input.remoteSelections?.[task.id]];
+    const dataKey = [task, input.catalog.get(task.type), input.issues[task.id], input.runStates[task.id], input.locks[task.id], input.remoteSelections?.[task.id], input.changes?.[task.id]];
     const key = [...dataKey, position, input.selected.has(task.id), input.sizes[task.id]];
     const hit = cache.get(task.id);
     if (hit && hit.key.every((v, i) => v === key[i])) return hit.node;
@@ -49,6 +52,7 @@ export function buildNodes(input: FlowInputs, cache: NodeCache): TaskNode[] {
               run: input.runStates[task.id],
               lockedBy: input.locks[task.id]?.displayName,
               selectedBy: input.remoteSelections?.[task.id],
+              change: input.changes?.[task.id],
             },
     };
     cache.set(task.id, { key, node });

@@ -2,6 +2,7 @@ import type { Edge, Node } from "@xyflow/react";
 import type { StepRun, TaskType, WorkflowTask } from "@/lib/api/types";
 import type { Issue } from "@/features/document/validation";
 import type { SelectionMarker } from "@/features/document/store";
+import type { CanvasMark } from "@/features/document/versionDiff";
 
 /** What a task node shows: the saved task plus its view model (type, issues, run state, lock). */
 export type TaskNodeData = {
@@ -12,6 +13,8 @@ export type TaskNodeData = {
   lockedBy: string | undefined;
   /** Other people who selected this node: an outline in the first one's colour and everyone's initials. */
   selectedBy?: SelectionMarker[];
+  /** Added or changed since the version the editor compares with (absent when it compares with none). */
+  change?: CanvasMark;
 };
 export type TaskNode = Node<TaskNodeData, "task">;
 export type DependencyEdge = Edge<Record<string, never>>;

@@ -2,7 +2,6 @@
 import { useMemo } from "react";
 import Form from "@rjsf/core";
 import { useShallow } from "zustand/react/shallow";
-import validator from "@rjsf/validator-ajv8";
 import type { ErrorSchema, RJSFSchema, UiSchema } from "@rjsf/utils";
 import type { TaskType, WorkflowTask } from "@/lib/api/types";
 import { applyOrReason, useEditor } from "@/features/document/store";
@@ -12,6 +11,7 @@ import { DraftBaseInputTemplate, DraftTextareaWidget } from "./DraftWidgets";
 import { parseStepId } from "./fields";
 import type { Issue } from "@/features/document/validation";
 import { formSchema, typedFormData } from "./formSchema";
+import { formValidator } from "./schemaChecks";
 import { PreviewButton } from "./DataPreview";
 import { picksFor, useKnownColumns } from "@/features/document/pickers";
 import { useFiles } from "@/features/files/store";
@@ -95,6 +95,7 @@ export function ConfigPanel({ task, type, issues, readOnly, lockedBy, onTakeOver
   }, [task, known, files]);
   const uiSchema = useMemo(() => (type ? uiSchemaFor(type) : {}), [type]);
   const shownSchema = useMemo(() => (type ? formSchema(type.configSchema) : null), [type]);
+  const validator = useMemo(() => formValidator((shownSchema ?? {}) as RJSFSchema), [shownSchema]);
   // Problems found by the schema check (against the real schema) and by the server, inline under their field.
   const extraErrors = useMemo(() => errorSchemaOf(issues), [issues]);
   const general = issues.filter((i) => !i.field || i.field === "dependsOn");

@@ -1,8 +1,8 @@
 // Client-side checks of each task against its type's config schema, before the server is asked.
-import validator from "@rjsf/validator-ajv8";
 import type { JsonSchema, TaskType, WorkflowDocument, WorkflowTask } from "@/lib/api/types";
 import type { Issue, IssueMap } from "@/features/document/validation";
 import { stepRuleProblems } from "./stepRules";
+import { schemaCheck } from "./schemaChecks";
 
 interface AjvError { instancePath?: string; keyword: string; message?: string; params?: Record<string, unknown> }
 
@@ -41,8 +41,11 @@ export function humanMessage(e: AjvError): string {
 }
 
 export function configIssues(config: Record<string, unknown>, schema: JsonSchema): Issue[] {
-  const { errors } = validator.rawValidation<AjvError>(schema as never, config);
-  return (errors ?? []).map((e) => {
+  const check = schemaCheck(schema);
+  // Without a check, the server's validation (asked a moment after opening and each change) reports these problems.
+  if (!check || check(config)) return [];
+  const errors = (check.errors ?? []) as AjvError[];
+  return errors.map((e) => {
     const path = (e.instancePath ?? "").split("/").filter(Boolean);
     const missing = e.keyword === "required" ? String(e.params?.missingProperty ?? "") : "";
     const field = path[0] ?? (missing || undefined);

@@ -1,7 +1,8 @@
 // The problems the editor shows: the catalog's schema checks at once, merged with the server's validation,
 // asked for a moment after the last change that could alter it (not positions or selection).
 "use client";
-import { useEffect, useMemo } from "react";
+import { useEffect, useMemo, useRef } from "react";
+import { latestAnswer } from "@/lib/api/latestAnswer";
 import { api } from "@/lib/api/client";
 import { workflowProblems } from "@/lib/api/problem";
 import type { ValidationResult } from "@/lib/api/types";
@@ -17,21 +18,25 @@ export function useIssues(): IssueMap {
   const serverIssues = useEditor((s) => s.serverIssues);
 
   const semantic = useMemo(() => (doc ? JSON.stringify({ m: doc.metadata, s: doc.spec }) : ""), [doc]);
+  const ask = useRef(latestAnswer()).current;
   useEffect(() => {
     const current = useEditor.getState().doc;
     if (!current) return;
     const t = setTimeout(() => {
+      // Answers can come back out of order: only the one for the latest document may set the issues, or a slow
+      // answer about an older document would bring back a problem the user has already fixed.
+      const show = ask()((problems: Parameters<typeof mapProblems>[1]) => useEditor.getState().setServerIssues(mapProblems(current, problems)));
       // A valid document answers 200; an invalid one 400 with the same problems a save would get.
       api.post<ValidationResult>("/workflows/validate", current).then(
-        (r) => useEditor.getState().setServerIssues(mapProblems(current, r.problems)),
+        (r) => show(r.problems),
         (e) => {
           const problems = workflowProblems(e);
-          if (problems) useEditor.getState().setServerIssues(mapProblems(current, problems));
+          if (problems) show(problems);
         },
       );
     }, VALIDATE_AFTER_MS);
     return () => clearTimeout(t);
-  }, [semantic]);
+  }, [semantic, ask]);
 
   return useMemo(() => {
     const client = doc ? schemaIssues(doc, catalog) : { byNode: {}, settings: [], general: [] };

@@ -7,6 +7,7 @@ import { api } from "@/lib/api/client";
 import type { WorkflowDetail } from "@/lib/api/types";
 import { useEditor } from "@/features/document/store";
 import { rebase } from "@/features/document/operations";
+import { keepUnchanged } from "@/features/document/sharing";
 import { clearDraft, saveWorkflow } from "../save";
 
 export function useManualSave(workflowId: string, say: (notice: string) => void) {
@@ -30,7 +31,8 @@ export function useManualSave(workflowId: string, say: (notice: string) => void)
         version: outcome.detail.version,
         role: outcome.detail.role,
         baseDoc: outcome.detail.document,
-        doc: typedMeanwhile.length === 0 ? outcome.detail.document : now.doc,
+        // The saved document equals the shown one: keeping its objects spares redrawing every step.
+        doc: typedMeanwhile.length === 0 ? keepUnchanged(now.doc, outcome.detail.document) : now.doc,
         unsaved: typedMeanwhile,
       });
       if (typedMeanwhile.length === 0) clearDraft(st.workflowId);

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace WorkflowControl.Airflow.Tests.Contract;
+namespace WorkflowControl.Testing.Airflow;
 
 /// <summary>The real Airflow 2.10.0 exchanges in contract/recorded-2.10.0 (see its README).</summary>
 public static class Recorded

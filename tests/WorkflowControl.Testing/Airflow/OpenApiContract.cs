@@ -2,9 +2,10 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Json.Schema;
+using WorkflowControl.Airflow;
 using YamlDotNet.RepresentationModel;
 
-namespace WorkflowControl.Airflow.Tests.Contract;
+namespace WorkflowControl.Testing.Airflow;
 
 /// <summary>One HTTP exchange between the client and the stub Airflow, as seen on the wire.</summary>
 public sealed record Exchange(

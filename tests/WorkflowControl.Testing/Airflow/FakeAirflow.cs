@@ -9,9 +9,9 @@ using WireMock.ResponseBuilders;
 using WireMock.Server;
 using WireMock.Types;
 using WireMock.Util;
-using WorkflowControl.Airflow.Tests.Contract;
+using WorkflowControl.Airflow;
 
-namespace WorkflowControl.Airflow.Tests.Fakes;
+namespace WorkflowControl.Testing.Airflow;
 
 public sealed class FakeDag
 {
@@ -119,10 +119,10 @@ public sealed class FakeAirflow : IDisposable
         return dag;
     }
 
-    /// <summary>A run as Airflow's scheduler (or its UI) would create it.</summary>
-    public FakeRun AddRun(string dagId, string runId, string state = "running", string runType = "scheduled")
+    /// <summary>A run as Airflow's scheduler (or its UI) would create it, now or with the logical date <paramref name="at"/>.</summary>
+    public FakeRun AddRun(string dagId, string runId, string state = "running", string runType = "scheduled", DateTimeOffset? at = null)
     {
-        var now = _time.GetUtcNow();
+        var now = at ?? _time.GetUtcNow();
         var run = new FakeRun
         {
             DagId = dagId, DagRunId = runId, State = state, RunType = runType, LogicalDate = now,
@@ -196,6 +196,24 @@ public sealed class FakeAirflow : IDisposable
         AllRequests.Clear();
     }
 
+    /// <summary>
+    /// Called with the DAG and run id when a trigger arrives, before Airflow creates the run and outside the stub's
+    /// lock: a test makes something happen exactly while a trigger is on its way (a cancel racing it, say).
+    /// </summary>
+    public Action<string, string>? BeforeTrigger { get; set; }
+
+    /// <summary>Problems of every exchange so far against the official document of this generation (and of probes against the other's).</summary>
+    public List<string> ContractProblems()
+    {
+        var own = OpenApiContract.For(Generation);
+        var other = OpenApiContract.For(Generation == AirflowGeneration.V1 ? AirflowGeneration.V2 : AirflowGeneration.V1);
+        return
+        [
+            .. Exchanges.SelectMany(e => own.Check(e).Select(p => e + ": " + p)),
+            .. OtherGenerationProbes.SelectMany(e => other.CheckRequest(e).Select(p => e + " (probe): " + p)),
+        ];
+    }
+
     public void Dispose() => _server.Stop();
 
     private IResponseMessage Handle(IRequestMessage request)
@@ -206,6 +224,12 @@ public sealed class FakeAirflow : IDisposable
             .ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)[.. kv.Value]);
         var headers = (request.Headers ?? new Dictionary<string, WireMockList<string>>())
             .ToDictionary(kv => kv.Key, kv => string.Join(",", kv.Value), StringComparer.OrdinalIgnoreCase);
+        if (!Down && request.Method == "POST" && BeforeTrigger is { } beforeTrigger
+            && path.Split('/', StringSplitOptions.RemoveEmptyEntries) is [_, _, "dags", var triggeredDag, "dagRuns"] && triggeredDag != "~")
+        {
+            beforeTrigger(triggeredDag, (string?)JsonNode.Parse(request.Body ?? "{}")?["dag_run_id"] ?? "");
+        }
+
         lock (_lock)
         {
             if (Down)

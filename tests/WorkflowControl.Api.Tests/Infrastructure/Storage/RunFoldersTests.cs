@@ -3,7 +3,7 @@ using WorkflowControl.Api.Features.Runs;
 using WorkflowControl.Testing;
 using WorkflowControl.Api.Infrastructure.Storage;
 
-namespace WorkflowControl.Api.Tests.Features.Runs;
+namespace WorkflowControl.Api.Tests.Infrastructure.Storage;
 
 /// <summary>The API finds the folders the task library writes: both name a run's folder by the same vectors.</summary>
 public sealed class RunFoldersTests

@@ -1,7 +1,7 @@
 // The problems the editor shows: the catalog's schema checks at once, merged with the server's validation,
 // asked for a moment after the last change that could alter it (not positions or selection).
 "use client";
-import { useEffect, useMemo, useRef } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { latestAnswer } from "@/lib/api/latestAnswer";
 import { api } from "@/lib/api/client";
 import { workflowProblems } from "@/lib/api/problem";
@@ -18,7 +18,7 @@ export function useIssues(): IssueMap {
   const serverIssues = useEditor((s) => s.serverIssues);
 
   const semantic = useMemo(() => (doc ? JSON.stringify({ m: doc.metadata, s: doc.spec }) : ""), [doc]);
-  const ask = useRef(latestAnswer()).current;
+  const [ask] = useState(latestAnswer);
   useEffect(() => {
     const current = useEditor.getState().doc;
     if (!current) return;
